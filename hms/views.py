@@ -1,0 +1,69 @@
+from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import never_cache
+from pghistory.models import MiddlewareEvents
+
+from hms.celery import app as celery_app
+from units import access
+from units.models import RoleAssignment
+
+
+@login_required
+def home(request):
+    assignments = RoleAssignment.objects.current().filter(user=request.user).select_related("unit")
+    return render(request, "hms/home.html", {"assignments": assignments})
+
+
+def _database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except Exception:
+        return False
+
+
+def _broker_ok() -> bool:
+    try:
+        with celery_app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        return True
+    except Exception:
+        return False
+
+
+@never_cache
+def healthz(request):
+    """Liveness for load balancers: 200 when the database answers, 503 when it does not."""
+    database = _database_ok()
+    broker = _broker_ok()
+    status = 200 if database else 503
+    return JsonResponse(
+        {
+            "status": "ok" if database and broker else "degraded" if database else "down",
+            "database": "ok" if database else "error",
+            "broker": "ok" if broker else "error",
+        },
+        status=status,
+    )
+
+
+@login_required
+def history(request, content_type_id: int, object_id: str):
+    """The audit trail of one object: every insert, update and delete, with who and where."""
+    if not access.can_view_history(request.user):
+        raise Http404
+    content_type = get_object_or_404(ContentType, pk=content_type_id)
+    model = content_type.model_class()
+    if model is None:
+        raise Http404
+    obj = get_object_or_404(model._base_manager, pk=object_id)
+    events = (
+        MiddlewareEvents.objects.references(obj)
+        .select_related("user")
+        .order_by("-pgh_created_at", "-pgh_id")[:500]
+    )
+    return render(request, "hms/history.html", {"object": obj, "events": events})

@@ -1,0 +1,131 @@
+"""Who may see what, and who may do what: the one place that decides.
+
+Roles are rows (user, unit, role, period). A role on a unit covers the unit's whole subtree.
+Every domain queryset scopes itself with `records_q(user, "unit")`, and views fetch through
+that scope, so what a user may not see is a 404. The tree and each unit's roles page are
+readable by every logged-in user; records are not.
+"""
+
+from django.db.models import Q
+
+from units.models import Role, RoleAssignment, Unit
+
+# Roles whose holders see the records (deviations, risk assessments, plans, reports ...) of
+# the units they cover. An employee sees only what they reported themselves.
+RECORD_ROLES = frozenset(
+    {
+        Role.LINE_MANAGER,
+        Role.SAFETY_REP,
+        Role.CHIEF_SAFETY_REP,
+        Role.HMS_COORDINATOR,
+        Role.RADIATION_COORDINATOR,
+        Role.CHEMICAL_CONTACT,
+        Role.HMS_DEPARTMENT,
+    }
+)
+
+# Health-related details of a case: the handler (decided by the owning app), the unit's line
+# manager and safety rep, and the HSE department (DESIGN.md, non-negotiables).
+HEALTH_ROLES = frozenset({Role.LINE_MANAGER, Role.SAFETY_REP, Role.HMS_DEPARTMENT})
+
+# Roles that own the unit's HSE work and may change its records.
+MANAGER_ROLES = frozenset({Role.LINE_MANAGER, Role.HMS_COORDINATOR, Role.HMS_DEPARTMENT})
+
+_CACHE_ATTR = "_hms_role_paths"
+
+
+def role_paths(user) -> dict[str, frozenset[str]]:
+    """The paths of the units where the user currently holds each role.
+
+    One query per request: the answer is kept on the user object, which Django builds anew
+    for every request.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return {}
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is None:
+        found: dict[str, set[str]] = {}
+        rows = RoleAssignment.objects.current().filter(user=user).values_list("role", "unit__path")
+        for role, path in rows:
+            found.setdefault(role, set()).add(path)
+        cached = {role: frozenset(paths) for role, paths in found.items()}
+        setattr(user, _CACHE_ATTR, cached)
+    return cached
+
+
+def forget_roles(user) -> None:
+    """Drop the per-request cache after the user's roles changed."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def _covering_paths(user, roles) -> list[str]:
+    held = role_paths(user)
+    paths = sorted({path for role in roles for path in held.get(role, ())})
+    # A path inside another covered path adds nothing; keep the query short.
+    kept: list[str] = []
+    for path in paths:
+        if not any(path.startswith(outer) for outer in kept):
+            kept.append(path)
+    return kept
+
+
+def sees_everything(user) -> bool:
+    return bool(getattr(user, "is_active", False) and getattr(user, "is_superuser", False))
+
+
+def has_role(user, roles, unit: Unit) -> bool:
+    """Does the user hold one of `roles` on this unit or on one of its ancestors?"""
+    return any(unit.path.startswith(path) for path in _covering_paths(user, roles))
+
+
+def _path_q(user, roles, path_lookup: str) -> Q:
+    if sees_everything(user):
+        return Q()
+    paths = _covering_paths(user, roles)
+    if not paths:
+        return Q(pk__in=[])
+    condition = Q()
+    for path in paths:
+        condition |= Q(**{f"{path_lookup}__startswith": path})
+    return condition
+
+
+def records_q(user, unit_field: str = "unit", roles=RECORD_ROLES) -> Q:
+    """A filter for records whose `unit_field` lies in a subtree the user's roles cover.
+
+    Use it in each domain queryset's `visible_to(user)`; add the app's own "reported by me".
+    """
+    return _path_q(user, roles, f"{unit_field}__path")
+
+
+def units_covered(user, roles=RECORD_ROLES):
+    """Units whose records the user may see, as a queryset."""
+    return Unit.objects.filter(_path_q(user, roles, "path"))
+
+
+def can_view_records(user, unit: Unit) -> bool:
+    return sees_everything(user) or has_role(user, RECORD_ROLES, unit)
+
+
+def can_manage_records(user, unit: Unit) -> bool:
+    return sees_everything(user) or has_role(user, MANAGER_ROLES, unit)
+
+
+def can_view_health_details(user, unit: Unit) -> bool:
+    return sees_everything(user) or has_role(user, HEALTH_ROLES, unit)
+
+
+def can_manage_units(user) -> bool:
+    """Administrators maintain the unit tree and the role assignments."""
+    return bool(getattr(user, "is_active", False) and user.has_perm("units.manage_tree"))
+
+
+def can_view_history(user) -> bool:
+    """The audit trail is for administrators."""
+    return can_manage_units(user)
+
+
+def can_view_unit(user, unit: Unit) -> bool:
+    """The tree and each unit's roles page are open to every logged-in user."""
+    return bool(getattr(user, "is_authenticated", False))

@@ -1,0 +1,93 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from units.models import Role, Unit, UnitType
+
+
+class UnitCodeField(forms.CharField):
+    """A unit chosen by its short code: a select of 10,000 units would be unusable."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 32)
+        kwargs.setdefault("help_text", _("The short code of the unit, e.g. IV or IBM."))
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        try:
+            return Unit.objects.get(code__iexact=value.strip())
+        except Unit.DoesNotExist:
+            raise forms.ValidationError(
+                _("No unit has the code %(code)s."), params={"code": value}
+            ) from None
+
+
+class UnitForm(forms.Form):
+    code = forms.CharField(label=_("Code"), max_length=32)
+    name_nb = forms.CharField(label=_("Name (bokmål)"), max_length=200)
+    name_en = forms.CharField(label=_("Name (English)"), max_length=200, required=False)
+    unit_type = forms.ChoiceField(label=_("Unit type"), choices=UnitType.choices)
+
+
+class UnitCreateForm(UnitForm):
+    parent = UnitCodeField(
+        label=_("Parent unit"),
+        required=False,
+        help_text=_("The code of the unit it belongs under. Leave empty for a new top unit."),
+    )
+    field_order = ["parent", "code", "name_nb", "name_en", "unit_type"]
+
+
+class UnitEditForm(UnitForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class UnitMoveForm(forms.Form):
+    new_parent = UnitCodeField(label=_("New parent unit"))
+
+
+class RoleAssignForm(forms.Form):
+    person = forms.CharField(
+        label=_("Person"),
+        max_length=254,
+        help_text=_("User name or e-mail address."),
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    valid_from = forms.DateField(
+        label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"}), required=False
+    )
+    valid_to = forms.DateField(
+        label=_("Valid to"), widget=forms.DateInput(attrs={"type": "date"}), required=False
+    )
+
+    def clean_person(self):
+        value = self.cleaned_data["person"].strip()
+        users = get_user_model().objects.filter(is_active=True)
+        matches = list(users.filter(Q(username__iexact=value) | Q(email__iexact=value))[:2])
+        if not matches:
+            raise forms.ValidationError(_("No active user has this user name or e-mail."))
+        if len(matches) > 1:
+            raise forms.ValidationError(
+                _("Several users have this e-mail address; give the user name.")
+            )
+        return matches[0]
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("valid_from"), cleaned.get("valid_to")
+        if start and end and end < start:
+            self.add_error("valid_to", _("The end date is before the start date."))
+        return cleaned
+
+
+class RoleEndForm(forms.Form):
+    valid_to = forms.DateField(
+        label=_("Last day in the role"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        required=False,
+        help_text=_("Leave empty to end the role today."),
+    )

@@ -1,0 +1,203 @@
+import datetime
+
+import pghistory
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
+
+
+
+def audited(**kwargs):
+    """Audit every insert, update and delete of the model with Postgres triggers, so bulk
+    updates and raw SQL are recorded too. Trackers hold per-model state: new ones each time."""
+    return pghistory.track(
+        pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), **kwargs
+    )
+
+
+@audited(exclude=["password", "last_login"])
+class User(AbstractUser):
+    """A person who logs in. Roles on units say what they may see and do."""
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class UnitType(models.TextChoices):
+    INSTITUTION = "institution", _("Institution")
+    FACULTY = "faculty", _("Faculty")
+    DEPARTMENT = "department", _("Department")
+    SECTION = "section", _("Section")
+    LABORATORY = "laboratory", _("Laboratory")
+    RESEARCH_GROUP = "research_group", _("Research group")
+    OTHER = "other", _("Other")
+
+
+code_validator = RegexValidator(
+    r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+    _("Use letters, digits, dot, dash or underscore, starting with a letter or digit."),
+)
+
+
+class UnitQuerySet(MP_NodeQuerySet):
+    def active(self) -> "UnitQuerySet":
+        return self.filter(is_active=True)
+
+    def search(self, text: str) -> "UnitQuerySet":
+        text = text.strip()
+        if not text:
+            return self
+        return self.filter(
+            Q(code__iexact=text)
+            | Q(name_nb__icontains=text)
+            | Q(name_en__icontains=text)
+            | Q(code__istartswith=text)
+        )
+
+    def subtree_of(self, unit: "Unit") -> "UnitQuerySet":
+        """The unit and every unit below it: one indexed prefix match on the path."""
+        return self.filter(path__startswith=unit.path)
+
+
+class UnitManager(MP_NodeManager):
+    def get_queryset(self) -> UnitQuerySet:
+        return UnitQuerySet(self.model).order_by("path")
+
+    def active(self) -> UnitQuerySet:
+        return self.get_queryset().active()
+
+    def search(self, text: str) -> UnitQuerySet:
+        return self.get_queryset().search(text)
+
+
+@audited()
+class Unit(MP_Node):
+    """An organisational unit. The tree is a materialised path (`path`), so a subtree is a
+    prefix match on one indexed column: cheap to join against from every domain query."""
+
+    steplen = 4
+    code = models.CharField(_("code"), max_length=32, unique=True, validators=[code_validator])
+    name_nb = models.CharField(_("name (bokmål)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    unit_type = models.CharField(
+        _("unit type"), max_length=20, choices=UnitType.choices, default=UnitType.OTHER
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    # Bumped by every edit through the app; an edit based on an older version is refused
+    # instead of silently overwriting someone else's change.
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = UnitManager()
+
+    class Meta:
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        permissions = [("manage_tree", _("Can manage the unit tree and role assignments"))]
+        indexes = [
+            # Subtree scoping is `path LIKE 'prefix%'`; the default index cannot serve LIKE
+            # under a non-C collation, so keep one with text_pattern_ops.
+            models.Index(
+                fields=["path"], name="unit_path_pattern_idx", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(fields=["is_active", "depth"], name="unit_active_depth_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("units:detail", args=[self.code])
+
+    @property
+    def name(self) -> str:
+        if (get_language() or "nb").startswith("en") and self.name_en:
+            return self.name_en
+        return self.name_nb
+
+    def ancestor_paths(self) -> list[str]:
+        """Paths of the ancestors, root first, derived from this unit's own path."""
+        return [self.path[:i] for i in range(self.steplen, len(self.path), self.steplen)]
+
+    def ancestors_and_self(self) -> UnitQuerySet:
+        return Unit.objects.filter(path__in=[*self.ancestor_paths(), self.path])
+
+    def parent_path(self) -> str | None:
+        return self.path[: -self.steplen] or None
+
+
+class Role(models.TextChoices):
+    LINE_MANAGER = "line_manager", _("Line manager")
+    SAFETY_REP = "safety_rep", _("Safety representative")
+    CHIEF_SAFETY_REP = "chief_safety_rep", _("Chief safety representative")
+    HMS_COORDINATOR = "hms_coordinator", _("HSE coordinator")
+    RADIATION_COORDINATOR = "radiation_coordinator", _("Radiation protection coordinator")
+    CHEMICAL_CONTACT = "chemical_contact", _("Chemical register contact")
+    HMS_DEPARTMENT = "hms_department", _("HSE department")
+    EMPLOYEE = "employee", _("Employee")
+
+
+class RoleAssignmentQuerySet(models.QuerySet):
+    def current(self, on: datetime.date | None = None) -> "RoleAssignmentQuerySet":
+        on = on or timezone.localdate()
+        return self.filter(valid_from__lte=on).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=on)
+        )
+
+    def for_user(self, user) -> "RoleAssignmentQuerySet":
+        return self.filter(user=user)
+
+
+@audited()
+class RoleAssignment(models.Model):
+    """A person holds a role for a unit and, through it, for the unit's whole subtree."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="role_assignments", verbose_name=_("person")
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="role_assignments", verbose_name=_("unit")
+    )
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    valid_from = models.DateField(_("valid from"), default=timezone.localdate)
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+
+    objects = RoleAssignmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("role assignment")
+        verbose_name_plural = _("role assignments")
+        ordering = ["unit__path", "role", "user__last_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="roleassignment_period_ordered",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "unit", "role"],
+                condition=Q(valid_to__isnull=True),
+                name="roleassignment_one_open_per_role",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user", "valid_to"], name="roleassignment_user_idx"),
+            models.Index(fields=["unit", "role"], name="roleassignment_unit_role_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_role_display()} – {self.unit.code}"
+
+    def get_absolute_url(self) -> str:
+        return self.unit.get_absolute_url()
+
+    def is_current(self, on: datetime.date | None = None) -> bool:
+        on = on or timezone.localdate()
+        return self.valid_from <= on and (self.valid_to is None or self.valid_to >= on)

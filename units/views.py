@@ -1,0 +1,322 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db.models import Value
+from django.db.models.functions import Coalesce, NullIf
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from units import access, services
+from units.forms import RoleAssignForm, RoleEndForm, UnitCreateForm, UnitEditForm, UnitMoveForm
+from units.models import Role, RoleAssignment, Unit
+
+SEARCH_LIMIT = 100
+ROLE_ORDER = {role: index for index, role in enumerate(Role.values)}
+
+
+def _by_name(queryset):
+    """Order units by their name in the active language."""
+    if (get_language() or "nb").startswith("en"):
+        return queryset.annotate(
+            display_name=Coalesce(NullIf("name_en", Value("")), "name_nb")
+        ).order_by("display_name", "code")
+    return queryset.order_by("name_nb", "code")
+
+
+def _visible_units(request):
+    units = Unit.objects.all()
+    if not request.GET.get("inactive"):
+        units = units.active()
+    return units
+
+
+def _manager_only(request) -> None:
+    if not access.can_manage_units(request.user):
+        raise Http404
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@login_required
+def tree(request):
+    query = request.GET.get("q", "").strip()
+    units = _visible_units(request)
+    context = {"query": query, "show_inactive": bool(request.GET.get("inactive"))}
+    if query:
+        matches = list(_by_name(units.search(query))[: SEARCH_LIMIT + 1])
+        context["truncated"] = len(matches) > SEARCH_LIMIT
+        matches = matches[:SEARCH_LIMIT]
+        ancestor_paths = {path for unit in matches for path in unit.ancestor_paths()}
+        names = {u.path: u for u in Unit.objects.filter(path__in=ancestor_paths)}
+        for unit in matches:
+            unit.trail = [names[path] for path in unit.ancestor_paths() if path in names]
+        context["matches"] = matches
+    else:
+        # The top two levels in one query; deeper levels load when a branch is opened.
+        top = list(units.filter(depth__lte=2).order_by("path"))
+        by_parent: dict[str | None, list[Unit]] = {}
+        for unit in top:
+            by_parent.setdefault(unit.parent_path(), []).append(unit)
+        for children in by_parent.values():
+            children.sort(key=lambda unit: unit.name.lower())
+        roots = by_parent.get(None, [])
+        for root in roots:
+            root.loaded_children = by_parent.get(root.path, [])
+        context["roots"] = roots
+    template = "units/_search_results.html" if request.htmx and query else "units/unit_tree.html"
+    return render(request, template, context)
+
+
+@login_required
+def children(request, code: str):
+    unit = get_object_or_404(Unit, code=code)
+    units = _by_name(
+        _visible_units(request).filter(depth=unit.depth + 1, path__startswith=unit.path)
+    )
+    return render(
+        request,
+        "units/_children.html",
+        {"children": units, "show_inactive": bool(request.GET.get("inactive"))},
+    )
+
+
+@login_required
+def detail(request, code: str):
+    unit = get_object_or_404(Unit, code=code)
+    ancestors = list(Unit.objects.filter(path__in=unit.ancestor_paths()).order_by("path"))
+    sub_units = _by_name(Unit.objects.filter(depth=unit.depth + 1, path__startswith=unit.path))
+    assignments = RoleAssignment.objects.current().filter(
+        unit__path__in=[*unit.ancestor_paths(), unit.path]
+    )
+    assignments = sorted(
+        assignments.select_related("user", "unit"),
+        key=lambda a: (ROLE_ORDER[a.role], -a.unit.depth, a.user.last_name, a.user.first_name),
+    )
+    can_manage = access.can_manage_units(request.user)
+    context = {
+        "unit": unit,
+        "ancestors": ancestors,
+        "sub_units": sub_units,
+        "own_roles": [a for a in assignments if a.unit_id == unit.pk],
+        "inherited_roles": [a for a in assignments if a.unit_id != unit.pk],
+        "can_manage": can_manage,
+    }
+    if can_manage:
+        context["role_form"] = RoleAssignForm()
+        context["ended_roles"] = (
+            RoleAssignment.objects.filter(unit=unit)
+            .exclude(pk__in=[a.pk for a in assignments])
+            .select_related("user")
+            .order_by("-valid_to", "-valid_from")[:50]
+        )
+        context["history_url_args"] = (ContentType.objects.get_for_model(Unit).pk, unit.pk)
+    return render(request, "units/unit_detail.html", context)
+
+
+@login_required
+def unit_create(request):
+    _manager_only(request)
+    initial = {}
+    if parent_code := request.GET.get("parent"):
+        initial["parent"] = parent_code
+    form = UnitCreateForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            unit = services.unit_create(
+                parent=data["parent"],
+                code=data["code"],
+                name_nb=data["name_nb"],
+                name_en=data["name_en"],
+                unit_type=data["unit_type"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The unit %(unit)s was created.") % {"unit": unit.name})
+            return redirect(unit)
+    return render(request, "units/unit_form.html", {"form": form, "title": _("New unit")})
+
+
+@login_required
+def unit_edit(request, code: str):
+    _manager_only(request)
+    unit = get_object_or_404(Unit, code=code)
+    initial = {
+        "code": unit.code,
+        "name_nb": unit.name_nb,
+        "name_en": unit.name_en,
+        "unit_type": unit.unit_type,
+        "version": unit.version,
+    }
+    form = UnitEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            unit = services.unit_update(
+                unit=unit,
+                version=data["version"],
+                code=data["code"],
+                name_nb=data["name_nb"],
+                name_en=data["name_en"],
+                unit_type=data["unit_type"],
+            )
+        except services.ConcurrentEdit:
+            form.add_error(
+                None,
+                _(
+                    "Someone else changed this unit while you were editing. Your text is kept "
+                    "below; the current values are shown beside each field. Save again to "
+                    "overwrite them."
+                ),
+            )
+            current = Unit.objects.get(pk=unit.pk)
+            form.data = form.data.copy()
+            form.data["version"] = current.version
+            return render(
+                request,
+                "units/unit_form.html",
+                {"form": form, "title": _("Edit unit"), "unit": unit, "current": current},
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The unit was saved."))
+            return redirect(unit)
+    return render(
+        request, "units/unit_form.html", {"form": form, "title": _("Edit unit"), "unit": unit}
+    )
+
+
+@login_required
+def unit_move(request, code: str):
+    _manager_only(request)
+    unit = get_object_or_404(Unit, code=code)
+    form = UnitMoveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            unit = services.unit_move(unit=unit, new_parent=form.cleaned_data["new_parent"])
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The unit was moved with all its sub-units."))
+            return redirect(unit)
+    return render(
+        request, "units/unit_form.html", {"form": form, "title": _("Move unit"), "unit": unit}
+    )
+
+
+@login_required
+@require_POST
+def unit_deactivate(request, code: str):
+    _manager_only(request)
+    unit = get_object_or_404(Unit, code=code)
+    count = services.unit_deactivate(unit=unit)
+    messages.success(
+        request,
+        _("%(count)s unit(s) deactivated. Their records and history are kept.") % {"count": count},
+    )
+    return redirect(unit)
+
+
+@login_required
+@require_POST
+def unit_reactivate(request, code: str):
+    _manager_only(request)
+    unit = get_object_or_404(Unit, code=code)
+    try:
+        services.unit_reactivate(unit=unit)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The unit is active again."))
+    return redirect(unit)
+
+
+@login_required
+@require_POST
+def unit_delete(request, code: str):
+    _manager_only(request)
+    unit = get_object_or_404(Unit, code=code)
+    parent_path = unit.parent_path()
+    try:
+        services.unit_delete(unit=unit)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(unit)
+    messages.success(request, _("The unit was deleted."))
+    parent = Unit.objects.filter(path=parent_path).first() if parent_path else None
+    return redirect(parent or "units:tree")
+
+
+@login_required
+def role_assign(request, code: str):
+    _manager_only(request)
+    unit = get_object_or_404(Unit, code=code)
+    form = RoleAssignForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.role_assign(
+                unit=unit,
+                user=data["person"],
+                role=data["role"],
+                valid_from=data["valid_from"],
+                valid_to=data["valid_to"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The role was assigned."))
+            return redirect(unit)
+    return render(
+        request,
+        "units/unit_form.html",
+        {"form": form, "title": _("Assign a role"), "unit": unit},
+    )
+
+
+@login_required
+def role_end(request, pk: int):
+    _manager_only(request)
+    assignment = get_object_or_404(RoleAssignment.objects.select_related("unit", "user"), pk=pk)
+    form = RoleEndForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.role_end(assignment=assignment, valid_to=form.cleaned_data["valid_to"])
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The role was ended."))
+            return redirect(assignment.unit)
+    return render(
+        request,
+        "units/unit_form.html",
+        {
+            "form": form,
+            "title": _("End role: %(assignment)s") % {"assignment": assignment},
+            "unit": assignment.unit,
+        },
+    )
+
+
+@login_required
+def unit_import(request):
+    _manager_only(request)
+    raise Http404
+
+
+@login_required
+def unit_export(request):
+    _manager_only(request)
+    raise Http404
