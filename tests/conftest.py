@@ -1,0 +1,113 @@
+"""Shared organisation for tests: a small two-faculty tree and one user per kind of role.
+
+ROOT (institution)
+├── FAC (faculty)            ── DEP (department) ── SEC (section)
+└── OTHERFAC (faculty)       ── OTHERDEP (department)
+"""
+
+from dataclasses import dataclass
+
+import pytest
+
+from tests.factories import RoleAssignmentFactory, UserFactory, make_unit
+from units.models import Role, Unit, UnitType
+
+
+@dataclass
+class Org:
+    root: Unit
+    faculty: Unit
+    department: Unit
+    section: Unit
+    other_faculty: Unit
+    other_department: Unit
+
+
+@pytest.fixture
+def org(db) -> Org:
+    root = make_unit(
+        code="ROOT",
+        name_nb="Universitetet",
+        name_en="The University",
+        unit_type=UnitType.INSTITUTION,
+    )
+    faculty = make_unit(
+        root,
+        code="FAC",
+        name_nb="Fakultet for testing",
+        name_en="Faculty of Testing",
+        unit_type=UnitType.FACULTY,
+    )
+    other_faculty = make_unit(
+        root,
+        code="OTHERFAC",
+        name_nb="Det andre fakultetet",
+        name_en="The Other Faculty",
+        unit_type=UnitType.FACULTY,
+    )
+    department = make_unit(
+        faculty,
+        code="DEP",
+        name_nb="Institutt for prøving",
+        name_en="Department of Trials",
+        unit_type=UnitType.DEPARTMENT,
+    )
+    section = make_unit(
+        department,
+        code="SEC",
+        name_nb="Seksjon for forsøk",
+        name_en="Section of Attempts",
+        unit_type=UnitType.SECTION,
+    )
+    other_department = make_unit(
+        other_faculty,
+        code="OTHERDEP",
+        name_nb="Institutt for annet",
+        name_en="Department of Other Things",
+        unit_type=UnitType.DEPARTMENT,
+    )
+    return Org(
+        root=Unit.objects.get(pk=root.pk),
+        faculty=Unit.objects.get(pk=faculty.pk),
+        department=Unit.objects.get(pk=department.pk),
+        section=Unit.objects.get(pk=section.pk),
+        other_faculty=Unit.objects.get(pk=other_faculty.pk),
+        other_department=Unit.objects.get(pk=other_department.pk),
+    )
+
+
+def user_with_role(username: str, role: str, unit: Unit):
+    user = UserFactory(username=username)
+    RoleAssignmentFactory(user=user, unit=unit, role=role)
+    return user
+
+
+@pytest.fixture
+def line_manager(org):
+    return user_with_role("line_manager", Role.LINE_MANAGER, org.department)
+
+
+@pytest.fixture
+def safety_rep(org):
+    return user_with_role("safety_rep", Role.SAFETY_REP, org.department)
+
+
+@pytest.fixture
+def employee(org):
+    return user_with_role("employee", Role.EMPLOYEE, org.section)
+
+
+@pytest.fixture
+def outsider(org):
+    """A line manager in another faculty: sees nothing of DEP's records."""
+    return user_with_role("outsider", Role.LINE_MANAGER, org.other_department)
+
+
+@pytest.fixture
+def hms_department(org):
+    return user_with_role("hms_department", Role.HMS_DEPARTMENT, org.root)
+
+
+@pytest.fixture
+def administrator(db):
+    return UserFactory(username="administrator", is_staff=True, is_superuser=True)

@@ -1,0 +1,36 @@
+import factory
+from django.contrib.auth import get_user_model
+
+from units.models import Role, RoleAssignment, Unit, UnitType
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name", locale="nb_NO")
+    last_name = factory.Faker("last_name", locale="nb_NO")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    password = factory.django.Password("hms-test-password")
+
+
+def make_unit(parent: Unit | None = None, **fields) -> Unit:
+    """A unit under `parent` (or a new root). Trees are built with treebeard, not a factory."""
+    fields.setdefault("code", f"U{Unit.objects.count() + 1}-{factory.Faker._get_faker().pyint()}")
+    fields.setdefault("name_nb", f"Enhet {fields['code']}")
+    fields.setdefault("name_en", f"Unit {fields['code']}")
+    fields.setdefault("unit_type", UnitType.DEPARTMENT)
+    if parent is None:
+        return Unit.add_root(**fields)
+    parent.refresh_from_db()
+    return parent.add_child(**fields)
+
+
+class RoleAssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RoleAssignment
+
+    user = factory.SubFactory(UserFactory)
+    role = Role.EMPLOYEE
