@@ -1,3 +1,5 @@
+import itertools
+
 import factory
 from django.contrib.auth import get_user_model
 
@@ -16,9 +18,12 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("hms-test-password")
 
 
+_unit_numbers = itertools.count(1)
+
+
 def make_unit(parent: Unit | None = None, **fields) -> Unit:
     """A unit under `parent` (or a new root). Trees are built with treebeard, not a factory."""
-    fields.setdefault("code", f"U{Unit.objects.count() + 1}-{factory.Faker._get_faker().pyint()}")
+    fields.setdefault("code", f"U{next(_unit_numbers)}")
     fields.setdefault("name_nb", f"Enhet {fields['code']}")
     fields.setdefault("name_en", f"Unit {fields['code']}")
     fields.setdefault("unit_type", UnitType.DEPARTMENT)
