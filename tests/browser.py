@@ -1,0 +1,69 @@
+"""Headless Chromium for the browser journeys: Debian's chromium driven by Playwright.
+
+Playwright's own browser download does not work offline, so the journeys use the system's
+Chromium (`/usr/bin/chromium`, or HMS_BROWSER). Without one they are skipped, loudly; with
+HMS_REQUIRE_BROWSER=1 (CI) a missing browser is an error instead.
+"""
+
+import os
+import shutil
+
+import pytest
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def chromium_path() -> str | None:
+    return (
+        os.environ.get("HMS_BROWSER")
+        or shutil.which("chromium")
+        or shutil.which("chromium-browser")
+    )
+
+
+@pytest.fixture
+def browser_page(live_server, tmp_path):
+    path = chromium_path()
+    if path is None:
+        message = "BROWSER JOURNEY SKIPPED: no Chromium found (apt-get install chromium)"
+        if os.environ.get("HMS_REQUIRE_BROWSER"):
+            pytest.fail(message.replace("SKIPPED", "REQUIRED"))
+        pytest.skip(message)
+    # Playwright's sync API runs an event loop in this thread; the test still touches the
+    # database directly, which Django would otherwise refuse inside a running loop.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=path, args=CHROMIUM_FLAGS, headless=True
+        )
+        context = browser.new_context(
+            base_url=live_server.url, viewport={"width": 1280, "height": 900}
+        )
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        try:
+            yield page
+        finally:
+            artifacts = os.environ.get("HMS_SCREENSHOTS")
+            if artifacts:
+                page.screenshot(path=os.path.join(artifacts, "last-page.png"), full_page=True)
+            context.close()
+            browser.close()
+
+
+def log_in(page, username: str, password: str = "hms-demo") -> None:
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("#current-user")

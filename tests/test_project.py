@@ -1,0 +1,84 @@
+"""The project as a whole: health check, production settings, languages."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.db import OperationalError
+from django.urls import reverse
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.django_db
+def test_healthz_reports_database_and_broker(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok"}
+
+
+@pytest.mark.django_db
+def test_healthz_answers_503_when_the_database_is_down(client, monkeypatch):
+    from django.db.backends.utils import CursorWrapper
+
+    def broken(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(CursorWrapper, "execute", broken)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["database"] == "error"
+
+
+def test_production_settings_pass_check_deploy():
+    env = {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": "a-long-random-secret-key-for-the-deploy-check-0123456789-abcdefghijkl",
+        "ALLOWED_HOSTS": "hms.example.org",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_settings_refuse_a_missing_secret_key():
+    env = {**os.environ, "DEBUG": "false", "SECRET_KEY": "", "ALLOWED_HOSTS": "hms.example.org"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.django_db
+def test_bokmal_is_the_default_and_english_can_be_chosen(client, line_manager):
+    client.force_login(line_manager)
+    page = client.get(reverse("units:tree")).content.decode()
+    assert 'lang="nb"' in page and "Organisasjon" in page
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/units/"})
+    assert response.status_code == 302
+    page = client.get(reverse("units:tree")).content.decode()
+    assert 'lang="en"' in page and "Organisation" in page
+
+
+@pytest.mark.django_db
+def test_static_assets_are_served_by_the_app_not_a_cdn(client, line_manager):
+    client.force_login(line_manager)
+    page = client.get(reverse("home")).content.decode()
+    assert "bootstrap/css/bootstrap.min.css" in page
+    assert "cdn" not in page.lower() and "https://" not in page
