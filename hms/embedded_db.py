@@ -4,6 +4,7 @@ Used only when DATABASE_URL is not set. The server keeps running between command
 worker, beat and tests all share it); `make stop-db` stops it.
 """
 
+import contextlib
 import warnings
 from pathlib import Path
 
@@ -32,10 +33,9 @@ def _ensure_database(admin_uri: str) -> None:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME])
             if cursor.fetchone() is None:
-                try:
+                # Another process may create it between our check and our create.
+                with contextlib.suppress(errors.DuplicateDatabase):
                     cursor.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
-                except errors.DuplicateDatabase:
-                    pass  # another process created it between our check and our create
     finally:
         connection.close()
 

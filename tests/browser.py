@@ -30,7 +30,7 @@ def chromium_path() -> str | None:
 
 
 @pytest.fixture
-def browser_page(live_server, tmp_path):
+def browser_page(live_server, monkeypatch):
     path = chromium_path()
     if path is None:
         message = "BROWSER JOURNEY SKIPPED: no Chromium found (apt-get install chromium)"
@@ -39,7 +39,7 @@ def browser_page(live_server, tmp_path):
         pytest.skip(message)
     # Playwright's sync API runs an event loop in this thread; the test still touches the
     # database directly, which Django would otherwise refuse inside a running loop.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

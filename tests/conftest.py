@@ -8,6 +8,7 @@ ROOT (institution)
 from dataclasses import dataclass
 
 import pytest
+from django.utils import translation
 
 from tests.factories import RoleAssignmentFactory, UserFactory, make_unit
 from units.models import Role, Unit, UnitType
@@ -27,6 +28,15 @@ class Org:
 def fast_password_hashing(settings):
     # The real hasher costs ~0.2 s per password; tests create hundreds of users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    """Tests read messages in English; bokmål (the real default) is tested on its own."""
+    settings.LANGUAGE_CODE = "en"
+    translation.activate("en")
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -130,7 +130,7 @@ def test_records_filter_matches_the_predicates(org, line_manager, outsider, hms_
                 assert access.can_view_records(user, unit)
 
 
-def test_demo_users_see_what_the_contract_says(client, settings):
+def test_demo_users_see_what_the_contract_says(client, settings, db):
     from django.core.management import call_command
 
     settings.DEBUG = True

@@ -66,9 +66,14 @@ def test_production_settings_refuse_a_missing_secret_key():
 
 
 @pytest.mark.django_db
-def test_bokmal_is_the_default_and_english_can_be_chosen(client, line_manager):
+def test_bokmal_is_the_default_and_english_can_be_chosen(client, line_manager, settings):
+    from hms import settings as project_settings
+
+    assert project_settings.LANGUAGE_CODE == "nb"
+    settings.LANGUAGE_CODE = project_settings.LANGUAGE_CODE
     client.force_login(line_manager)
-    page = client.get(reverse("units:tree")).content.decode()
+    # The browser's own preference does not override the organisation's language.
+    page = client.get(reverse("units:tree"), HTTP_ACCEPT_LANGUAGE="en-US,en").content.decode()
     assert 'lang="nb"' in page and "Organisasjon" in page
     response = client.post(reverse("set_language"), {"language": "en", "next": "/units/"})
     assert response.status_code == 302

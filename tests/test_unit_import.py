@@ -8,18 +8,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import F
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from units import tree_csv
 from units.models import Unit, UnitEvent, UnitType
 
 HEADER = "code,parent_code,name_nb,name_en,unit_type"
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 def csv_file(*lines: str, header: str = HEADER) -> bytes:

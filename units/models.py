@@ -5,12 +5,12 @@ from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
-
 
 
 def audited(**kwargs):
@@ -76,7 +76,8 @@ class UnitManager(MP_NodeManager.from_queryset(UnitQuerySet)):
 @audited()
 class Unit(MP_Node):
     """An organisational unit. The tree is a materialised path (`path`), so a subtree is a
-    prefix match on one indexed column: cheap to join against from every domain query."""
+    prefix match on one indexed column: cheap to join against from every domain query.
+    (Django gives the unique `path` a `varchar_pattern_ops` index, which serves LIKE 'x%'.)"""
 
     steplen = 4
     code = models.CharField(_("code"), max_length=32, unique=True, validators=[code_validator])
@@ -96,12 +97,11 @@ class Unit(MP_Node):
         verbose_name = _("unit")
         verbose_name_plural = _("units")
         permissions = [("manage_tree", _("Can manage the unit tree and role assignments"))]
+        constraints = [
+            # "IKJ" and "ikj" would be the same code to a person reading a report.
+            models.UniqueConstraint(Upper("code"), name="unit_code_unique_ignoring_case"),
+        ]
         indexes = [
-            # Subtree scoping is `path LIKE 'prefix%'`; the default index cannot serve LIKE
-            # under a non-C collation, so keep one with text_pattern_ops.
-            models.Index(
-                fields=["path"], name="unit_path_pattern_idx", opclasses=["varchar_pattern_ops"]
-            ),
             models.Index(fields=["is_active", "depth"], name="unit_active_depth_idx"),
         ]
 

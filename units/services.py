@@ -38,7 +38,9 @@ def unit_create(
 ) -> Unit:
     unit = Unit(code=code.strip(), name_nb=name_nb.strip(), name_en=name_en.strip())
     unit.unit_type = unit_type
-    unit.full_clean(exclude=["path", "depth", "numchild"], validate_unique=False)
+    unit.full_clean(
+        exclude=["path", "depth", "numchild"], validate_unique=False, validate_constraints=False
+    )
     _check_code(unit.code)
     if parent is None:
         return Unit.objects.add_root(instance=unit)
@@ -62,7 +64,9 @@ def unit_update(
         path=unit.path,
         depth=unit.depth,
     )
-    candidate.full_clean(exclude=["path", "depth", "numchild"], validate_unique=False)
+    candidate.full_clean(
+        exclude=["path", "depth", "numchild"], validate_unique=False, validate_constraints=False
+    )
     _check_code(candidate.code, exclude_pk=unit.pk)
     updated = Unit.objects.filter(pk=unit.pk, version=version).update(
         code=candidate.code,
