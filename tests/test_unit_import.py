@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from units import tree_csv
+from units.forms import UnitImportApplyForm
 from units.models import Unit, UnitEvent, UnitType
 
 HEADER = "code,parent_code,name_nb,name_en,unit_type"
@@ -438,12 +439,10 @@ def test_apply_with_damaged_content_is_refused(client, administrator, org):
     client.force_login(administrator)
     content = csv_file("NY,DEP,Ny,,section")
     plan = tree_csv.plan_import(content)
-    hidden = tree_csv.UnitImportApplyForm.for_file(
-        content=content, filename="x.csv", plan=plan
-    ).initial
+    hidden = UnitImportApplyForm.for_file(content=content, filename="x.csv", plan=plan).initial
     units_before, events_before = snapshot()
 
-    tampered = tree_csv.UnitImportApplyForm.for_file(
+    tampered = UnitImportApplyForm.for_file(
         content=csv_file("OTHER,DEP,Annen,,section"), filename="x.csv", plan=plan
     ).initial["content"]
     for data in (

@@ -1,6 +1,13 @@
+import base64
+import binascii
+import hashlib
+import hmac
+
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from units.models import Role, Unit, UnitType
@@ -91,3 +98,68 @@ class RoleEndForm(forms.Form):
         required=False,
         help_text=_("Leave empty to end the role today."),
     )
+
+
+class UnitImportForm(forms.Form):
+    unit_types = UnitType.choices
+    file = forms.FileField(
+        label=_("CSV file"),
+        allow_empty_file=True,  # reported by the import's own checks, with the others
+        help_text=_("Columns: code, parent_code, name_nb, name_en, unit_type."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.UNIT_IMPORT_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _("The file is %(size)s; the largest file accepted is %(limit)s."),
+                params={"size": filesizeformat(upload.size), "limit": filesizeformat(limit)},
+            )
+        return upload
+
+    def content(self) -> bytes:
+        upload = self.cleaned_data["file"]
+        upload.seek(0)
+        return upload.read()
+
+    def filename(self) -> str:
+        return (self.cleaned_data["file"].name or "")[:255]
+
+
+class UnitImportApplyForm(forms.Form):
+    """Carries the previewed file back for the apply step, with its SHA-256 so a damaged or
+    swapped copy is refused instead of applied."""
+
+    content = forms.CharField(widget=forms.HiddenInput, strip=False)
+    sha256 = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    filename = forms.CharField(widget=forms.HiddenInput, max_length=255, required=False)
+    plan_digest = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    @classmethod
+    def for_file(cls, *, content: bytes, filename: str, plan) -> "UnitImportApplyForm":
+        return cls(
+            initial={
+                "content": base64.b64encode(content).decode("ascii"),
+                "sha256": hashlib.sha256(content).hexdigest(),
+                "filename": filename,
+                "plan_digest": plan.digest,
+            }
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            content = base64.b64decode(cleaned["content"], validate=True)
+        except (binascii.Error, ValueError):
+            content = None
+        if content is None or not hmac.compare_digest(
+            hashlib.sha256(content).hexdigest(), cleaned["sha256"]
+        ):
+            raise forms.ValidationError(
+                _("The previewed file did not come back intact. Upload it again.")
+            )
+        cleaned["content"] = content
+        return cleaned

@@ -11,8 +11,6 @@ materialised paths computed here and are inserted with `bulk_create`, because tr
 `add_child` costs several queries per unit and 10,000 units would take minutes.
 """
 
-import base64
-import binascii
 import csv
 import hashlib
 import hmac
@@ -22,14 +20,12 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import pghistory
-from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from units.models import Unit, UnitType, code_validator
 from units.services import RESERVED_CODES
@@ -682,71 +678,3 @@ def export_lines() -> Iterator[str]:
     yield "\ufeff"
     for row in export_rows():
         yield writer.writerow(row)
-
-
-# Forms ---------------------------------------------------------------------------------
-
-
-class UnitImportForm(forms.Form):
-    unit_types = UnitType.choices
-    file = forms.FileField(
-        label=gettext_lazy("CSV file"),
-        allow_empty_file=True,  # reported by the import's own checks, with the others
-        help_text=gettext_lazy("Columns: code, parent_code, name_nb, name_en, unit_type."),
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        limit = settings.UNIT_IMPORT_MAX_BYTES
-        if upload.size > limit:
-            raise forms.ValidationError(
-                gettext_lazy("The file is %(size)s; the largest file accepted is %(limit)s."),
-                params={"size": filesizeformat(upload.size), "limit": filesizeformat(limit)},
-            )
-        return upload
-
-    def content(self) -> bytes:
-        upload = self.cleaned_data["file"]
-        upload.seek(0)
-        return upload.read()
-
-    def filename(self) -> str:
-        return (self.cleaned_data["file"].name or "")[:255]
-
-
-class UnitImportApplyForm(forms.Form):
-    """Carries the previewed file back for the apply step, with its SHA-256 so a damaged or
-    swapped copy is refused instead of applied."""
-
-    content = forms.CharField(widget=forms.HiddenInput, strip=False)
-    sha256 = forms.CharField(widget=forms.HiddenInput, max_length=64)
-    filename = forms.CharField(widget=forms.HiddenInput, max_length=255, required=False)
-    plan_digest = forms.CharField(widget=forms.HiddenInput, max_length=64)
-
-    @classmethod
-    def for_file(cls, *, content: bytes, filename: str, plan: Plan) -> "UnitImportApplyForm":
-        return cls(
-            initial={
-                "content": base64.b64encode(content).decode("ascii"),
-                "sha256": hashlib.sha256(content).hexdigest(),
-                "filename": filename,
-                "plan_digest": plan.digest,
-            }
-        )
-
-    def clean(self):
-        cleaned = super().clean()
-        if self.errors:
-            return cleaned
-        try:
-            content = base64.b64decode(cleaned["content"], validate=True)
-        except (binascii.Error, ValueError):
-            content = None
-        if content is None or not hmac.compare_digest(
-            hashlib.sha256(content).hexdigest(), cleaned["sha256"]
-        ):
-            raise forms.ValidationError(
-                gettext_lazy("The previewed file did not come back intact. Upload it again.")
-            )
-        cleaned["content"] = content
-        return cleaned

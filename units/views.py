@@ -11,7 +11,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from units import access, services, tree_csv
-from units.forms import RoleAssignForm, RoleEndForm, UnitCreateForm, UnitEditForm, UnitMoveForm
+from units.forms import (
+    RoleAssignForm,
+    RoleEndForm,
+    UnitCreateForm,
+    UnitEditForm,
+    UnitImportApplyForm,
+    UnitImportForm,
+    UnitMoveForm,
+)
 from units.models import Role, RoleAssignment, Unit
 
 SEARCH_LIMIT = 100
@@ -318,10 +326,10 @@ def unit_import(request):
     kept on the server between the two steps.
     """
     _manager_only(request)
-    form = tree_csv.UnitImportForm()
+    form = UnitImportForm()
     context = {"form": form}
     if request.method == "POST" and "apply" in request.POST:
-        apply_form = tree_csv.UnitImportApplyForm(request.POST)
+        apply_form = UnitImportApplyForm(request.POST)
         if not apply_form.is_valid():
             context["apply_errors"] = apply_form.non_field_errors() or [
                 _("The previewed file did not come back intact. Upload it again.")
@@ -340,7 +348,7 @@ def unit_import(request):
             except tree_csv.ImportChanged as changed:
                 context["plan"] = changed.plan
                 context["plan_changed"] = True
-                context["apply_form"] = tree_csv.UnitImportApplyForm.for_file(
+                context["apply_form"] = UnitImportApplyForm.for_file(
                     content=data["content"], filename=data["filename"], plan=changed.plan
                 )
             else:
@@ -354,7 +362,7 @@ def unit_import(request):
                 )
                 return redirect("units:tree")
     elif request.method == "POST":
-        form = tree_csv.UnitImportForm(request.POST, request.FILES)
+        form = UnitImportForm(request.POST, request.FILES)
         context["form"] = form
         if form.is_valid():
             content = form.content()
@@ -362,7 +370,7 @@ def unit_import(request):
             context["plan"] = plan
             context["filename"] = form.filename()
             if plan.ok:
-                context["apply_form"] = tree_csv.UnitImportApplyForm.for_file(
+                context["apply_form"] = UnitImportApplyForm.for_file(
                     content=content, filename=form.filename(), plan=plan
                 )
     return render(request, "units/unit_import.html", context)
