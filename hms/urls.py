@@ -8,7 +8,7 @@ from hms import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("history/<int:content_type_id>/<str:object_id>/", views.history, name="history"),
+    path("history/<int:content_type_id>/<int:object_id>/", views.history, name="history"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

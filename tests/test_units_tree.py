@@ -220,3 +220,14 @@ def test_every_change_is_audited_with_the_acting_user(client, org, administrator
     )
     page = client.get(history_url).content.decode()
     assert "Nytt navn" in page and administrator.username in page
+
+
+def test_history_of_something_not_audited_or_malformed_is_a_404(client, org, administrator):
+    client.force_login(administrator)
+    unaudited = ContentType.objects.get(app_label="contenttypes", model="contenttype")
+    assert client.get(f"/history/{unaudited.pk}/1/").status_code == 404
+    assert client.get("/history/999999/1/").status_code == 404
+    assert client.get(f"/history/{unaudited.pk}/objects/").status_code == 404
+    unit_type = ContentType.objects.get_for_model(Unit)
+    assert client.get(f"/history/{unit_type.pk}/999999/").status_code == 404
+    assert client.get(f"/history/{unit_type.pk}/{org.root.pk}/").status_code == 200
