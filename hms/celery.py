@@ -1,6 +1,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hms.settings")
 
@@ -8,5 +9,10 @@ app = Celery("hms")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# The beat schedule lives in code, next to the tasks it runs. Apps add their entries here.
-app.conf.beat_schedule = {}
+# The beat schedule lives in code. Apps add their entries here.
+app.conf.beat_schedule = {
+    "deviations-overdue-digest": {
+        "task": "deviations.tasks.send_overdue_digest",
+        "schedule": crontab(hour=7, minute=0),
+    },
+}

@@ -1,10 +1,31 @@
 from django.conf import settings
+from django.urls import Resolver404, resolve
 from django.utils import translation
 from pghistory.middleware import HistoryMiddleware
 
 
+def history_without_user(view):
+    """Mark a view whose changes must not be linked to the logged-in user in the audit trail
+    (an anonymous deviation report). The view sets its own pghistory context when it may."""
+    view.history_without_user = True
+    return view
+
+
+def _skips_user(request) -> bool:
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return False
+    return getattr(match.func, "history_without_user", False)
+
+
 class HistoryContextMiddleware(HistoryMiddleware):
     """Stores the acting user (id and username) and the URL with every audited change."""
+
+    def __call__(self, request):
+        if _skips_user(request):
+            return self.get_response(request)
+        return super().__call__(request)
 
     def get_context(self, request) -> dict:
         context = super().get_context(request)

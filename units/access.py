@@ -104,6 +104,22 @@ def units_covered(user, roles=RECORD_ROLES):
     return Unit.objects.filter(_path_q(user, roles, "path"))
 
 
+def nearest_role_holders(unit: Unit, role: str):
+    """The current holders of `role` for a unit: on the unit itself, or, where it has none, on
+    the nearest unit above it that has. A section without its own line manager answers to the
+    department's. One query."""
+    paths = [*unit.ancestor_paths(), unit.path]
+    assignments = (
+        RoleAssignment.objects.current()
+        .filter(role=role, unit__path__in=paths, user__is_active=True)
+        .select_related("user", "unit")
+    )
+    by_depth: dict[int, list] = {}
+    for assignment in assignments:
+        by_depth.setdefault(assignment.unit.depth, []).append(assignment.user)
+    return by_depth[max(by_depth)] if by_depth else []
+
+
 def can_view_records(user, unit: Unit) -> bool:
     return sees_everything(user) or has_role(user, RECORD_ROLES, unit)
 

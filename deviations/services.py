@@ -1,0 +1,371 @@
+"""Reporting and handling deviations. Each write is one transaction; e-mails are queued after
+the transaction commits, so nobody is told about a case that was rolled back."""
+
+import datetime
+import hashlib
+import secrets
+import uuid
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from actionplans.models import Effectiveness, Measure, MeasureSource, MeasureStatus
+from deviations.models import (
+    OPEN_STATUSES,
+    Attachment,
+    Comment,
+    Deviation,
+    DeviationStep,
+    EventKind,
+    Status,
+    YearCounter,
+)
+from units import access
+from units.models import Unit
+
+RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
+
+
+def can_handle(user, deviation: Deviation) -> bool:
+    """The handler, and those who own the unit's HSE work (line manager, HSE coordinator,
+    HSE department), may triage, handle and close a deviation."""
+    return deviation.handler_id == user.pk or access.can_manage_records(user, deviation.unit)
+
+
+def can_comment(user, deviation: Deviation) -> bool:
+    """Everyone who may see the case takes part in its thread (the safety rep above all)."""
+    return (
+        can_handle(user, deviation)
+        or access.can_view_records(user, deviation.unit)
+        or (deviation.reporter_id is not None and deviation.reporter_id == user.pk)
+    )
+
+
+def can_view_health_details(user, deviation: Deviation) -> bool:
+    return deviation.handler_id == user.pk or access.can_view_health_details(user, deviation.unit)
+
+
+def receipt_code_hash(code: str) -> str:
+    normalised = "".join(code.split()).upper().replace("-", "")
+    return hashlib.sha256(normalised.encode()).hexdigest()
+
+
+def new_receipt_code() -> str:
+    raw = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(16))
+    return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
+
+
+def _next_number(year: int) -> tuple[int, str]:
+    YearCounter.objects.get_or_create(year=year)
+    counter = YearCounter.objects.select_for_update().get(year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return counter.last, f"AV-{year}-{counter.last:04d}"
+
+
+def _event(deviation, kind, actor=None, **fields) -> DeviationStep:
+    return DeviationStep.objects.create(deviation=deviation, kind=kind, actor=actor, **fields)
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+def _require_status(deviation: Deviation, *statuses) -> None:
+    if deviation.status not in statuses:
+        raise ValidationError(
+            _("This cannot be done while the deviation is “%(status)s”.")
+            % {"status": deviation.get_status_display()}
+        )
+
+
+def _locked(deviation: Deviation) -> Deviation:
+    return Deviation.objects.select_for_update().select_related("unit").get(pk=deviation.pk)
+
+
+@transaction.atomic
+def deviation_report(
+    *,
+    reporter,
+    anonymous: bool,
+    unit: Unit,
+    submission_token: uuid.UUID,
+    files=(),
+    **fields,
+) -> tuple[Deviation, str | None, bool]:
+    """Report a deviation. Returns (deviation, receipt code, created).
+
+    A second submit of the same form (same `submission_token`) returns the first deviation and
+    creates nothing. An anonymous report stores no reporter; its receipt code, shown once, is
+    the only way back to it and is stored only as a hash.
+    """
+    existing = Deviation.objects.filter(submission_token=submission_token).first()
+    if existing is not None:
+        return existing, None, False
+    now = timezone.now()
+    receipt_code = new_receipt_code() if anonymous else None
+    deviation = Deviation(
+        unit=unit,
+        reporter=None if anonymous else reporter,
+        is_anonymous=anonymous,
+        receipt_code_hash=receipt_code_hash(receipt_code) if receipt_code else "",
+        submission_token=submission_token,
+        created_at=now,
+        **fields,
+    )
+    deviation.year = timezone.localtime(now).year
+    deviation.full_clean(exclude=["number", "sequence", "year"], validate_unique=False)
+    if not unit.is_active:
+        raise ValidationError({"unit": _("This unit is no longer active; choose another.")})
+    deviation.sequence, deviation.number = _next_number(deviation.year)
+    deviation.save()
+    for upload in files:
+        attachment = Attachment(
+            deviation=deviation,
+            token=uuid.uuid4(),
+            original_name=upload.name[:200],
+            content_type=upload.content_type,
+            size=upload.size,
+        )
+        attachment.file.save(str(attachment.token), upload, save=False)
+        attachment.save()
+    _event(deviation, EventKind.REPORTED, actor=None if anonymous else reporter)
+    from deviations import tasks
+
+    transaction.on_commit(lambda: tasks.notify_new_deviation.delay(deviation.pk))
+    if deviation.is_serious_injury:
+        transaction.on_commit(lambda: tasks.alert_serious_injury.delay(deviation.pk))
+    return deviation, receipt_code, True
+
+
+@transaction.atomic
+def deviation_accept(*, actor, deviation: Deviation, deadline: datetime.date | None = None):
+    """Take a reported deviation for treatment; the actor becomes its handler."""
+    deviation = _locked(deviation)
+    _require(can_handle(actor, deviation))
+    _require_status(deviation, Status.REPORTED)
+    deviation.status = Status.UNDER_TREATMENT
+    deviation.handler = actor
+    if deadline:
+        deviation.deadline = deadline
+    deviation.version = F("version") + 1
+    deviation.save(update_fields=["status", "handler", "deadline", "version"])
+    _event(
+        deviation,
+        EventKind.ACCEPTED,
+        actor,
+        from_status=Status.REPORTED,
+        to_status=Status.UNDER_TREATMENT,
+    )
+    return Deviation.objects.get(pk=deviation.pk)
+
+
+@transaction.atomic
+def deviation_reject(*, actor, deviation: Deviation, reason: str):
+    deviation = _locked(deviation)
+    _require(can_handle(actor, deviation))
+    _require_status(deviation, Status.REPORTED, Status.UNDER_TREATMENT)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for rejecting the deviation.")})
+    previous = deviation.status
+    deviation.status = Status.REJECTED
+    deviation.rejection_reason = reason
+    deviation.closed_at = timezone.now()
+    deviation.save(update_fields=["status", "rejection_reason", "closed_at"])
+    _event(
+        deviation,
+        EventKind.REJECTED,
+        actor,
+        from_status=previous,
+        to_status=Status.REJECTED,
+        note=reason,
+    )
+    return deviation
+
+
+@transaction.atomic
+def deviation_transfer(*, actor, deviation: Deviation, to_unit: Unit, note: str = ""):
+    """Send the deviation to another unit, which triages it afresh. The history is kept."""
+    deviation = _locked(deviation)
+    _require(can_handle(actor, deviation))
+    _require_status(deviation, Status.REPORTED, Status.UNDER_TREATMENT)
+    if to_unit.pk == deviation.unit_id:
+        raise ValidationError({"to_unit": _("The deviation already belongs to this unit.")})
+    if not to_unit.is_active:
+        raise ValidationError({"to_unit": _("This unit is no longer active; choose another.")})
+    from_unit, previous = deviation.unit, deviation.status
+    deviation.unit = to_unit
+    deviation.status = Status.REPORTED
+    deviation.handler = None
+    deviation.save(update_fields=["unit", "status", "handler"])
+    _event(
+        deviation,
+        EventKind.TRANSFERRED,
+        actor,
+        from_status=previous,
+        to_status=Status.REPORTED,
+        from_unit=from_unit,
+        to_unit=to_unit,
+        note=note.strip(),
+    )
+    from deviations import tasks
+
+    transaction.on_commit(lambda: tasks.notify_new_deviation.delay(deviation.pk))
+    return deviation
+
+
+@transaction.atomic
+def deviation_delegate(*, actor, deviation: Deviation, handler):
+    """The line manager keeps the responsibility; the handling task can be delegated."""
+    deviation = _locked(deviation)
+    _require(access.can_manage_records(actor, deviation.unit))
+    _require_status(deviation, *OPEN_STATUSES)
+    deviation.handler = handler
+    if deviation.status == Status.REPORTED:
+        deviation.status = Status.UNDER_TREATMENT
+    deviation.save(update_fields=["handler", "status"])
+    _event(deviation, EventKind.DELEGATED, actor, note=str(handler))
+    return deviation
+
+
+@transaction.atomic
+def deviation_set_deadline(*, actor, deviation: Deviation, deadline: datetime.date):
+    deviation = _locked(deviation)
+    _require(can_handle(actor, deviation))
+    _require_status(deviation, Status.REPORTED, Status.UNDER_TREATMENT, Status.MEASURES)
+    deviation.deadline = deadline
+    deviation.save(update_fields=["deadline"])
+    _event(deviation, EventKind.DEADLINE, actor, note=deadline.isoformat())
+    return deviation
+
+
+@transaction.atomic
+def deviation_add_measure(
+    *,
+    actor,
+    deviation: Deviation,
+    title: str,
+    responsible,
+    deadline: datetime.date,
+    description: str = "",
+) -> Measure:
+    """A measure in the unit's action plan, linked to this deviation."""
+    deviation = _locked(deviation)
+    _require(can_handle(actor, deviation))
+    _require_status(deviation, Status.UNDER_TREATMENT, Status.MEASURES)
+    measure = Measure(
+        unit=deviation.unit,
+        title=title.strip(),
+        description=description.strip(),
+        responsible=responsible,
+        deadline=deadline,
+        source=MeasureSource.DEVIATION,
+        created_by=actor,
+    )
+    measure.full_clean()
+    measure.save()
+    deviation.measures.add(measure)
+    if deviation.status != Status.MEASURES:
+        _event(
+            deviation,
+            EventKind.STATUS,
+            actor,
+            from_status=deviation.status,
+            to_status=Status.MEASURES,
+        )
+        deviation.status = Status.MEASURES
+        deviation.save(update_fields=["status"])
+    from deviations import tasks
+
+    transaction.on_commit(lambda: tasks.notify_measure_assigned.delay(measure.pk))
+    return measure
+
+
+@transaction.atomic
+def deviation_close(
+    *,
+    actor,
+    deviation: Deviation,
+    cause: str,
+    lessons_learned: str,
+    measure_effects: dict[int, tuple[str, str]] | None = None,
+) -> Deviation:
+    """Close the case: the cause, the lessons learned and, for each measure, whether it worked.
+
+    `measure_effects` maps a measure id to (effectiveness, comment). Every measure of the
+    deviation must be done or cancelled, and each done one needs its effect recorded.
+    """
+    deviation = _locked(deviation)
+    _require(can_handle(actor, deviation))
+    _require_status(deviation, Status.UNDER_TREATMENT, Status.MEASURES)
+    errors = {}
+    if not cause.strip():
+        errors["cause"] = _("Describe the cause before closing.")
+    measure_effects = measure_effects or {}
+    measures = list(deviation.measures.select_for_update())
+    for measure in measures:
+        effect, comment = measure_effects.get(measure.pk, ("", ""))
+        if effect and effect not in Effectiveness.values:
+            errors[f"effect_{measure.pk}"] = _("Choose whether the measure worked.")
+        elif measure.status == MeasureStatus.CANCELLED:
+            continue
+        elif not effect:
+            errors[f"effect_{measure.pk}"] = _("Record whether “%(measure)s” worked.") % {
+                "measure": measure.title
+            }
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    for measure in measures:
+        if measure.status == MeasureStatus.CANCELLED:
+            continue
+        effect, comment = measure_effects[measure.pk]
+        measure.effectiveness = effect
+        measure.effectiveness_comment = comment.strip()
+        if measure.is_open:
+            measure.status = MeasureStatus.DONE
+            measure.completed_at = now
+        measure.save(
+            update_fields=["effectiveness", "effectiveness_comment", "status", "completed_at"]
+        )
+    previous = deviation.status
+    deviation.status = Status.CLOSED
+    deviation.cause = cause.strip()
+    deviation.lessons_learned = lessons_learned.strip()
+    deviation.closed_at = now
+    deviation.save(update_fields=["status", "cause", "lessons_learned", "closed_at"])
+    _event(deviation, EventKind.CLOSED, actor, from_status=previous, to_status=Status.CLOSED)
+    return deviation
+
+
+@transaction.atomic
+def deviation_record_authorities_notified(*, actor, deviation: Deviation) -> Deviation:
+    deviation = _locked(deviation)
+    _require(can_handle(actor, deviation))
+    deviation.authorities_notified_at = timezone.now()
+    deviation.save(update_fields=["authorities_notified_at"])
+    _event(deviation, EventKind.AUTHORITIES, actor)
+    return deviation
+
+
+@transaction.atomic
+def comment_add(*, author, deviation: Deviation, text: str) -> Comment:
+    _require(can_comment(author, deviation))
+    comment = Comment(deviation=deviation, author=author, text=text.strip())
+    comment.full_clean()
+    comment.save()
+    return comment
+
+
+@transaction.atomic
+def comment_add_from_anonymous_reporter(*, deviation: Deviation, text: str) -> Comment:
+    """The anonymous reporter answers through the receipt code: no author is stored."""
+    comment = Comment(deviation=deviation, author=None, from_reporter=True, text=text.strip())
+    comment.full_clean()
+    comment.save()
+    return comment
