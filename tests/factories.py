@@ -38,3 +38,30 @@ class RoleAssignmentFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     role = Role.EMPLOYEE
+
+
+def make_deviation(unit: Unit, reporter=None, *, anonymous: bool = False, **fields):
+    """A reported deviation, made through the same service as the report form."""
+    import datetime
+    import uuid
+
+    from django.utils import timezone
+
+    from deviations.models import Category, DeviationType, Severity
+    from deviations.services import deviation_report
+
+    fields.setdefault("title", "Glass på gulvet i laben")
+    fields.setdefault("description", "Knust glass ble liggende etter forsøket.")
+    fields.setdefault("occurred_at", timezone.now() - datetime.timedelta(hours=2))
+    fields.setdefault("deviation_type", DeviationType.HAZARD)
+    fields.setdefault("severity", Severity.MINOR)
+    if "category" not in fields:
+        fields["category"] = Category.objects.get(code="building")
+    deviation, _code, _created = deviation_report(
+        reporter=reporter,
+        anonymous=anonymous,
+        unit=unit,
+        submission_token=uuid.uuid4(),
+        **fields,
+    )
+    return deviation
