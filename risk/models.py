@@ -237,6 +237,15 @@ class WorkActivity(models.Model):
 
 
 score = [MinValueValidator(1), MaxValueValidator(5)]
+SCORE_FIELDS = (
+    "probability",
+    "consequence_people",
+    "consequence_environment",
+    "consequence_material",
+    "consequence_reputation",
+    "residual_probability",
+    "residual_consequence",
+)
 
 
 @audited()
@@ -255,18 +264,21 @@ class RiskRow(models.Model):
     )
     hazard = models.CharField(_("hazard or unwanted event"), max_length=500)
     existing_measures = models.TextField(_("existing measures"), blank=True)
-    probability = models.PositiveSmallIntegerField(_("probability"), validators=score)
+    # Empty until scored: a row started from a template has its hazard but no scores yet.
+    probability = models.PositiveSmallIntegerField(
+        _("probability"), validators=score, null=True, blank=True
+    )
     consequence_people = models.PositiveSmallIntegerField(
-        _("consequence: people"), validators=score
+        _("consequence: people"), validators=score, null=True, blank=True
     )
     consequence_environment = models.PositiveSmallIntegerField(
-        _("consequence: external environment"), validators=score
+        _("consequence: external environment"), validators=score, null=True, blank=True
     )
     consequence_material = models.PositiveSmallIntegerField(
-        _("consequence: material and economy"), validators=score
+        _("consequence: material and economy"), validators=score, null=True, blank=True
     )
     consequence_reputation = models.PositiveSmallIntegerField(
-        _("consequence: reputation"), validators=score
+        _("consequence: reputation"), validators=score, null=True, blank=True
     )
     proposed_measures = models.TextField(_("proposed measures"), blank=True)
     residual_probability = models.PositiveSmallIntegerField(
@@ -284,13 +296,10 @@ class RiskRow(models.Model):
         ordering = ["order", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(probability__gte=1, probability__lte=5)
-                & Q(consequence_people__gte=1, consequence_people__lte=5)
-                & Q(consequence_environment__gte=1, consequence_environment__lte=5)
-                & Q(consequence_material__gte=1, consequence_material__lte=5)
-                & Q(consequence_reputation__gte=1, consequence_reputation__lte=5),
-                name="riskrow_scores_1_to_5",
+                condition=Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__range": (1, 5)}),
+                name=f"riskrow_{name}_1_to_5",
             )
+            for name in SCORE_FIELDS
         ]
 
     def __str__(self) -> str:
@@ -304,21 +313,33 @@ class RiskRow(models.Model):
             Dimension.REPUTATION: self.consequence_reputation,
         }
 
-    def values(self) -> dict[str, int]:
+    @property
+    def is_scored(self) -> bool:
+        return self.probability is not None and None not in self.consequences().values()
+
+    def values(self) -> dict[str, int | None]:
         """Risk value per dimension = probability × consequence (A=1 … E=5)."""
-        return {dim: self.probability * c for dim, c in self.consequences().items()}
+        return {
+            dim: self.probability * c if self.probability and c else None
+            for dim, c in self.consequences().items()
+        }
 
     @property
-    def worst_consequence(self) -> int:
-        return max(self.consequences().values())
+    def worst_consequence(self) -> int | None:
+        scored = [c for c in self.consequences().values() if c]
+        return max(scored) if scored else None
 
     @property
-    def risk_value(self) -> int:
-        return self.probability * self.worst_consequence
+    def risk_value(self) -> int | None:
+        if self.probability and self.worst_consequence:
+            return self.probability * self.worst_consequence
+        return None
 
     @property
     def code(self) -> str:
         """The worst cell as people write it, e.g. "C3" (consequence letter, probability)."""
+        if not self.risk_value:
+            return ""
         return f"{CONSEQUENCE_LETTERS[self.worst_consequence - 1]}{self.probability}"
 
     @property

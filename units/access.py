@@ -132,6 +132,11 @@ def can_view_health_details(user, unit: Unit) -> bool:
     return sees_everything(user) or has_role(user, HEALTH_ROLES, unit)
 
 
+def is_hms_department(user) -> bool:
+    """The HSE department configures what is shared by all (matrices, templates, lists)."""
+    return sees_everything(user) or bool(role_paths(user).get(Role.HMS_DEPARTMENT))
+
+
 def can_manage_units(user) -> bool:
     """Administrators maintain the unit tree and the role assignments."""
     return bool(getattr(user, "is_active", False) and user.has_perm("units.manage_tree"))

@@ -1,0 +1,527 @@
+"""Risk assessments and inspection rounds: every write is a service, one transaction each."""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, F, IntegerField, Q
+from django.db.models.functions import Greatest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from actionplans.models import Measure, MeasureSource
+from risk.models import (
+    AssessmentStatus,
+    ChecklistAnswer,
+    ChecklistTemplate,
+    Finding,
+    FindingOutcome,
+    HazardTemplate,
+    InspectionRound,
+    MeasureCheck,
+    Participant,
+    ParticipantRole,
+    RiskAssessment,
+    RiskMatrix,
+    RiskRow,
+    RoundParticipant,
+    RoundStatus,
+    RowMeasure,
+    WorkActivity,
+)
+from units import access
+from units.models import Role, Unit
+
+ROW_COPY_FIELDS = (
+    "hazard",
+    "existing_measures",
+    "probability",
+    "consequence_people",
+    "consequence_environment",
+    "consequence_material",
+    "consequence_reputation",
+    "proposed_measures",
+    "residual_probability",
+    "residual_consequence",
+    "order",
+)
+
+
+def can_edit(user, unit: Unit) -> bool:
+    """The line manager owns the unit's risk work; the HSE coordinator assists."""
+    return access.can_manage_records(user, unit)
+
+
+def can_approve(user, unit: Unit) -> bool:
+    """Approval is the line manager's (the HSE department may approve on their behalf)."""
+    return access.sees_everything(user) or access.has_role(
+        user, {Role.LINE_MANAGER, Role.HMS_DEPARTMENT}, unit
+    )
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+def current_matrix() -> RiskMatrix:
+    return RiskMatrix.objects.get(is_current=True)
+
+
+# Risk matrix -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def matrix_new_version(
+    *,
+    actor,
+    probability_labels: dict,
+    consequence_labels: dict,
+    green_max: int,
+    red_min: int,
+    green_colour: str = "#4caf50",
+    yellow_colour: str = "#ffc107",
+    red_colour: str = "#e53935",
+) -> RiskMatrix:
+    """A new current version of the matrix. The old versions stay, with every assessment that
+    was made with them, so changing the matrix never changes an old assessment."""
+    _require(
+        access.sees_everything(actor)
+        or access.has_role(actor, {Role.HMS_DEPARTMENT}, _root_of_any())
+    )
+    if not 1 <= green_max < red_min <= 25:
+        raise ValidationError(_("Green must end below where red starts, within 1–25."))
+    for labels in (probability_labels, consequence_labels):
+        if len(labels.get("nb", [])) != 5 or len(labels.get("en", labels["nb"])) != 5:
+            raise ValidationError(_("Each scale needs five labels."))
+    latest = RiskMatrix.objects.select_for_update().order_by("-version").first()
+    RiskMatrix.objects.filter(is_current=True).update(is_current=False)
+    matrix = RiskMatrix(
+        version=(latest.version + 1) if latest else 1,
+        probability_labels=probability_labels,
+        consequence_labels=consequence_labels,
+        green_max=green_max,
+        red_min=red_min,
+        green_colour=green_colour,
+        yellow_colour=yellow_colour,
+        red_colour=red_colour,
+        is_current=True,
+        created_by=actor,
+    )
+    matrix.full_clean()
+    matrix.save()
+    return matrix
+
+
+# Risk assessments ----------------------------------------------------------------------------
+
+
+def _invite_role_holders(assessment: RiskAssessment) -> None:
+    for role, as_role in (
+        (Role.LINE_MANAGER, ParticipantRole.LINE_MANAGER),
+        (Role.SAFETY_REP, ParticipantRole.SAFETY_REP),
+    ):
+        for user in access.nearest_role_holders(assessment.unit, role):
+            Participant.objects.get_or_create(
+                assessment=assessment, user=user, defaults={"role": as_role}
+            )
+
+
+@transaction.atomic
+def assessment_create(
+    *,
+    actor,
+    unit: Unit,
+    title: str,
+    activity: str,
+    assessed_on: datetime.date | None = None,
+    template: HazardTemplate | None = None,
+) -> RiskAssessment:
+    """A new draft with the current matrix. The unit's line manager and safety rep are invited
+    at once; a template adds its common hazards as rows to be scored."""
+    _require(can_edit(actor, unit))
+    assessment = RiskAssessment(
+        unit=unit,
+        title=title.strip(),
+        activity=activity.strip(),
+        assessed_on=assessed_on or timezone.localdate(),
+        matrix=current_matrix(),
+        created_by=actor,
+    )
+    assessment.full_clean()
+    assessment.save()
+    _invite_role_holders(assessment)
+    if template is not None:
+        RiskRow.objects.bulk_create(
+            RiskRow(
+                assessment=assessment,
+                hazard=row.hazard,
+                existing_measures=row.existing_measures,
+                order=row.order,
+            )
+            for row in template.rows.all()
+        )
+    return assessment
+
+
+@transaction.atomic
+def assessment_copy_for_review(*, actor, assessment: RiskAssessment) -> RiskAssessment:
+    """Start next year's review as a copy: same activities and rows, the current matrix, and a
+    link back to the assessment it reviews."""
+    _require(can_edit(actor, assessment.unit))
+    copy = RiskAssessment.objects.create(
+        unit=assessment.unit,
+        title=assessment.title,
+        activity=assessment.activity,
+        assessed_on=timezone.localdate(),
+        matrix=current_matrix(),
+        previous=assessment,
+        created_by=actor,
+    )
+    activities = {}
+    for activity in assessment.activities.all():
+        activities[activity.pk] = WorkActivity.objects.create(
+            assessment=copy,
+            name=activity.name,
+            harms_people=activity.harms_people,
+            harms_material=activity.harms_material,
+            harms_environment=activity.harms_environment,
+            order=activity.order,
+        )
+    for row in assessment.rows.all():
+        fields = {name: getattr(row, name) for name in ROW_COPY_FIELDS}
+        activity = activities.get(row.activity_id)
+        new_row = RiskRow.objects.create(assessment=copy, activity=activity, **fields)
+        RowMeasure.objects.bulk_create(
+            RowMeasure(row=new_row, measure_id=measure_id)
+            for measure_id in row.measures.values_list("pk", flat=True)
+        )
+    for participant in assessment.participants.all():
+        Participant.objects.create(assessment=copy, user=participant.user, role=participant.role)
+    return copy
+
+
+@transaction.atomic
+def assessment_approve(
+    *, actor, assessment: RiskAssessment, review_date: datetime.date, version: int
+) -> RiskAssessment:
+    assessment = RiskAssessment.objects.select_for_update().get(pk=assessment.pk)
+    _require(can_approve(actor, assessment.unit))
+    if assessment.version != version:
+        raise ValidationError(_("Someone else changed this assessment; look at it again."))
+    errors = []
+    if assessment.status != AssessmentStatus.DRAFT:
+        errors.append(_("Only a draft can be approved."))
+    if not assessment.participants.filter(role=ParticipantRole.SAFETY_REP).exists():
+        errors.append(_("The safety representative must be invited before approval."))
+    rows = list(assessment.rows.all())
+    if not rows:
+        errors.append(_("Add at least one hazard before approval."))
+    if any(not row.is_scored for row in rows):
+        errors.append(_("Every hazard needs a probability and four consequences."))
+    if review_date <= timezone.localdate():
+        errors.append(_("The review date must be in the future."))
+    if errors:
+        raise ValidationError(errors)
+    assessment.status = AssessmentStatus.APPROVED
+    assessment.approved_by = actor
+    assessment.approved_at = timezone.now()
+    assessment.review_date = review_date
+    assessment.version = F("version") + 1
+    assessment.save(
+        update_fields=["status", "approved_by", "approved_at", "review_date", "version"]
+    )
+    return RiskAssessment.objects.get(pk=assessment.pk)
+
+
+def _editable(actor, assessment: RiskAssessment) -> None:
+    _require(can_edit(actor, assessment.unit))
+    if assessment.status != AssessmentStatus.DRAFT:
+        raise ValidationError(
+            _("An approved assessment is not changed; start a review of it instead.")
+        )
+
+
+@transaction.atomic
+def activity_save(
+    *, actor, assessment: RiskAssessment, activity: WorkActivity | None = None, **fields
+) -> WorkActivity:
+    _editable(actor, assessment)
+    activity = activity or WorkActivity(assessment=assessment)
+    for name, value in fields.items():
+        setattr(activity, name, value)
+    activity.full_clean()
+    activity.save()
+    return activity
+
+
+@transaction.atomic
+def row_save(*, actor, assessment: RiskAssessment, row: RiskRow | None = None, **fields) -> RiskRow:
+    _editable(actor, assessment)
+    row = row or RiskRow(assessment=assessment)
+    for name, value in fields.items():
+        setattr(row, name, value)
+    row.full_clean()
+    row.save()
+    return row
+
+
+@transaction.atomic
+def row_delete(*, actor, row: RiskRow) -> None:
+    _editable(actor, row.assessment)
+    if row.measures.exists():
+        raise ValidationError(_("This hazard has measures in the action plan; keep it."))
+    row.delete()
+
+
+@transaction.atomic
+def participant_save(
+    *, actor, assessment: RiskAssessment, user, role: str, took_part: bool = False
+) -> Participant:
+    _require(can_edit(actor, assessment.unit))
+    participant, _created = Participant.objects.update_or_create(
+        assessment=assessment, user=user, defaults={"role": role, "took_part": took_part}
+    )
+    return participant
+
+
+@transaction.atomic
+def row_propose_measure(
+    *, actor, row: RiskRow, title: str, responsible, deadline: datetime.date, description: str = ""
+) -> Measure:
+    """A proposed measure goes into the unit's action plan, linked to the hazard."""
+    _require(can_edit(actor, row.assessment.unit))
+    measure = Measure(
+        unit=row.assessment.unit,
+        title=title.strip(),
+        description=description.strip(),
+        responsible=responsible,
+        deadline=deadline,
+        source=MeasureSource.RISK_ASSESSMENT,
+        created_by=actor,
+    )
+    measure.full_clean()
+    measure.save()
+    RowMeasure.objects.create(row=row, measure=measure)
+    return measure
+
+
+# Matrix views -------------------------------------------------------------------------------
+
+
+def worst_consequence_expression():
+    return Greatest(
+        "consequence_people",
+        "consequence_environment",
+        "consequence_material",
+        "consequence_reputation",
+        output_field=IntegerField(),
+    )
+
+
+def matrix_counts(rows) -> dict[tuple[int, int], int]:
+    """Rows counted per cell: {(probability, worst consequence): count}. One query."""
+    scored = rows.filter(probability__isnull=False).annotate(worst=worst_consequence_expression())
+    return {
+        (cell["probability"], cell["worst"]): cell["n"]
+        for cell in scored.values("probability", "worst").annotate(n=Count("pk"))
+        if cell["worst"]
+    }
+
+
+def red_rows(rows):
+    """Rows in the red zone of the matrix their assessment was made with."""
+    return (
+        rows.filter(probability__isnull=False)
+        .annotate(value=F("probability") * worst_consequence_expression())
+        .filter(value__gte=F("assessment__matrix__red_min"))
+    )
+
+
+# Inspection rounds --------------------------------------------------------------------------
+
+
+def can_run_round(user, unit: Unit) -> bool:
+    return access.can_manage_records(user, unit)
+
+
+@transaction.atomic
+def round_plan(
+    *,
+    actor,
+    unit: Unit,
+    planned_for: datetime.date,
+    participants: list,
+    checklists: list,
+) -> InspectionRound:
+    """Plan a round: the line manager and the safety rep are required participants; the
+    checklists are copied in; every measure from the unit's risk assessments is to be checked.
+    `participants` is a list of (user, ParticipantRole) pairs."""
+    _require(can_run_round(actor, unit))
+    roles = {role for _user, role in participants}
+    errors = []
+    if ParticipantRole.LINE_MANAGER not in roles:
+        errors.append(_("The line manager must take part in the round."))
+    if ParticipantRole.SAFETY_REP not in roles:
+        errors.append(_("The safety representative must take part in the round."))
+    if not checklists:
+        errors.append(_("Choose at least one checklist."))
+    if errors:
+        raise ValidationError(errors)
+    round_ = InspectionRound.objects.create(unit=unit, planned_for=planned_for, created_by=actor)
+    seen = set()
+    for user, role in participants:
+        if user.pk not in seen:
+            seen.add(user.pk)
+            RoundParticipant.objects.create(round=round_, user=user, role=role)
+    templates = list(
+        ChecklistTemplate.objects.filter(pk__in=[t.pk for t in checklists]).prefetch_related(
+            "items"
+        )
+    )
+    round_.checklists.set(templates)
+    ChecklistAnswer.objects.bulk_create(
+        ChecklistAnswer(
+            round=round_, checklist=template.kind, question=item.text_nb, order=item.order
+        )
+        for template in templates
+        for item in template.items.all()
+    )
+    measures = Measure.objects.filter(unit=unit, risk_rows__assessment__unit=unit).distinct()
+    MeasureCheck.objects.bulk_create(
+        MeasureCheck(round=round_, measure=measure) for measure in measures
+    )
+    return round_
+
+
+def _round_editable(actor, round_: InspectionRound) -> None:
+    _require(can_run_round(actor, round_.unit))
+    if round_.status == RoundStatus.COMPLETED:
+        raise ValidationError(_("The round is completed and its report archived."))
+
+
+@transaction.atomic
+def answer_save(*, actor, answer: ChecklistAnswer, value: str, comment: str) -> ChecklistAnswer:
+    _round_editable(actor, answer.round)
+    answer.answer = value
+    answer.comment = comment.strip()
+    answer.full_clean()
+    answer.save(update_fields=["answer", "comment"])
+    return answer
+
+
+@transaction.atomic
+def measure_check_save(
+    *, actor, check: MeasureCheck, implemented: bool | None, working: bool | None, comment: str
+) -> MeasureCheck:
+    _round_editable(actor, check.round)
+    check.implemented = implemented
+    check.working = working
+    check.comment = comment.strip()
+    check.save(update_fields=["implemented", "working", "comment"])
+    return check
+
+
+@transaction.atomic
+def finding_add(*, actor, round_: InspectionRound, text: str, location: str = "") -> Finding:
+    _round_editable(actor, round_)
+    finding = Finding(round=round_, text=text.strip(), location=location.strip())
+    finding.full_clean()
+    finding.save()
+    return finding
+
+
+@transaction.atomic
+def finding_to_measure(
+    *, actor, finding: Finding, title: str, responsible, deadline: datetime.date
+) -> Measure:
+    """One step from a finding to a measure in the unit's action plan."""
+    finding = Finding.objects.select_for_update().select_related("round__unit").get(pk=finding.pk)
+    _require(can_run_round(actor, finding.round.unit))
+    if finding.outcome:
+        raise ValidationError(_("This finding has been followed up already."))
+    measure = Measure(
+        unit=finding.round.unit,
+        title=title.strip(),
+        description=finding.text,
+        responsible=responsible,
+        deadline=deadline,
+        source=MeasureSource.INSPECTION_ROUND,
+        created_by=actor,
+    )
+    measure.full_clean()
+    measure.save()
+    finding.outcome = FindingOutcome.MEASURE
+    finding.measure = measure
+    finding.save(update_fields=["outcome", "measure"])
+    from deviations import tasks
+
+    transaction.on_commit(lambda: tasks.notify_measure_assigned.delay(measure.pk))
+    return measure
+
+
+@transaction.atomic
+def finding_to_deviation(
+    *, actor, finding: Finding, category, severity: str, deviation_type: str, submission_token
+):
+    """One step from a finding to a deviation reported for the unit, by the actor."""
+    from deviations.services import deviation_report
+
+    finding = Finding.objects.select_for_update().select_related("round__unit").get(pk=finding.pk)
+    _require(can_run_round(actor, finding.round.unit))
+    if finding.outcome:
+        raise ValidationError(_("This finding has been followed up already."))
+    deviation, _code, _created = deviation_report(
+        reporter=actor,
+        anonymous=False,
+        unit=finding.round.unit,
+        submission_token=submission_token,
+        title=finding.text[:200],
+        description=finding.text,
+        location=finding.location,
+        occurred_at=timezone.now(),
+        deviation_type=deviation_type,
+        category=category,
+        severity=severity,
+    )
+    finding.outcome = FindingOutcome.DEVIATION
+    finding.deviation = deviation
+    finding.save(update_fields=["outcome", "deviation"])
+    return deviation
+
+
+@transaction.atomic
+def round_complete(
+    *, actor, round_: InspectionRound, post_meeting_notes: str = "", version: int
+) -> InspectionRound:
+    round_ = InspectionRound.objects.select_for_update().get(pk=round_.pk)
+    _round_editable(actor, round_)
+    if round_.version != version:
+        raise ValidationError(_("Someone else changed this round; look at it again."))
+    errors = []
+    if round_.answers.filter(answer="").exists():
+        errors.append(_("Answer every checklist question before completing the round."))
+    if round_.measure_checks.filter(Q(implemented__isnull=True) | Q(working__isnull=True)).exists():
+        errors.append(_("Check every measure: implemented, and working?"))
+    if round_.findings.filter(outcome="").exists():
+        errors.append(_("Follow up every finding: make it a deviation or a measure."))
+    if errors:
+        raise ValidationError(errors)
+    round_.status = RoundStatus.COMPLETED
+    round_.completed_at = timezone.now()
+    round_.post_meeting_notes = post_meeting_notes.strip() or round_.post_meeting_notes
+    round_.version = F("version") + 1
+    round_.save(update_fields=["status", "completed_at", "post_meeting_notes", "version"])
+    return InspectionRound.objects.get(pk=round_.pk)
+
+
+def units_without_recent_round(units, today=None):
+    """Units (of the given queryset) with no completed round in the last 12 months."""
+    today = today or timezone.localdate()
+    since = timezone.make_aware(
+        datetime.datetime.combine(today - datetime.timedelta(days=365), datetime.time.min)
+    )
+    recent = InspectionRound.objects.filter(
+        status=RoundStatus.COMPLETED, completed_at__gte=since
+    ).values("unit_id")
+    return units.exclude(pk__in=recent)
