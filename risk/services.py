@@ -85,10 +85,7 @@ def matrix_new_version(
 ) -> RiskMatrix:
     """A new current version of the matrix. The old versions stay, with every assessment that
     was made with them, so changing the matrix never changes an old assessment."""
-    _require(
-        access.sees_everything(actor)
-        or access.has_role(actor, {Role.HMS_DEPARTMENT}, _root_of_any())
-    )
+    _require(access.is_hms_department(actor))
     if not 1 <= green_max < red_min <= 25:
         raise ValidationError(_("Green must end below where red starts, within 1–25."))
     for labels in (probability_labels, consequence_labels):
