@@ -14,6 +14,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("units/", include("units.urls")),
     path("deviations/", include("deviations.urls")),
+    path("risk/", include("risk.urls")),
     path("admin/", admin.site.urls),
 ]
 
