@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -116,7 +117,7 @@ class Deviation(models.Model):
         verbose_name=_("reported by"),
     )
     is_anonymous = models.BooleanField(_("anonymous"), default=False)
-    receipt_code_hash = models.CharField(max_length=64, blank=True, editable=False)
+    receipt_code_hash = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
     # One form, one deviation: a second submit of the same form finds the first.
     submission_token = models.UUIDField(unique=True, editable=False)
 
@@ -196,6 +197,13 @@ class Deviation(models.Model):
             models.Index(fields=["deviation_type"], name="deviation_type_idx"),
             models.Index(fields=["reporter"], name="deviation_reporter_idx"),
             models.Index(fields=["handler", "status"], name="deviation_handler_idx"),
+            # The list's free-text filter (deviations.filters) matches with ILIKE, which
+            # trigram indexes answer without reading the table (bench_deviations: a search
+            # that matched nothing took 210 ms of database time at 100,000 rows without them).
+            *(
+                GinIndex(fields=[field], opclasses=["gin_trgm_ops"], name=f"deviation_{field}_trgm")
+                for field in ("number", "title", "description", "location")
+            ),
         ]
 
     def __str__(self) -> str:

@@ -23,7 +23,9 @@ def _absolute(url: str) -> str:
 
 def _send(template: str, recipients, context: dict) -> int:
     """One e-mail per recipient (addresses are not shown to each other), in bokmål."""
-    addresses = sorted({user.email for user in recipients if user and user.email})
+    addresses = sorted(
+        {user.email for user in recipients if user and user.is_active and user.email}
+    )
     with translation.override(settings.LANGUAGE_CODE):
         subject = render_to_string(f"deviations/email/{template}_subject.txt", context).strip()
         body = render_to_string(f"deviations/email/{template}.txt", context)

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from actionplans.models import Effectiveness, Measure, MeasureSource, MeasureStatus
@@ -29,10 +30,15 @@ from units.models import Unit
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 
 
+def _is_handler(user, deviation: Deviation) -> bool:
+    # A case without a handler must not match a user without a primary key (AnonymousUser).
+    return deviation.handler_id is not None and deviation.handler_id == user.pk
+
+
 def can_handle(user, deviation: Deviation) -> bool:
     """The handler, and those who own the unit's HSE work (line manager, HSE coordinator,
     HSE department), may triage, handle and close a deviation."""
-    return deviation.handler_id == user.pk or access.can_manage_records(user, deviation.unit)
+    return _is_handler(user, deviation) or access.can_manage_records(user, deviation.unit)
 
 
 def can_comment(user, deviation: Deviation) -> bool:
@@ -45,7 +51,11 @@ def can_comment(user, deviation: Deviation) -> bool:
 
 
 def can_view_health_details(user, deviation: Deviation) -> bool:
-    return deviation.handler_id == user.pk or access.can_view_health_details(user, deviation.unit)
+    return _is_handler(user, deviation) or access.can_view_health_details(user, deviation.unit)
+
+
+class ConcurrentEdit(Exception):
+    """Someone else changed the deviation after the page this change came from was loaded."""
 
 
 def receipt_code_hash(code: str) -> str:
@@ -87,6 +97,32 @@ def _locked(deviation: Deviation) -> Deviation:
     return Deviation.objects.select_for_update().select_related("unit").get(pk=deviation.pk)
 
 
+def _check_version(deviation: Deviation, version: int | None) -> None:
+    """With `version` (from the page the change was made on), a change someone else made
+    meanwhile is refused instead of overwritten. The row is locked, so this cannot race."""
+    if version is not None and deviation.version != version:
+        raise ConcurrentEdit
+
+
+def _save(deviation: Deviation, fields: list[str]) -> Deviation:
+    """Save the changed fields and bump the version that the pages' edit forms carry."""
+    deviation.version = F("version") + 1
+    deviation.save(update_fields=[*fields, "version"])
+    deviation.refresh_from_db(fields=["version"])
+    return deviation
+
+
+def _check_date(deviation: Deviation, field: str, value: datetime.date | None) -> None:
+    reported = timezone.localdate(deviation.created_at)
+    if value is not None and value < reported:
+        raise ValidationError(
+            {
+                field: _("The deadline cannot be before the deviation was reported (%(date)s).")
+                % {"date": date_format(reported, "SHORT_DATE_FORMAT")}
+            }
+        )
+
+
 @transaction.atomic
 def deviation_report(
     *,
@@ -101,11 +137,20 @@ def deviation_report(
 
     A second submit of the same form (same `submission_token`) returns the first deviation and
     creates nothing. An anonymous report stores no reporter; its receipt code, shown once, is
-    the only way back to it and is stored only as a hash.
+    the only way back to it and is stored only as a hash. The browser shows only the answer to
+    the last submit, so a repeated anonymous submit gets a fresh code (the earlier one stops
+    working) rather than none: otherwise a double click would lose the way back.
     """
-    existing = Deviation.objects.filter(submission_token=submission_token).first()
+    existing = (
+        Deviation.objects.select_for_update().filter(submission_token=submission_token).first()
+    )
     if existing is not None:
-        return existing, None, False
+        if not existing.is_anonymous:
+            return existing, None, False
+        receipt_code = new_receipt_code()
+        existing.receipt_code_hash = receipt_code_hash(receipt_code)
+        existing.save(update_fields=["receipt_code_hash"])
+        return existing, receipt_code, False
     now = timezone.now()
     receipt_code = new_receipt_code() if anonymous else None
     deviation = Deviation(
@@ -143,31 +188,40 @@ def deviation_report(
 
 
 @transaction.atomic
-def deviation_accept(*, actor, deviation: Deviation, deadline: datetime.date | None = None):
+def deviation_accept(
+    *,
+    actor,
+    deviation: Deviation,
+    deadline: datetime.date | None = None,
+    version: int | None = None,
+):
     """Take a reported deviation for treatment; the actor becomes its handler."""
     deviation = _locked(deviation)
     _require(can_handle(actor, deviation))
+    _check_version(deviation, version)
     _require_status(deviation, Status.REPORTED)
+    _check_date(deviation, "deadline", deadline)
     deviation.status = Status.UNDER_TREATMENT
     deviation.handler = actor
     if deadline:
         deviation.deadline = deadline
-    deviation.version = F("version") + 1
-    deviation.save(update_fields=["status", "handler", "deadline", "version"])
+    _save(deviation, ["status", "handler", "deadline"])
     _event(
         deviation,
         EventKind.ACCEPTED,
         actor,
         from_status=Status.REPORTED,
         to_status=Status.UNDER_TREATMENT,
+        note=deadline.isoformat() if deadline else "",
     )
-    return Deviation.objects.get(pk=deviation.pk)
+    return deviation
 
 
 @transaction.atomic
-def deviation_reject(*, actor, deviation: Deviation, reason: str):
+def deviation_reject(*, actor, deviation: Deviation, reason: str, version: int | None = None):
     deviation = _locked(deviation)
     _require(can_handle(actor, deviation))
+    _check_version(deviation, version)
     _require_status(deviation, Status.REPORTED, Status.UNDER_TREATMENT)
     reason = reason.strip()
     if not reason:
@@ -176,7 +230,7 @@ def deviation_reject(*, actor, deviation: Deviation, reason: str):
     deviation.status = Status.REJECTED
     deviation.rejection_reason = reason
     deviation.closed_at = timezone.now()
-    deviation.save(update_fields=["status", "rejection_reason", "closed_at"])
+    _save(deviation, ["status", "rejection_reason", "closed_at"])
     _event(
         deviation,
         EventKind.REJECTED,
@@ -189,10 +243,13 @@ def deviation_reject(*, actor, deviation: Deviation, reason: str):
 
 
 @transaction.atomic
-def deviation_transfer(*, actor, deviation: Deviation, to_unit: Unit, note: str = ""):
+def deviation_transfer(
+    *, actor, deviation: Deviation, to_unit: Unit, note: str = "", version: int | None = None
+):
     """Send the deviation to another unit, which triages it afresh. The history is kept."""
     deviation = _locked(deviation)
     _require(can_handle(actor, deviation))
+    _check_version(deviation, version)
     _require_status(deviation, Status.REPORTED, Status.UNDER_TREATMENT)
     if to_unit.pk == deviation.unit_id:
         raise ValidationError({"to_unit": _("The deviation already belongs to this unit.")})
@@ -202,7 +259,7 @@ def deviation_transfer(*, actor, deviation: Deviation, to_unit: Unit, note: str 
     deviation.unit = to_unit
     deviation.status = Status.REPORTED
     deviation.handler = None
-    deviation.save(update_fields=["unit", "status", "handler"])
+    _save(deviation, ["unit", "status", "handler"])
     _event(
         deviation,
         EventKind.TRANSFERRED,
@@ -220,26 +277,43 @@ def deviation_transfer(*, actor, deviation: Deviation, to_unit: Unit, note: str 
 
 
 @transaction.atomic
-def deviation_delegate(*, actor, deviation: Deviation, handler):
+def deviation_delegate(*, actor, deviation: Deviation, handler, version: int | None = None):
     """The line manager keeps the responsibility; the handling task can be delegated."""
     deviation = _locked(deviation)
     _require(access.can_manage_records(actor, deviation.unit))
+    _check_version(deviation, version)
     _require_status(deviation, *OPEN_STATUSES)
+    if not handler.is_active:
+        raise ValidationError({"handler": _("This user can no longer log in.")})
+    if deviation.handler_id == handler.pk:
+        raise ValidationError({"handler": _("This person already handles the deviation.")})
+    previous = deviation.status
     deviation.handler = handler
     if deviation.status == Status.REPORTED:
         deviation.status = Status.UNDER_TREATMENT
-    deviation.save(update_fields=["handler", "status"])
-    _event(deviation, EventKind.DELEGATED, actor, note=str(handler))
+    _save(deviation, ["handler", "status"])
+    _event(
+        deviation,
+        EventKind.DELEGATED,
+        actor,
+        from_status=previous,
+        to_status=deviation.status,
+        note=str(handler),
+    )
     return deviation
 
 
 @transaction.atomic
-def deviation_set_deadline(*, actor, deviation: Deviation, deadline: datetime.date):
+def deviation_set_deadline(
+    *, actor, deviation: Deviation, deadline: datetime.date, version: int | None = None
+):
     deviation = _locked(deviation)
     _require(can_handle(actor, deviation))
+    _check_version(deviation, version)
     _require_status(deviation, Status.REPORTED, Status.UNDER_TREATMENT, Status.MEASURES)
+    _check_date(deviation, "deadline", deadline)
     deviation.deadline = deadline
-    deviation.save(update_fields=["deadline"])
+    _save(deviation, ["deadline"])
     _event(deviation, EventKind.DEADLINE, actor, note=deadline.isoformat())
     return deviation
 
@@ -258,6 +332,9 @@ def deviation_add_measure(
     deviation = _locked(deviation)
     _require(can_handle(actor, deviation))
     _require_status(deviation, Status.UNDER_TREATMENT, Status.MEASURES)
+    _check_date(deviation, "deadline", deadline)
+    if not responsible.is_active:
+        raise ValidationError({"responsible": _("This user can no longer log in.")})
     measure = Measure(
         unit=deviation.unit,
         title=title.strip(),
@@ -279,7 +356,8 @@ def deviation_add_measure(
             to_status=Status.MEASURES,
         )
         deviation.status = Status.MEASURES
-        deviation.save(update_fields=["status"])
+    # The close form lists the measures: a close prepared before this one was added is stale.
+    _save(deviation, ["status"])
     from deviations import tasks
 
     transaction.on_commit(lambda: tasks.notify_measure_assigned.delay(measure.pk))
@@ -294,14 +372,16 @@ def deviation_close(
     cause: str,
     lessons_learned: str,
     measure_effects: dict[int, tuple[str, str]] | None = None,
+    version: int | None = None,
 ) -> Deviation:
     """Close the case: the cause, the lessons learned and, for each measure, whether it worked.
 
-    `measure_effects` maps a measure id to (effectiveness, comment). Every measure of the
-    deviation must be done or cancelled, and each done one needs its effect recorded.
+    `measure_effects` maps a measure id to (effectiveness, comment). Each measure that is not
+    cancelled needs its effect recorded; one still open is marked done with it.
     """
     deviation = _locked(deviation)
     _require(can_handle(actor, deviation))
+    _check_version(deviation, version)
     _require_status(deviation, Status.UNDER_TREATMENT, Status.MEASURES)
     errors = {}
     if not cause.strip():
@@ -338,17 +418,21 @@ def deviation_close(
     deviation.cause = cause.strip()
     deviation.lessons_learned = lessons_learned.strip()
     deviation.closed_at = now
-    deviation.save(update_fields=["status", "cause", "lessons_learned", "closed_at"])
+    _save(deviation, ["status", "cause", "lessons_learned", "closed_at"])
     _event(deviation, EventKind.CLOSED, actor, from_status=previous, to_status=Status.CLOSED)
     return deviation
 
 
 @transaction.atomic
 def deviation_record_authorities_notified(*, actor, deviation: Deviation) -> Deviation:
+    """Record that the labour inspection authority and the police were notified. Recording
+    it twice keeps the first time."""
     deviation = _locked(deviation)
     _require(can_handle(actor, deviation))
+    if deviation.authorities_notified_at is not None:
+        return deviation
     deviation.authorities_notified_at = timezone.now()
-    deviation.save(update_fields=["authorities_notified_at"])
+    _save(deviation, ["authorities_notified_at"])
     _event(deviation, EventKind.AUTHORITIES, actor)
     return deviation
 

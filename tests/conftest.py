@@ -31,6 +31,16 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def tasks_run_in_process(request, monkeypatch):
+    """Queued work runs in the test process, so tests never leave messages in the shared
+    broker. The real-worker tests (fixture `real_celery_worker`) send to the broker for real."""
+    if "real_celery_worker" not in request.fixturenames:
+        from hms.celery import app
+
+        monkeypatch.setitem(app.conf, "task_always_eager", True)
+
+
+@pytest.fixture(autouse=True)
 def english(settings):
     """Tests read messages in English; bokmål (the real default) is tested on its own."""
     settings.LANGUAGE_CODE = "en"

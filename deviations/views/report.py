@@ -1,17 +1,321 @@
-from django.http import Http404
+"""Reporting a deviation, the anonymous reporter's way back (the receipt code), and the
+printable QR poster that brings people to the form.
+
+Anonymity (DESIGN.md, non-negotiables): the report and receipt views are marked
+`history_without_user`, so the audit middleware does not put the logged-in user into the
+history context; a named report enters that context itself. Nothing about a report is put in
+the session, the messages, the logs or an e-mail: the anonymous reporter's receipt code is
+rendered once, in the response to the POST.
+"""
+
+import hashlib
+import io
+import uuid
+from urllib.parse import urlencode
+
+import pghistory
+import segno
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from django.db.models import Case, IntegerField, Value, When
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_safe
+
+from deviations import services
+from deviations.forms import DATETIME_LOCAL, DeviationReportForm, ReceiptAnswerForm, ReceiptCodeForm
+from deviations.models import Deviation
+from hms.middleware import history_without_user
+from units.models import Role, RoleAssignment, Unit
+
+# Receipt codes are 80 random bits, so guessing one is hopeless; the throttle keeps it so.
+RECEIPT_MAX_FAILURES = 10
+RECEIPT_WINDOW_SECONDS = 15 * 60
+
+# The form fields passed to services.deviation_report as they are.
+REPORT_FIELDS = (
+    "title",
+    "description",
+    "location",
+    "occurred_at",
+    "deviation_type",
+    "category",
+    "severity",
+    "actual_consequence",
+    "potential_consequence",
+    "immediate_action",
+    "injury_kind",
+    "absence_days",
+    "health_details",
+)
 
 
-def report(request, *args, **kwargs):  # replaced by the real view
-    raise Http404
+def _own_unit(user) -> Unit | None:
+    """The unit of the user's current employee role, else of their first current role."""
+    assignment = (
+        RoleAssignment.objects.current()
+        .filter(user=user, unit__is_active=True)
+        .select_related("unit")
+        .annotate(
+            employee=Case(
+                When(role=Role.EMPLOYEE, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("employee", "valid_from", "pk")
+        .first()
+    )
+    return assignment.unit if assignment else None
 
 
-def receipt(request, *args, **kwargs):  # replaced by the real view
-    raise Http404
+def _unit_options() -> list[tuple[str, str]]:
+    """(code, name) of every active unit, by name, for the unit field's datalist."""
+    english = (get_language() or "nb").startswith("en")
+    rows = Unit.objects.active().values_list("code", "name_nb", "name_en")
+    options = [
+        (code, name_en if english and name_en else name_nb) for code, name_nb, name_en in rows
+    ]
+    return sorted(options, key=lambda option: (option[1].lower(), option[0]))
 
 
-def unit_qr(request, *args, **kwargs):  # replaced by the real view
-    raise Http404
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
 
 
-def unit_qr_svg(request, *args, **kwargs):  # replaced by the real view
-    raise Http404
+def _prepared_files(uploads: list, anonymous: bool) -> list:
+    # An uploaded file's name can carry a name ("IMG_kari_nordmann.jpg"): an anonymous report
+    # keeps only a neutral one.
+    if anonymous:
+        for number, upload in enumerate(uploads, start=1):
+            upload.name = f"attachment-{number}{upload.detected_extension}"
+    return uploads
+
+
+def _render_form(request, form, *, unit_notice: str = ""):
+    context = {
+        "form": form,
+        "unit_options": _unit_options(),
+        "unit_notice": unit_notice,
+        # The browser cannot re-fill a file input; a refused file says so in its own error.
+        "files_dropped": bool(request.FILES) and "attachments" not in form.errors,
+    }
+    return render(request, "deviations/deviation_form.html", context)
+
+
+@history_without_user
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def report(request):
+    if request.method == "GET":
+        unit, notice = _own_unit(request.user), ""
+        if code := request.GET.get("unit", "").strip():
+            linked = Unit.objects.active().filter(code__iexact=code).first()
+            if linked is None:
+                notice = _("The link named a unit (%(code)s) that is not known or not active.") % {
+                    "code": code
+                }
+            else:
+                unit = linked
+        form = DeviationReportForm(
+            initial={
+                # A new token for each form shown: the same form sent twice is one report.
+                "submission_token": uuid.uuid4(),
+                "unit": unit.code if unit else "",
+                "occurred_at": timezone.localtime().strftime(DATETIME_LOCAL),
+            },
+            unit_name=unit.name if unit else "",
+        )
+        return _render_form(request, form, unit_notice=notice)
+
+    form = DeviationReportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        if "submission_token" in form.errors:
+            # Not a form this site showed (or a damaged one): the next send gets a fresh token.
+            form.data = form.data.copy()
+            form.data["submission_token"] = str(uuid.uuid4())
+        return _render_form(request, form)
+    data = form.cleaned_data
+    anonymous = data["anonymous"]
+    arguments = {
+        "reporter": None if anonymous else request.user,
+        "anonymous": anonymous,
+        "unit": data["unit"],
+        "submission_token": data["submission_token"],
+        "files": _prepared_files(data["attachments"], anonymous),
+        **{name: data[name] for name in REPORT_FIELDS},
+    }
+    try:
+        if anonymous:
+            deviation, receipt_code, created = services.deviation_report(**arguments)
+        else:
+            with pghistory.context(
+                user=request.user.pk, username=request.user.get_username(), url=request.path
+            ):
+                deviation, receipt_code, created = services.deviation_report(**arguments)
+    except ValidationError as error:
+        _add_errors(form, error)
+        return _render_form(request, form)
+    except IntegrityError:
+        # The same form sent twice at once: the first one took the token.
+        deviation = Deviation.objects.filter(submission_token=data["submission_token"]).first()
+        if deviation is None:
+            raise
+        receipt_code, created = None, False
+    context = {
+        "deviation": deviation,
+        "receipt_code": receipt_code,
+        "already": not created,
+        "own": deviation.reporter_id is not None and deviation.reporter_id == request.user.pk,
+    }
+    return render(request, "deviations/deviation_received.html", context)
+
+
+# --- The receipt code --------------------------------------------------------------------------
+
+
+def _failure_key(request) -> str:
+    # The address is kept only as a hash, and only after a wrong code.
+    address = request.META.get("REMOTE_ADDR", "")
+    return "deviation-receipt-failures:" + hashlib.sha256(address.encode()).hexdigest()[:32]
+
+
+def _throttled(request) -> bool:
+    return (cache.get(_failure_key(request)) or 0) >= RECEIPT_MAX_FAILURES
+
+
+def _count_failure(request) -> None:
+    key = _failure_key(request)
+    if cache.add(key, 1, RECEIPT_WINDOW_SECONDS):
+        return
+    try:
+        failures = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, RECEIPT_WINDOW_SECONDS)
+        return
+    if failures >= RECEIPT_MAX_FAILURES:
+        # Locked for a full window from the last try, not from the first failure.
+        cache.set(key, failures, RECEIPT_WINDOW_SECONDS)
+
+
+def _answer_is_repeat(deviation: Deviation, text: str) -> bool:
+    """A reload of the page after answering sends the answer again; keep one."""
+    last = deviation.comments.order_by("-created_at", "-pk").first()
+    return bool(last and last.from_reporter and last.text == text.strip())
+
+
+@history_without_user
+@never_cache
+@require_http_methods(["GET", "POST"])
+def receipt(request):
+    """The anonymous reporter's page: the code is POSTed (never in a URL, so never in a log),
+    and every answer re-sends it from a hidden field. Open without logging in."""
+    if request.method == "GET":
+        return render(request, "deviations/receipt.html", {"form": ReceiptCodeForm()})
+    if _throttled(request):
+        context = {"form": ReceiptCodeForm(), "throttled": True}
+        return render(request, "deviations/receipt.html", context, status=429)
+    form = ReceiptCodeForm(request.POST)
+    if not form.is_valid():
+        return render(request, "deviations/receipt.html", {"form": form})
+    code = form.cleaned_data["code"]
+    deviation = (
+        Deviation.objects.filter(
+            is_anonymous=True, receipt_code_hash=services.receipt_code_hash(code)
+        )
+        .select_related("unit")
+        .first()
+    )
+    if deviation is None:
+        _count_failure(request)
+        form.add_error(
+            "code",
+            _(
+                "No case matches this code. Check that you typed it as it was shown "
+                "(dashes, spaces and small letters do not matter)."
+            ),
+        )
+        return render(request, "deviations/receipt.html", {"form": form})
+
+    answer_form, answered = ReceiptAnswerForm(), False
+    if "answer" in request.POST:
+        answer_form = ReceiptAnswerForm(request.POST)
+        if answer_form.is_valid():
+            text = answer_form.cleaned_data["text"]
+            try:
+                if not _answer_is_repeat(deviation, text):
+                    services.comment_add_from_anonymous_reporter(deviation=deviation, text=text)
+            except ValidationError as error:
+                _add_errors(answer_form, error)
+            else:
+                answer_form, answered = ReceiptAnswerForm(), True
+    context = {
+        "form": form,
+        "code": code,
+        "deviation": deviation,
+        "steps": list(deviation.steps.select_related("to_unit")),
+        "comments": list(deviation.comments.select_related("author")),
+        "answer_form": answer_form,
+        "answered": answered,
+    }
+    return render(request, "deviations/receipt.html", context)
+
+
+# --- The QR poster ---------------------------------------------------------------------------
+
+
+def _report_link(unit: Unit) -> str:
+    path = reverse("deviations:report") + "?" + urlencode({"unit": unit.code})
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _qr_svg(unit: Unit, *, standalone: bool) -> str:
+    """The QR code of the unit's report link. Inline in the page it scales to its box (a
+    viewBox, no size); as a file it has a size and an XML declaration."""
+    code = segno.make(_report_link(unit), error="m")
+    buffer = io.BytesIO()
+    options = {"border": 4, "scale": 10} if standalone else {"border": 2, "omitsize": True}
+    code.save(
+        buffer,
+        kind="svg",
+        xmldecl=standalone,
+        title=_("Report an HSE deviation: %(unit)s") % {"unit": unit.name},
+        svgclass="qr-code",
+        lineclass=None,
+        **options,
+    )
+    return buffer.getvalue().decode()
+
+
+def _active_unit(code: str) -> Unit:
+    return get_object_or_404(Unit.objects.active(), code__iexact=code)
+
+
+@login_required
+@require_safe
+def unit_qr(request, code: str):
+    unit = _active_unit(code)
+    context = {"unit": unit, "link": _report_link(unit), "svg": _qr_svg(unit, standalone=False)}
+    return render(request, "deviations/unit_qr.html", context)
+
+
+@login_required
+@require_safe
+def unit_qr_svg(request, code: str):
+    unit = _active_unit(code)
+    response = HttpResponse(_qr_svg(unit, standalone=True), content_type="image/svg+xml")
+    response["Content-Disposition"] = f'inline; filename="qr-{unit.code}.svg"'
+    return response

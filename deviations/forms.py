@@ -1,0 +1,482 @@
+import datetime
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from actionplans.models import Effectiveness, MeasureStatus
+from deviations.models import Category, DeviationType, InjuryKind, Severity
+from units.forms import UnitCodeField
+from units.models import Unit
+
+# --- Reporting a deviation ---------------------------------------------------------------------
+
+MAX_ATTACHMENTS = 10
+# A clock a few minutes ahead of the server's must not make "now" count as the future.
+CLOCK_LEEWAY = datetime.timedelta(minutes=5)
+EARLIEST_YEAR = 1900  # a typing slip like 0024 for 2024, not an event
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+# What a file is, told by its first bytes: the name and the browser's content type can lie.
+# (content type, extension)
+HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
+ACCEPTED_TYPES = (
+    "image/jpeg,image/png,image/gif,image/webp,image/heic,image/heif,application/pdf,.heic,.heif"
+)
+
+
+def sniff_file_type(head: bytes) -> tuple[str, str] | None:
+    """The content type and extension of an accepted file, from its first bytes; None for
+    anything else."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg", ".jpg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png", ".png"
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif", ".gif"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp", ".webp"
+    if head[4:8] == b"ftyp" and head[8:12] in HEIF_BRANDS:
+        if head[8:12] in {b"mif1", b"msf1"}:
+            return "image/heif", ".heif"
+        return "image/heic", ".heic"
+    if head.startswith(b"%PDF-"):
+        return "application/pdf", ".pdf"
+    return None
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented recipe); cleans to a list."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data]
+        return [super().clean(data, initial)] if data else []
+
+
+class ReportUnitField(forms.CharField):
+    """An active unit, typed as its code or its full name (the datalist suggests both)."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        text = " ".join(value.split())
+        units = Unit.objects.active()
+        matches = list(units.filter(code__iexact=text)[:1]) or list(
+            units.filter(Q(name_nb__iexact=text) | Q(name_en__iexact=text))[:2]
+        )
+        if len(matches) != 1:
+            raise forms.ValidationError(
+                _("No active unit has the code or name “%(unit)s”. Pick a unit from the list."),
+                params={"unit": text},
+            )
+        return matches[0]
+
+
+def _text(label, help_text="", rows=3, required=False, **kwargs):
+    return forms.CharField(
+        label=label,
+        help_text=help_text,
+        required=required,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        **kwargs,
+    )
+
+
+class DeviationReportForm(forms.Form):
+    """The report form: what, where, when, how serious, and who may know who reported it."""
+
+    submission_token = forms.UUIDField(
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": _("The form was incomplete. Check it and send it again."),
+            "invalid": _("The form was incomplete. Check it and send it again."),
+        },
+    )
+    title = forms.CharField(
+        label=_("What happened? (short)"),
+        max_length=200,
+        help_text=_("A few words, e.g. “Broken glass on the lab floor”."),
+    )
+    description = _text(
+        _("Describe what happened"),
+        _(
+            "The facts: what you saw or what happened, and how. Leave out names, and write "
+            "nothing about anyone's health here (there is a restricted field for that below)."
+        ),
+        rows=5,
+        required=True,
+    )
+    deviation_type = forms.ChoiceField(
+        label=_("Type"), choices=DeviationType.choices, widget=forms.RadioSelect
+    )
+    category = forms.ModelChoiceField(
+        label=_("Category"),
+        queryset=Category.objects.filter(is_active=True),
+        empty_label=_("Choose a category"),
+    )
+    severity = forms.ChoiceField(
+        label=_("Severity"),
+        choices=Severity.choices,
+        widget=forms.RadioSelect,
+        help_text=_("How serious the consequence was, or could have been."),
+    )
+    unit = ReportUnitField(
+        label=_("Unit"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"list": "report-units", "autocomplete": "off"}),
+    )
+    location = forms.CharField(
+        label=_("Place"),
+        max_length=200,
+        required=False,
+        help_text=_("Building, room or area, e.g. “Realfagbygget D3-117” or “the field site”."),
+    )
+    occurred_at = forms.DateTimeField(
+        label=_("When did it happen?"),
+        help_text=_("Date and time; an estimate is fine."),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+    )
+    actual_consequence = _text(
+        _("Actual consequence"),
+        _("What it led to: injury, damage, spill, lost work. Leave empty if nothing."),
+    )
+    potential_consequence = _text(
+        _("Potential consequence"), _("What could have happened at worst?")
+    )
+    immediate_action = _text(
+        _("Immediate action taken"),
+        _("What was done at once, e.g. first aid given, area cordoned off, spill cleaned up."),
+    )
+    injury_kind = forms.ChoiceField(
+        label=_("Personal injury"), choices=InjuryKind.choices, required=False
+    )
+    absence_days = forms.IntegerField(
+        label=_("Days of absence"),
+        min_value=1,
+        max_value=1000,
+        required=False,
+        help_text=_("For an injury with absence: the days away from work; an estimate is fine."),
+    )
+    health_details = _text(
+        _("Health-related details (restricted)"),
+        _(
+            "Only the case handler, the unit's line manager and safety representative, and the "
+            "HSE department can read this field; it is never sent by e-mail. Write only what "
+            "the case needs."
+        ),
+    )
+    attachments = MultipleFileField(
+        label=_("Attach photos or PDF files"),
+        required=False,
+        widget=MultipleFileInput(attrs={"accept": ACCEPTED_TYPES}),
+    )
+    anonymous = forms.BooleanField(
+        label=_("Report anonymously"),
+        required=False,
+        help_text=_(
+            "Your name is not stored with the report, in its history or in any e-mail, and the "
+            "report will not be listed as yours. Instead you get a receipt code: the only way "
+            "to follow the case and to answer the handler's questions, since nobody can contact "
+            "you. What you write, and your photos and files, can still tell who you are."
+        ),
+    )
+
+    sections = (
+        (_("What happened"), ("title", "description", "deviation_type", "category", "severity")),
+        (_("Where and when"), ("unit", "location", "occurred_at")),
+        (
+            _("Consequences"),
+            ("actual_consequence", "potential_consequence", "immediate_action"),
+        ),
+        (_("Injury and health"), ("injury_kind", "absence_days", "health_details")),
+        (_("Photos and documents"), ("attachments",)),
+        (_("Your name"), ("anonymous",)),
+    )
+
+    def __init__(self, *args, unit_name: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        limit = settings.DEVIATION_ATTACHMENT_MAX_BYTES
+        self.fields["attachments"].help_text = _(
+            "Images (JPEG, PNG, GIF, WebP, HEIC) or PDF files, up to %(size)s each and "
+            "%(count)s files in all."
+        ) % {"size": filesizeformat(limit), "count": MAX_ATTACHMENTS}
+        self.fields["unit"].help_text = format_html(
+            '<span id="report-unit-name" class="d-block fw-semibold text-body">{}</span>{}',
+            unit_name,
+            _(
+                "Where it happened: the unit's line manager and safety representative get the "
+                "case. Type a name or a code and pick from the list."
+            ),
+        )
+        # The browser refuses later days; the time of day is checked here, after sending.
+        end_of_today = timezone.localtime().replace(hour=23, minute=59)
+        self.fields["occurred_at"].widget.attrs.update(
+            min=f"{EARLIEST_YEAR}-01-01T00:00", max=end_of_today.strftime(DATETIME_LOCAL)
+        )
+
+    def fieldsets(self):
+        return [(legend, [self[name] for name in names]) for legend, names in self.sections]
+
+    def clean_occurred_at(self):
+        occurred_at = self.cleaned_data["occurred_at"]
+        if occurred_at > timezone.now() + CLOCK_LEEWAY:
+            raise forms.ValidationError(_("This is in the future. When did it happen?"))
+        if occurred_at.year < EARLIEST_YEAR:
+            raise forms.ValidationError(_("Check the year: this is too long ago."))
+        return occurred_at
+
+    def clean_attachments(self):
+        uploads = self.cleaned_data["attachments"]
+        if len(uploads) > MAX_ATTACHMENTS:
+            raise forms.ValidationError(
+                _("At most %(count)s files can be attached to one report."),
+                params={"count": MAX_ATTACHMENTS},
+            )
+        limit = settings.DEVIATION_ATTACHMENT_MAX_BYTES
+        errors = []
+        for upload in uploads:
+            if upload.size > limit:
+                errors.append(
+                    forms.ValidationError(
+                        _("“%(name)s” is %(size)s; the largest file accepted is %(limit)s."),
+                        params={
+                            "name": upload.name,
+                            "size": filesizeformat(upload.size),
+                            "limit": filesizeformat(limit),
+                        },
+                    )
+                )
+                continue
+            upload.seek(0)
+            found = sniff_file_type(upload.read(16))
+            upload.seek(0)
+            if found is None:
+                errors.append(
+                    forms.ValidationError(
+                        _("“%(name)s” is not an image (JPEG, PNG, GIF, WebP, HEIC) or a PDF."),
+                        params={"name": upload.name},
+                    )
+                )
+                continue
+            # Stored with the type found in the file, not the one the browser claimed.
+            upload.content_type, upload.detected_extension = found
+        if errors:
+            errors.append(
+                forms.ValidationError(
+                    _("Nothing was sent. Choose the files again, without the refused ones.")
+                )
+            )
+            raise forms.ValidationError(errors)
+        return uploads
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("injury_kind") == InjuryKind.ABSENCE:
+            if not cleaned.get("absence_days"):
+                self.add_error(
+                    "absence_days",
+                    _("Give the number of days of absence for an injury with absence."),
+                )
+        else:
+            # The field is hidden unless "with absence" is chosen: a number left in it is moot.
+            cleaned["absence_days"] = None
+        return cleaned
+
+
+class ReceiptCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Receipt code"),
+        max_length=40,
+        help_text=_("The code shown when you reported, e.g. ABCD-EFGH-JKLM-NPQR."),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "class": "font-monospace",
+            }
+        ),
+    )
+
+
+class ReceiptAnswerForm(forms.Form):
+    text = forms.CharField(
+        label=_("Your answer or comment"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("The handler sees it on the case, without your name."),
+    )
+
+
+# --- Handling a deviation (views/handle.py) ----------------------------------------------------
+# One small form per action on the case page.
+
+
+def _date_input():
+    # ISO in the value, whatever the language: that is what <input type="date"> reads.
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class PersonField(forms.CharField):
+    """A person by user name or e-mail address: a select of every employee would be unusable."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 254)
+        kwargs.setdefault("help_text", _("User name or e-mail address."))
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        value = value.strip()
+        users = get_user_model().objects.filter(is_active=True)
+        matches = list(users.filter(Q(username__iexact=value) | Q(email__iexact=value))[:2])
+        if not matches:
+            raise forms.ValidationError(_("No active user has this user name or e-mail."))
+        if len(matches) > 1:
+            raise forms.ValidationError(
+                _("Several users have this e-mail address; give the user name.")
+            )
+        return matches[0]
+
+
+class CaseChangeForm(forms.Form):
+    """A change to the case made from the page: it carries the version the page showed, so a
+    change someone else made meanwhile is noticed instead of overwritten."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def clean(self):
+        cleaned = super().clean()
+        if "version" in self._errors:
+            # A missing or mangled hidden field: the page itself is broken, not the input.
+            del self._errors["version"]
+            self.add_error(None, _("This page is out of date. Reload it and try again."))
+        return cleaned
+
+
+class AcceptForm(CaseChangeForm):
+    deadline = forms.DateField(
+        label=_("Deadline"),
+        required=False,
+        widget=_date_input(),
+        help_text=_("When the case should be closed. You can set or change it later."),
+    )
+
+
+class RejectForm(CaseChangeForm):
+    reason = forms.CharField(
+        label=_("Reason for rejection"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        help_text=_("The reporter and the safety representative can read it."),
+    )
+
+
+class TransferForm(CaseChangeForm):
+    to_unit = UnitCodeField(
+        label=_("Transfer to unit"),
+        help_text=_("The short code of the unit the deviation belongs to, e.g. IKJ."),
+    )
+    note = forms.CharField(
+        label=_("Note to the new unit"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=5000,
+    )
+
+
+class DelegateForm(CaseChangeForm):
+    handler = PersonField(
+        label=_("New handler"),
+        help_text=_(
+            "User name or e-mail address, e.g. the HSE coordinator. The handler sees the whole "
+            "case, health-related details included; the HSE responsibility stays with the "
+            "line manager."
+        ),
+    )
+
+
+class DeadlineForm(CaseChangeForm):
+    deadline = forms.DateField(label=_("Deadline"), widget=_date_input())
+
+
+class MeasureForm(forms.Form):
+    title = forms.CharField(label=_("What will be done"), max_length=300)
+    description = forms.CharField(
+        label=_("Description"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=5000,
+    )
+    responsible = PersonField(label=_("Responsible"))
+    deadline = forms.DateField(label=_("Deadline"), widget=_date_input())
+
+
+class CloseForm(CaseChangeForm):
+    """The cause, the lessons learned and, for each measure not cancelled, whether it worked.
+    Whether each effect is required is decided by the service (deviation_close)."""
+
+    cause = forms.CharField(
+        label=_("Cause"), widget=forms.Textarea(attrs={"rows": 3}), max_length=10000
+    )
+    lessons_learned = forms.CharField(
+        label=_("Lessons learned"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=10000,
+    )
+
+    def __init__(self, *args, measures=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.measures = [m for m in measures if m.status != MeasureStatus.CANCELLED]
+        for measure in self.measures:
+            self.fields[f"effect_{measure.pk}"] = forms.ChoiceField(
+                label=_("Did it work?"),
+                choices=[("", "—"), *Effectiveness.choices],
+                required=False,
+            )
+            self.fields[f"comment_{measure.pk}"] = forms.CharField(
+                label=_("Comment on the effect"),
+                widget=forms.Textarea(attrs={"rows": 1}),
+                required=False,
+                max_length=5000,
+            )
+
+    def measure_rows(self):
+        """(measure, effect field, comment field) for each measure, for the template."""
+        return [
+            (measure, self[f"effect_{measure.pk}"], self[f"comment_{measure.pk}"])
+            for measure in self.measures
+        ]
+
+    def measure_effects(self) -> dict[int, tuple[str, str]]:
+        return {
+            measure.pk: (
+                self.cleaned_data.get(f"effect_{measure.pk}") or "",
+                self.cleaned_data.get(f"comment_{measure.pk}") or "",
+            )
+            for measure in self.measures
+        }
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(
+        label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}), max_length=10000
+    )
