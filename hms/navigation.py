@@ -1,16 +1,26 @@
 """The main navigation follows the four phases of the HMS model (seed: igangsette, kartlegge,
 planlegge og prioritere tiltak, følge opp). Each app adds its pages to its phase here."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from units import access
+from units.models import Role
 
 
 @dataclass(frozen=True)
 class Entry:
     label: str
     url_name: str
+    # Shown only to those for whom the page exists (others would get a 404 there).
+    shown: Callable | None = None
+
+
+def _oversees_units(user) -> bool:
+    return access.is_hms_department(user) or bool(access.role_paths(user).get(Role.LINE_MANAGER))
 
 
 PHASES = [
@@ -19,9 +29,26 @@ PHASES = [
         _("Initiate"),
         [Entry(_("Organisation and roles"), "units:tree"), Entry(_("My roles"), "home")],
     ),
-    ("map", _("Map"), []),
+    (
+        "map",
+        _("Map"),
+        [
+            Entry(_("Risk assessments"), "risk:list"),
+            Entry(_("Red risks"), "risk:red_risks"),
+        ],
+    ),
     ("plan", _("Plan measures"), []),
-    ("follow_up", _("Follow up"), []),
+    (
+        "follow_up",
+        _("Follow up"),
+        [
+            Entry(_("Report a deviation"), "deviations:report"),
+            Entry(_("Deviations"), "deviations:list"),
+            Entry(_("Deviation trends"), "deviations:trends"),
+            Entry(_("Inspection rounds"), "risk:rounds"),
+            Entry(_("Round overview"), "risk:round_overview", shown=_oversees_units),
+        ],
+    ),
 ]
 
 
@@ -30,7 +57,11 @@ def navigation(request) -> dict:
         return {}
     phases = []
     for key, label, entries in PHASES:
-        items = [(entry.label, reverse(entry.url_name)) for entry in entries]
+        items = [
+            (entry.label, reverse(entry.url_name))
+            for entry in entries
+            if entry.shown is None or entry.shown(request.user)
+        ]
         active = any(request.path == url for _label, url in items)
         phases.append({"key": key, "label": label, "items": items, "active": active})
     return {"nav_phases": phases}

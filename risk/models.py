@@ -104,6 +104,15 @@ class RiskAssessmentQuerySet(models.QuerySet):
             status=AssessmentStatus.APPROVED, review_date__lte=today or timezone.localdate()
         )
 
+    def in_force(self) -> "RiskAssessmentQuerySet":
+        """Drafts and approved assessments, less those replaced by an approved review: what
+        the unit's risk picture is made of today."""
+        return self.exclude(
+            pk__in=RiskAssessment.objects.filter(status=AssessmentStatus.APPROVED)
+            .exclude(previous=None)
+            .values("previous_id")
+        )
+
 
 @audited()
 class RiskAssessment(models.Model):
@@ -236,6 +245,14 @@ class WorkActivity(models.Model):
         return self.harms_people or self.harms_material or self.harms_environment
 
 
+class RiskRowQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "RiskRowQuerySet":
+        """The hazards of the risk assessments the user may see."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(access.records_q(user, "assessment__unit"))
+
+
 score = [MinValueValidator(1), MaxValueValidator(5)]
 SCORE_FIELDS = (
     "probability",
@@ -291,6 +308,8 @@ class RiskRow(models.Model):
         "actionplans.Measure", through="RowMeasure", related_name="risk_rows", blank=True
     )
     order = models.PositiveIntegerField(default=0)
+
+    objects = RiskRowQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "pk"]
@@ -545,6 +564,7 @@ class ChecklistAnswer(models.Model):
     round = models.ForeignKey(InspectionRound, on_delete=models.CASCADE, related_name="answers")
     checklist = models.CharField(max_length=20, choices=ChecklistKind.choices)
     question = models.CharField(max_length=500)
+    question_en = models.CharField(max_length=500, blank=True)
     answer = models.CharField(_("answer"), max_length=10, choices=Answer.choices, blank=True)
     comment = models.TextField(_("comment"), blank=True)
     order = models.PositiveIntegerField(default=0)
@@ -554,6 +574,10 @@ class ChecklistAnswer(models.Model):
 
     def __str__(self) -> str:
         return self.question
+
+    @property
+    def question_text(self) -> str:
+        return _localised(self.question, self.question_en)
 
 
 @audited()
@@ -598,6 +622,10 @@ class Finding(models.Model):
     )
     measure = models.ForeignKey(
         "actionplans.Measure", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Set when the finding is a measure found not working on this round.
+    measure_check = models.ForeignKey(
+        MeasureCheck, on_delete=models.SET_NULL, null=True, blank=True, related_name="findings"
     )
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -9,7 +9,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from actionplans.models import Measure, MeasureSource
+from actionplans.models import Measure, MeasureSource, MeasureStatus
 from risk.models import (
     AssessmentStatus,
     ChecklistAnswer,
@@ -166,6 +166,10 @@ def assessment_copy_for_review(*, actor, assessment: RiskAssessment) -> RiskAsse
     """Start next year's review as a copy: same activities and rows, the current matrix, and a
     link back to the assessment it reviews."""
     _require(can_edit(actor, assessment.unit))
+    # Locked so that a double click cannot start two reviews of the same assessment.
+    assessment = RiskAssessment.objects.select_for_update().get(pk=assessment.pk)
+    if assessment.reviews.filter(status=AssessmentStatus.DRAFT).exists():
+        raise ValidationError(_("A review of this assessment has been started already."))
     copy = RiskAssessment.objects.create(
         unit=assessment.unit,
         title=assessment.title,
@@ -195,6 +199,8 @@ def assessment_copy_for_review(*, actor, assessment: RiskAssessment) -> RiskAsse
         )
     for participant in assessment.participants.all():
         Participant.objects.create(assessment=copy, user=participant.user, role=participant.role)
+    # The roles may have changed hands since last year: today's holders take part too.
+    _invite_role_holders(copy)
     return copy
 
 
@@ -239,6 +245,36 @@ def _editable(actor, assessment: RiskAssessment) -> None:
         )
 
 
+def _changed(assessment: RiskAssessment) -> None:
+    """Any change of the content bumps the version the approval form carries, so an approval
+    based on what the approver saw before someone else's change is refused."""
+    RiskAssessment.objects.filter(pk=assessment.pk).update(version=F("version") + 1)
+
+
+@transaction.atomic
+def assessment_update(
+    *,
+    actor,
+    assessment: RiskAssessment,
+    version: int,
+    title: str,
+    activity: str,
+    assessed_on: datetime.date,
+) -> RiskAssessment:
+    """Change the heading of a draft: title, activity or area, and date."""
+    assessment = RiskAssessment.objects.select_for_update().get(pk=assessment.pk)
+    _editable(actor, assessment)
+    if assessment.version != version:
+        raise ValidationError(_("Someone else changed this assessment; look at it again."))
+    assessment.title = title.strip()
+    assessment.activity = activity.strip()
+    assessment.assessed_on = assessed_on
+    assessment.full_clean()
+    assessment.version = F("version") + 1
+    assessment.save(update_fields=["title", "activity", "assessed_on", "version"])
+    return RiskAssessment.objects.get(pk=assessment.pk)
+
+
 @transaction.atomic
 def activity_save(
     *, actor, assessment: RiskAssessment, activity: WorkActivity | None = None, **fields
@@ -249,7 +285,16 @@ def activity_save(
         setattr(activity, name, value)
     activity.full_clean()
     activity.save()
+    _changed(assessment)
     return activity
+
+
+@transaction.atomic
+def activity_delete(*, actor, activity: WorkActivity) -> None:
+    """Remove a task from the mapping; hazards assessed for it stay, without the link."""
+    _editable(actor, activity.assessment)
+    activity.delete()
+    _changed(activity.assessment)
 
 
 @transaction.atomic
@@ -260,6 +305,7 @@ def row_save(*, actor, assessment: RiskAssessment, row: RiskRow | None = None, *
         setattr(row, name, value)
     row.full_clean()
     row.save()
+    _changed(assessment)
     return row
 
 
@@ -269,16 +315,18 @@ def row_delete(*, actor, row: RiskRow) -> None:
     if row.measures.exists():
         raise ValidationError(_("This hazard has measures in the action plan; keep it."))
     row.delete()
+    _changed(row.assessment)
 
 
 @transaction.atomic
 def participant_save(
     *, actor, assessment: RiskAssessment, user, role: str, took_part: bool = False
 ) -> Participant:
-    _require(can_edit(actor, assessment.unit))
+    _editable(actor, assessment)
     participant, _created = Participant.objects.update_or_create(
         assessment=assessment, user=user, defaults={"role": role, "took_part": took_part}
     )
+    _changed(assessment)
     return participant
 
 
@@ -300,6 +348,9 @@ def row_propose_measure(
     measure.full_clean()
     measure.save()
     RowMeasure.objects.create(row=row, measure=measure)
+    from deviations import tasks
+
+    transaction.on_commit(lambda: tasks.notify_measure_assigned.delay(measure.pk))
     return measure
 
 
@@ -318,7 +369,12 @@ def worst_consequence_expression():
 
 def matrix_counts(rows) -> dict[tuple[int, int], int]:
     """Rows counted per cell: {(probability, worst consequence): count}. One query."""
-    scored = rows.filter(probability__isnull=False).annotate(worst=worst_consequence_expression())
+    # order_by(): an ordering of the caller's would otherwise join the GROUP BY.
+    scored = (
+        rows.filter(probability__isnull=False)
+        .order_by()
+        .annotate(worst=worst_consequence_expression())
+    )
     return {
         (cell["probability"], cell["worst"]): cell["n"]
         for cell in scored.values("probability", "worst").annotate(n=Count("pk"))
@@ -350,13 +406,22 @@ def round_plan(
     planned_for: datetime.date,
     participants: list,
     checklists: list,
+    pre_meeting_notes: str = "",
 ) -> InspectionRound:
     """Plan a round: the line manager and the safety rep are required participants; the
     checklists are copied in; every measure from the unit's risk assessments is to be checked.
     `participants` is a list of (user, ParticipantRole) pairs."""
     _require(can_run_round(actor, unit))
-    roles = {role for _user, role in participants}
+    # One person takes part in one role: the first pair given for a user is kept, and the
+    # required roles are checked on what is kept (the line manager cannot also be the
+    # safety representative, who speaks for the employees).
+    kept: dict[int, tuple] = {}
+    for user, role in participants:
+        kept.setdefault(user.pk, (user, role))
+    roles = {role for _user, role in kept.values()}
     errors = []
+    if not unit.is_active:
+        errors.append(_("This unit is no longer active."))
     if ParticipantRole.LINE_MANAGER not in roles:
         errors.append(_("The line manager must take part in the round."))
     if ParticipantRole.SAFETY_REP not in roles:
@@ -365,12 +430,17 @@ def round_plan(
         errors.append(_("Choose at least one checklist."))
     if errors:
         raise ValidationError(errors)
-    round_ = InspectionRound.objects.create(unit=unit, planned_for=planned_for, created_by=actor)
-    seen = set()
-    for user, role in participants:
-        if user.pk not in seen:
-            seen.add(user.pk)
-            RoundParticipant.objects.create(round=round_, user=user, role=role)
+    round_ = InspectionRound(
+        unit=unit,
+        planned_for=planned_for,
+        pre_meeting_notes=pre_meeting_notes.strip(),
+        created_by=actor,
+    )
+    round_.full_clean()
+    round_.save()
+    RoundParticipant.objects.bulk_create(
+        RoundParticipant(round=round_, user=user, role=role) for user, role in kept.values()
+    )
     templates = list(
         ChecklistTemplate.objects.filter(pk__in=[t.pk for t in checklists]).prefetch_related(
             "items"
@@ -379,16 +449,29 @@ def round_plan(
     round_.checklists.set(templates)
     ChecklistAnswer.objects.bulk_create(
         ChecklistAnswer(
-            round=round_, checklist=template.kind, question=item.text_nb, order=item.order
+            round=round_,
+            checklist=template.kind,
+            question=item.text_nb,
+            question_en=item.text_en,
+            order=item.order,
         )
         for template in templates
         for item in template.items.all()
     )
-    measures = Measure.objects.filter(unit=unit, risk_rows__assessment__unit=unit).distinct()
     MeasureCheck.objects.bulk_create(
-        MeasureCheck(round=round_, measure=measure) for measure in measures
+        MeasureCheck(round=round_, measure=measure) for measure in measures_to_check(unit)
     )
     return round_
+
+
+def measures_to_check(unit: Unit):
+    """The measures a round of the unit checks: those from the unit's risk assessments. A
+    cancelled measure is not there to be checked."""
+    return (
+        Measure.objects.filter(unit=unit, risk_rows__assessment__unit=unit)
+        .exclude(status=MeasureStatus.CANCELLED)
+        .distinct()
+    )
 
 
 def _round_editable(actor, round_: InspectionRound) -> None:
@@ -412,11 +495,87 @@ def measure_check_save(
     *, actor, check: MeasureCheck, implemented: bool | None, working: bool | None, comment: str
 ) -> MeasureCheck:
     _round_editable(actor, check.round)
+    if implemented is False and working is True:
+        raise ValidationError(_("A measure that is not implemented cannot be working as intended."))
     check.implemented = implemented
     check.working = working
     check.comment = comment.strip()
     check.save(update_fields=["implemented", "working", "comment"])
     return check
+
+
+@transaction.atomic
+def round_notes_save(
+    *,
+    actor,
+    round_: InspectionRound,
+    version: int,
+    pre_meeting_notes: str | None = None,
+    post_meeting_notes: str | None = None,
+) -> InspectionRound:
+    """Save the pre- or post-meeting notes (None leaves them as they are). The version the
+    page showed must still be current, so nobody's notes are silently overwritten."""
+    round_ = InspectionRound.objects.select_for_update().get(pk=round_.pk)
+    _round_editable(actor, round_)
+    if round_.version != version:
+        raise ValidationError(_("Someone else changed this round; look at it again."))
+    fields = ["version"]
+    if pre_meeting_notes is not None:
+        round_.pre_meeting_notes = pre_meeting_notes.strip()
+        fields.append("pre_meeting_notes")
+    if post_meeting_notes is not None:
+        round_.post_meeting_notes = post_meeting_notes.strip()
+        fields.append("post_meeting_notes")
+    round_.version = F("version") + 1
+    round_.save(update_fields=fields)
+    return InspectionRound.objects.get(pk=round_.pk)
+
+
+@transaction.atomic
+def round_participants_save(
+    *, actor, round_: InspectionRound, took_part: set[int], add=None
+) -> None:
+    """Record who took part (`took_part`: participant ids); `add` invites one more person,
+    as having taken part."""
+    _round_editable(actor, round_)
+    for participant in round_.participants.all():
+        value = participant.pk in took_part
+        if participant.took_part != value:
+            participant.took_part = value
+            participant.save(update_fields=["took_part"])
+    if add is not None:
+        RoundParticipant.objects.get_or_create(
+            round=round_, user=add, defaults={"role": ParticipantRole.OTHER, "took_part": True}
+        )
+
+
+@transaction.atomic
+def measure_check_follow_up(
+    *, actor, check: MeasureCheck, title: str, responsible, deadline: datetime.date
+) -> Measure:
+    """A measure found not working as intended gets a new measure in one step. It is recorded
+    as a finding of the round, followed up with the measure, so the report shows it."""
+    check = MeasureCheck.objects.select_related("round__unit", "measure").get(pk=check.pk)
+    _round_editable(actor, check.round)
+    if check.working is not False:
+        raise ValidationError(_("Only a measure found not working needs a new measure."))
+    text = check_finding_text(check)
+    finding = finding_add(actor=actor, round_=check.round, text=text)
+    finding.measure_check = check
+    finding.save(update_fields=["measure_check"])
+    return finding_to_measure(
+        actor=actor, finding=finding, title=title, responsible=responsible, deadline=deadline
+    )
+
+
+def check_finding_text(check: MeasureCheck) -> str:
+    """The finding recorded for a measure not working."""
+    text = f"{check.measure.title}: " + _("not working as intended.")
+    return f"{text} {check.comment}" if check.comment else text
+
+
+def findings_of_check(check: MeasureCheck, findings) -> list[Finding]:
+    return [finding for finding in findings if finding.measure_check_id == check.pk]
 
 
 @transaction.atomic

@@ -125,7 +125,13 @@ def test_demo_users_hold_their_roles():
 
     others = User.objects.exclude(username="admin")
     assert not others.filter(is_superuser=True).exists()
-    assert not others.filter(is_staff=True).exists()
+    # Only the HSE department reaches the admin, for the shared lists and nothing else.
+    assert set(others.filter(is_staff=True).values_list("username", flat=True)) == {"hms"}
+    hms = User.objects.get(username="hms")
+    assert hms.has_perm("deviations.change_category")
+    assert hms.has_perm("risk.change_hazardtemplate")
+    assert not hms.has_perm("units.change_unit")
+    assert not hms.has_perm("units.manage_tree")
 
 
 @pytest.mark.django_db

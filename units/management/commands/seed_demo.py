@@ -8,14 +8,25 @@ import pghistory
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from units import demo_data
-from units.models import RoleAssignment, Unit
+from units.models import Role, RoleAssignment, Unit
 from units.services import role_assign, unit_create
+
+HMS_DEPARTMENT_GROUP = "HMS-avdelingen"
+REFERENCE_MODELS = [
+    "category",
+    "hazardtemplate",
+    "hazardtemplaterow",
+    "checklisttemplate",
+    "checklisttemplateitem",
+    "riskmatrix",
+]
 
 
 class Command(BaseCommand):
@@ -31,6 +42,7 @@ class Command(BaseCommand):
             units_created = self.create_units()
             users_created = self.create_users()
             roles_created = self.assign_roles()
+            self.give_hms_department_the_admin()
         if units_created or users_created or roles_created:
             self.stdout.write(
                 self.style.SUCCESS(
@@ -85,6 +97,23 @@ class Command(BaseCommand):
                 is_superuser=is_admin,
             )
         return len(new_users)
+
+    def give_hms_department_the_admin(self) -> None:
+        """The HSE department keeps the shared lists (deviation categories, hazard templates,
+        checklists) in the admin: a staff account in a group with just those permissions."""
+        group, _created = Group.objects.get_or_create(name=HMS_DEPARTMENT_GROUP)
+        permissions = Permission.objects.filter(
+            content_type__app_label__in=["deviations", "risk"],
+            content_type__model__in=REFERENCE_MODELS,
+        )
+        group.permissions.add(*permissions)
+        for username, role, _code in demo_data.ROLES:
+            if role == Role.HMS_DEPARTMENT:
+                user = get_user_model().objects.get(username=username)
+                if not user.is_staff:
+                    user.is_staff = True
+                    user.save(update_fields=["is_staff"])
+                user.groups.add(group)
 
     def assign_roles(self) -> int:
         User = get_user_model()
