@@ -67,4 +67,5 @@ USER 10001:10001
 EXPOSE 8000
 
 # Workers: gunicorn reads WEB_CONCURRENCY itself (default 3, set above).
-CMD ["gunicorn", "hms.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-", "--error-logfile", "-"]
+# A timeout of 120 s: a full XLSX export of 100,000 deviations takes 20–30 s.
+CMD ["gunicorn", "hms.wsgi:application", "--bind", "0.0.0.0:8000", "--timeout", "120", "--access-logfile", "-", "--error-logfile", "-"]

@@ -97,7 +97,10 @@ class DeviationQuerySet(models.QuerySet):
         return self.open().filter(deadline__lt=today or timezone.localdate())
 
 
-@audited(exclude=["reporter", "receipt_code_hash", "submission_token"])
+# The audit trail leaves out: the reporter (anonymity is decided per case and the history
+# tables are not the place to enforce it), the receipt code and form token, and the health
+# details (only the handler, line manager, safety rep and HSE department may read them).
+@audited(exclude=["reporter", "receipt_code_hash", "submission_token", "health_details"])
 class Deviation(models.Model):
     """An HMS-avvik: a hazard, near miss, accident or improvement proposal, routed to a unit."""
 

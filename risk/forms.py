@@ -547,7 +547,10 @@ class AnswersForm(RowsForm):
     def row_field_set(self, row) -> dict:
         return {
             "answer": forms.ChoiceField(
-                label=row.question, choices=Answer.choices, required=False, widget=forms.RadioSelect
+                label=row.question_text,
+                choices=Answer.choices,
+                required=False,
+                widget=forms.RadioSelect,
             ),
             "comment": _comment_field(),
         }

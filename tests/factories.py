@@ -65,3 +65,22 @@ def make_deviation(unit: Unit, reporter=None, *, anonymous: bool = False, **fiel
         **fields,
     )
     return deviation
+
+
+def load_reference_data() -> None:
+    """The lists the migrations load (deviation categories, the risk matrix, templates).
+
+    Tests marked `transaction=True` empty every table afterwards, these included, so those
+    tests load them again first. Each loader is idempotent.
+    """
+    import importlib
+
+    from django.apps import apps
+
+    for module in (
+        "deviations.migrations.0002_default_categories",
+        "risk.migrations.0002_defaults",
+    ):
+        migration = importlib.import_module(module)
+        loader = getattr(migration, "add_categories", None) or migration.add_defaults
+        loader(apps, None)

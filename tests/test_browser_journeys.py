@@ -5,6 +5,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from tests.browser import browser_page, log_in  # noqa: F401 (fixture)
+from tests.factories import load_reference_data
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -12,6 +13,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def demo(settings):
     settings.DEBUG = True
+    load_reference_data()
     call_command("seed_demo", verbosity=0)
     settings.DEBUG = False
     settings.LANGUAGE_CODE = "nb"  # the project's default; the test suite otherwise reads English
@@ -51,3 +53,141 @@ def test_anyone_browses_and_searches_the_tree(browser_page, demo):  # noqa: F811
     expect(faculty).to_contain_text("Institutt for kjemi")
     page.fill("input[name=q]", "kjemi")
     expect(page.locator("#tree-body")).to_contain_text("Institutt for kjemisk prosessteknologi")
+
+
+def log_out(page) -> None:
+    page.context.clear_cookies()
+
+
+def test_deviation_from_report_to_closure(browser_page, demo):  # noqa: F811
+    """ansatt reports, verneombud finds it and comments, leder takes it, adds a measure and
+    closes it; leder2, in another faculty, gets a 404."""
+    from deviations.models import Deviation, Status
+
+    page = browser_page
+    log_in(page, "ansatt")
+    page.goto("/deviations/new/")
+    expect(page.locator("#id_unit")).to_have_value("IKJ-ORG")  # the employee's own section
+    page.fill("#id_title", "Lekkasje i avtrekksskap 3")
+    page.fill("#id_description", "Det luktet løsemiddel ved skap 3 etter forsøket.")
+    page.locator("input[name=deviation_type][value=near_miss]").dispatch_event("click")
+    page.select_option("#id_category", label="Kjemikalier og biologisk materiale")
+    page.locator("input[name=severity][value=serious]").dispatch_event("click")
+    page.click("#report-form button[type=submit]")
+    expect(page.locator("#report-received")).to_be_visible()
+    deviation = Deviation.objects.get(title="Lekkasje i avtrekksskap 3")
+    assert deviation.reporter.username == "ansatt"
+    url = deviation.get_absolute_url()
+
+    log_out(page)
+    log_in(page, "verneombud")
+    page.goto("/deviations/")
+    page.get_by_role("link", name=deviation.number).first.click()
+    expect(page.locator("main")).to_contain_text(deviation.number)
+    expect(page.locator("h1")).to_contain_text("Lekkasje i avtrekksskap 3")
+    page.fill("#comment-form textarea", "Jeg har sjekket skapet: filteret må byttes.")
+    page.click("#comment-form button[type=submit]")
+    expect(page.locator("#comments")).to_contain_text("filteret må byttes")
+
+    log_out(page)
+    log_in(page, "leder")
+    page.goto(url)
+    page.click("#accept-form button[type=submit]")
+    page.wait_for_url(f"**{url}*")
+    page.locator("#add-measure summary").click()
+    measure_form = page.locator("#add-measure form")
+    measure_form.locator("input[name=title]").fill("Bytt filter i avtrekksskap 3")
+    measure_form.locator("input[name=responsible]").fill("leder")
+    measure_form.locator("input[name=deadline]").fill("2099-01-31")
+    measure_form.locator("button[type=submit]").click()
+    expect(page.locator("#measures")).to_contain_text("Bytt filter i avtrekksskap 3")
+    deviation.refresh_from_db()
+    assert deviation.status == Status.MEASURES
+    measure = deviation.measures.get()
+
+    page.locator("#close summary").click()
+    close_form = page.locator("#close form")
+    close_form.locator("textarea[name=cause]").fill("Tett filter i avtrekket.")
+    close_form.locator("textarea[name=lessons_learned]").fill("Filtre byttes hvert halvår.")
+    close_form.locator(f"select[name=effect_{measure.pk}]").select_option("effective")
+    close_form.locator("button[type=submit]").click()
+    page.wait_for_url(f"**{url}*")
+    deviation.refresh_from_db()
+    assert deviation.status == Status.CLOSED
+    assert deviation.steps.filter(kind="closed", actor__username="leder").exists()
+
+    log_out(page)
+    log_in(page, "leder2")
+    response = page.goto(url)
+    assert response.status == 404
+
+
+@pytest.fixture
+def risk_measure(demo):
+    """An approved risk assessment of IKJ with one hazard and its measure in the action plan."""
+    import datetime
+
+    from django.contrib.auth import get_user_model
+
+    from risk import services
+    from units.models import Unit
+
+    leder = get_user_model().objects.get(username="leder")
+    unit = Unit.objects.get(code="IKJ")
+    assessment = services.assessment_create(
+        actor=leder, unit=unit, title="Arbeid i kjemilab", activity="Syntese"
+    )
+    row = services.row_save(
+        actor=leder,
+        assessment=assessment,
+        hazard="Søl av etsende væske",
+        probability=3,
+        consequence_people=4,
+        consequence_environment=2,
+        consequence_material=2,
+        consequence_reputation=1,
+    )
+    return services.row_propose_measure(
+        actor=leder,
+        row=row,
+        title="Øyedusj ved hver benk",
+        responsible=leder,
+        deadline=datetime.date(2099, 6, 30),
+    )
+
+
+def test_line_manager_runs_an_inspection_round(browser_page, risk_measure):  # noqa: F811
+    """leder runs a round with verneombud taking part, marks a risk measure as not working and
+    turns it into a new measure in one step."""
+    from actionplans.models import Measure, MeasureSource
+    from risk.models import InspectionRound
+
+    page = browser_page
+    log_in(page, "leder")
+    page.goto("/risk/rounds/new/?unit=IKJ")
+    expect(page.locator("#plan-form")).to_contain_text("Sofie Johansen")  # verneombud
+    page.click("#plan-form button[type=submit]")
+    round_ = InspectionRound.objects.get(unit__code="IKJ")
+    assert {p.user.username for p in round_.participants.all()} >= {"leder", "verneombud"}
+    page.wait_for_url(f"**{round_.get_absolute_url()}*")
+
+    check = round_.measure_checks.get(measure=risk_measure)
+    row = page.locator(f"#check-{check.pk}")
+    expect(row).to_contain_text("Øyedusj ved hver benk")
+    row.locator("input[name^=implemented][value=yes]").dispatch_event("click")
+    row.locator("input[name^=working][value=no]").dispatch_event("click")
+    page.locator("#checks-form button[type=submit]").first.click()
+    page.wait_for_load_state()
+    check.refresh_from_db()
+    assert (check.implemented, check.working) == (True, False)
+
+    follow_up = page.locator(f"#check-follow-up-{check.pk}")
+    follow_up.locator("summary").click()
+    follow_up.locator("input[name$=title]").fill("Flytt øyedusjen nærmere benk 2")
+    follow_up.locator("input[name$=deadline]").fill("2099-02-28")
+    follow_up.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    new_measure = Measure.objects.get(title="Flytt øyedusjen nærmere benk 2")
+    assert new_measure.source == MeasureSource.INSPECTION_ROUND
+    assert new_measure.unit.code == "IKJ"
+    expect(page.locator(f"#check-{check.pk}")).to_contain_text("Flytt øyedusjen nærmere benk 2")
