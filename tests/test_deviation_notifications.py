@@ -385,6 +385,7 @@ def real_celery_worker(tmp_path):
         log.close()
 
 
+@pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_real_worker_sends_the_new_deviation_mail(
     org, line_manager, safety_rep, monkeypatch, real_celery_worker

@@ -35,7 +35,7 @@ from deviations.models import (
 from hms.celery import app as celery_app
 from tests.browser import browser_page  # noqa: F401 (fixture)
 from tests.conftest import user_with_role
-from tests.factories import UserFactory, make_deviation, make_unit
+from tests.factories import UserFactory, load_reference_data, make_deviation, make_unit
 from units.models import Role, RoleAssignment
 
 REPORT_URL = reverse("deviations:report")
@@ -721,7 +721,7 @@ def test_settings_limit_attachments_to_ten_megabytes_by_default():
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_phone_user_scans_the_qr_code_and_reports_anonymously(
     browser_page,  # noqa: F811
     org,
@@ -729,6 +729,7 @@ def test_phone_user_scans_the_qr_code_and_reports_anonymously(
     line_manager,
     run_tasks,
 ):
+    load_reference_data()  # emptied by earlier tests that run outside a transaction
     page = browser_page
     page.set_viewport_size({"width": 375, "height": 800})
     page.goto(REPORT_URL + "?unit=DEP")  # where the QR code on the poster leads

@@ -39,6 +39,7 @@ from units.models import Role, Unit
 
 TODAY = timezone.localdate()
 FIRE_QUESTION = "Er branninstruks oppslått?"
+FIRE_QUESTION_EN = "Is the fire instruction posted?"  # as shown on English pages
 
 
 def checklists(*kinds):
@@ -599,7 +600,12 @@ def test_report_page_and_pdf(client, org, line_manager, safety_rep):
     response = client.get(url("round_report", round_))
     assert response.status_code == 200
     page = response.content.decode()
-    for text in ("Department of Trials", FIRE_QUESTION, "Fire instruction missing", measure.title):
+    for text in (
+        "Department of Trials",
+        FIRE_QUESTION_EN,
+        "Fire instruction missing",
+        measure.title,
+    ):
         assert text in page
     assert 'class="not-ok"' in page
 
@@ -610,7 +616,7 @@ def test_report_page_and_pdf(client, org, line_manager, safety_rep):
     text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
     for expected in (
         "Department of Trials",
-        FIRE_QUESTION,
+        FIRE_QUESTION_EN,
         "Fire instruction missing",
         "Post the fire instruction",
         measure.title,
@@ -900,8 +906,8 @@ def test_a_question_not_ok_is_recorded_as_a_finding_with_one_tap(client, round_,
     client.force_login(line_manager)
     page = client.get(round_.get_absolute_url()).content.decode()
     assert f'form="finding-from-answer-{answer.pk}"' in page
-    assert f'value="{FIRE_QUESTION} Torn"' in page
-    client.post(url("round_finding", round_), {"text": f"{FIRE_QUESTION} Torn"})
+    assert f'value="{FIRE_QUESTION_EN} Torn"' in page
+    client.post(url("round_finding", round_), {"text": f"{FIRE_QUESTION_EN} Torn"})
     page = client.get(round_.get_absolute_url()).content.decode()
     assert f'form="finding-from-answer-{answer.pk}"' not in page
     assert "Recorded as a finding" in page
