@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint format messages stop-db clean-data bench
+.PHONY: run test install lint format messages stop-db clean-data bench bench-deviations
 
 install:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --user uv || $(PYTHON) -m pip install --quiet uv
@@ -53,6 +53,12 @@ messages: install
 
 bench: install
 	$(PY) manage.py bench_tree
+
+bench-deviations: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py fill_deviations --count 100000
+	$(PY) manage.py bench_deviations
 
 stop-db:
 	@$(PY) -c "from pathlib import Path; from hms.embedded_db import stop_embedded_server; stop_embedded_server(Path('.data/postgres'))"
