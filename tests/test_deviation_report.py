@@ -772,3 +772,20 @@ def log_in_from_here(page, username: str, password: str) -> None:
     page.fill("#login-form input[name=password]", password)
     page.click("#login-form button[type=submit]")
     page.wait_for_selector("#report-form")
+
+
+def test_a_large_tree_suggests_the_reporters_own_faculty_not_every_unit(
+    client, org, employee, monkeypatch
+):
+    from deviations.views import report as report_views
+
+    monkeypatch.setattr(report_views, "DATALIST_LIMIT", 5)  # the test tree has 6 units
+    client.force_login(employee)
+    options = dict(client.get(REPORT_URL).context["unit_options"])
+    # Top two levels, and everything in the employee's own faculty (FAC → DEP → SEC).
+    assert {"ROOT", "FAC", "OTHERFAC", "DEP", "SEC"} <= set(options)
+    assert "OTHERDEP" not in options
+    # A unit left out of the suggestions can still be chosen by its code.
+    response = client.post(REPORT_URL, form_data(unit="OTHERDEP"))
+    assert Deviation.objects.get().unit.code == "OTHERDEP"
+    assert response.status_code == 200

@@ -20,7 +20,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -77,10 +77,25 @@ def _own_unit(user) -> Unit | None:
     return assignment.unit if assignment else None
 
 
-def _unit_options() -> list[tuple[str, str]]:
-    """(code, name) of every active unit, by name, for the unit field's datalist."""
+DATALIST_LIMIT = 1000
+
+
+def _unit_options(user) -> list[tuple[str, str]]:
+    """(code, name) of the active units, by name, for the unit field's datalist.
+
+    In a large tree (over DATALIST_LIMIT units) the list would weigh megabytes on a phone: it
+    then suggests the top two levels and the reporter's own faculty. Any other unit can still
+    be typed by its code or reached through its QR link.
+    """
     english = (get_language() or "nb").startswith("en")
-    rows = Unit.objects.active().values_list("code", "name_nb", "name_en")
+    units = Unit.objects.active()
+    if units.count() > DATALIST_LIMIT:
+        own = _own_unit(user)
+        nearby = Q(depth__lte=2)
+        if own is not None:
+            nearby |= Q(path__startswith=own.path[: 2 * Unit.steplen])
+        units = units.filter(nearby)[:DATALIST_LIMIT]
+    rows = units.values_list("code", "name_nb", "name_en")
     options = [
         (code, name_en if english and name_en else name_nb) for code, name_nb, name_en in rows
     ]
@@ -107,7 +122,7 @@ def _prepared_files(uploads: list, anonymous: bool) -> list:
 def _render_form(request, form, *, unit_notice: str = ""):
     context = {
         "form": form,
-        "unit_options": _unit_options(),
+        "unit_options": _unit_options(request.user),
         "unit_notice": unit_notice,
         # The browser cannot re-fill a file input; a refused file says so in its own error.
         "files_dropped": bool(request.FILES) and "attachments" not in form.errors,
