@@ -211,6 +211,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 UNIT_IMPORT_MAX_BYTES = env_int("UNIT_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
 DEVIATION_ATTACHMENT_MAX_BYTES = env_int("DEVIATION_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 
+# Set when a proxy or load balancer in front of the app appends the client's address to
+# X-Forwarded-For (as docker-compose's production shape assumes): throttles use it.
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"

@@ -789,3 +789,17 @@ def test_a_large_tree_suggests_the_reporters_own_faculty_not_every_unit(
     response = client.post(REPORT_URL, form_data(unit="OTHERDEP"))
     assert Deviation.objects.get().unit.code == "OTHERDEP"
     assert response.status_code == 200
+
+
+def test_behind_a_proxy_the_throttle_counts_the_client_not_the_proxy(client, settings):
+    from django.test import RequestFactory
+
+    from deviations.views.report import _client_address
+
+    settings.BEHIND_PROXY = True
+    request = RequestFactory().post(
+        RECEIPT_URL, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="6.6.6.6, 192.0.2.7"
+    )
+    assert _client_address(request) == "192.0.2.7"  # what our proxy saw, not the forged part
+    settings.BEHIND_PROXY = False
+    assert _client_address(request) == "10.0.0.2"

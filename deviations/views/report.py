@@ -202,9 +202,20 @@ def report(request):
 # --- The receipt code --------------------------------------------------------------------------
 
 
+def _client_address(request) -> str:
+    """The client's address. Behind our own proxy (BEHIND_PROXY), every request would come
+    from the proxy, so one guesser would lock everyone out: take the address the proxy
+    appended last to X-Forwarded-For instead (earlier entries can be forged by the client)."""
+    if settings.BEHIND_PROXY:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded.strip():
+            return forwarded.split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR", "")
+
+
 def _failure_key(request) -> str:
     # The address is kept only as a hash, and only after a wrong code.
-    address = request.META.get("REMOTE_ADDR", "")
+    address = _client_address(request)
     return "deviation-receipt-failures:" + hashlib.sha256(address.encode()).hexdigest()[:32]
 
 
