@@ -61,6 +61,13 @@ def serious_injury(deviation_id: int) -> int:
     return _send("serious_injury", recipients, context)
 
 
+def handler_assigned(deviation_id: int) -> int:
+    """The handling of a case was delegated to someone: tell them."""
+    deviation = Deviation.objects.select_related("unit", "category", "handler").get(pk=deviation_id)
+    context = {"deviation": deviation, "url": _absolute(deviation.get_absolute_url())}
+    return _send("handler_assigned", [deviation.handler], context)
+
+
 def measure_assigned(measure_id: int) -> int:
     measure = Measure.objects.select_related("unit", "responsible").get(pk=measure_id)
     deviation = measure.deviations.first()

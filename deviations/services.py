@@ -300,6 +300,10 @@ def deviation_delegate(*, actor, deviation: Deviation, handler, version: int | N
         to_status=deviation.status,
         note=str(handler),
     )
+    if handler.pk != actor.pk:
+        from deviations import tasks
+
+        transaction.on_commit(lambda: tasks.notify_handler_assigned.delay(deviation.pk))
     return deviation
 
 

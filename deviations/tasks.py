@@ -17,6 +17,11 @@ def alert_serious_injury(deviation_id: int) -> None:
 
 
 @shared_task(time_limit=120, soft_time_limit=100)
+def notify_handler_assigned(deviation_id: int) -> None:
+    notifications.handler_assigned(deviation_id)
+
+
+@shared_task(time_limit=120, soft_time_limit=100)
 def notify_measure_assigned(measure_id: int) -> None:
     notifications.measure_assigned(measure_id)
 

@@ -432,3 +432,17 @@ def test_real_worker_sends_the_new_deviation_mail(
     assert "Solvent smell in the corridor" in text
     assert deviation.get_absolute_url() in text
     assert HEALTH_TEXT not in text
+
+
+def test_delegating_the_handling_tells_the_new_handler(
+    org, line_manager, eager, mailoutbox, django_capture_on_commit_callbacks
+):
+    from deviations.services import deviation_delegate
+
+    coordinator = user_with_role("coordinator", Role.HMS_COORDINATOR, org.department)
+    deviation = make_deviation(org.section, line_manager)
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        deviation_delegate(actor=line_manager, deviation=deviation, handler=coordinator)
+    assert [message.to for message in mailoutbox] == [[coordinator.email]]
+    assert deviation.number in mailoutbox[0].subject
