@@ -2,7 +2,6 @@ import datetime
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
@@ -11,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from actionplans.models import Effectiveness, MeasureStatus
 from deviations.models import Category, DeviationType, InjuryKind, Severity
-from units.forms import UnitCodeField
+from units.forms import PersonField, UnitCodeField
 from units.models import Unit
 
 # --- Reporting a deviation ---------------------------------------------------------------------
@@ -330,30 +329,6 @@ class ReceiptAnswerForm(forms.Form):
 def _date_input():
     # ISO in the value, whatever the language: that is what <input type="date"> reads.
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-class PersonField(forms.CharField):
-    """A person by user name or e-mail address: a select of every employee would be unusable."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 254)
-        kwargs.setdefault("help_text", _("User name or e-mail address."))
-        super().__init__(**kwargs)
-
-    def clean(self, value):
-        value = super().clean(value)
-        if not value:
-            return None
-        value = value.strip()
-        users = get_user_model().objects.filter(is_active=True)
-        matches = list(users.filter(Q(username__iexact=value) | Q(email__iexact=value))[:2])
-        if not matches:
-            raise forms.ValidationError(_("No active user has this user name or e-mail."))
-        if len(matches) > 1:
-            raise forms.ValidationError(
-                _("Several users have this e-mail address; give the user name.")
-            )
-        return matches[0]
 
 
 class CaseChangeForm(forms.Form):

@@ -1,20 +1,23 @@
 import datetime
+import hashlib
 import re
+import uuid
 
 from django import forms
-from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from deviations.models import Category, DeviationType, Severity
 from risk.models import (
     CONSEQUENCE_LETTERS,
+    Answer,
     AssessmentStatus,
+    ChecklistTemplate,
     HazardTemplate,
     ParticipantRole,
     RiskMatrix,
 )
-from units.forms import UnitCodeField
+from units.forms import PersonField, UnitCodeField
 
 # --- Risk assessments ------------------------------------------------------------------------
 
@@ -44,30 +47,6 @@ def score_field(label, choices) -> forms.TypedChoiceField:
     return forms.TypedChoiceField(
         label=label, choices=choices, coerce=int, empty_value=None, required=False
     )
-
-
-class PersonField(forms.CharField):
-    """An active user, typed as a user name or an e-mail address."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 254)
-        kwargs.setdefault("help_text", _("User name or e-mail address."))
-        super().__init__(**kwargs)
-
-    def clean(self, value):
-        value = super().clean(value)
-        if not value:
-            return None
-        value = value.strip()
-        users = get_user_model().objects.filter(is_active=True)
-        matches = list(users.filter(Q(username__iexact=value) | Q(email__iexact=value))[:2])
-        if not matches:
-            raise forms.ValidationError(_("No active user has this user name or e-mail."))
-        if len(matches) > 1:
-            raise forms.ValidationError(
-                _("Several users have this e-mail address; give the user name.")
-            )
-        return matches[0]
 
 
 class AssessmentFilterForm(forms.Form):
@@ -347,12 +326,6 @@ class MatrixVersionForm(forms.Form):
 # The walk-through's answers and the measure checks are many small fields saved at once; their
 # forms are built from the round's rows. Each row carries a fingerprint of what the page
 # showed, so a change someone else saved meanwhile is noticed instead of overwritten.
-
-import hashlib  # noqa: E402
-import uuid  # noqa: E402
-
-from deviations.models import Category, DeviationType, Severity  # noqa: E402
-from risk.models import Answer, ChecklistTemplate  # noqa: E402
 
 
 def _round_date_input():

@@ -25,7 +25,7 @@ from risk.models import (
     WorkActivity,
     Zone,
 )
-from risk.views.assessments import cell
+from risk.views.matrix import cell
 from tests.conftest import user_with_role
 from tests.factories import make_unit
 from units.models import Role

@@ -33,6 +33,30 @@ class UnitCodeField(forms.CharField):
             ) from None
 
 
+class PersonField(forms.CharField):
+    """A person by user name or e-mail address: a select of every employee would be unusable."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 254)
+        kwargs.setdefault("help_text", _("User name or e-mail address."))
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        value = value.strip()
+        users = get_user_model().objects.filter(is_active=True)
+        matches = list(users.filter(Q(username__iexact=value) | Q(email__iexact=value))[:2])
+        if not matches:
+            raise forms.ValidationError(_("No active user has this user name or e-mail."))
+        if len(matches) > 1:
+            raise forms.ValidationError(
+                _("Several users have this e-mail address; give the user name.")
+            )
+        return matches[0]
+
+
 class UnitForm(forms.Form):
     code = forms.CharField(label=_("Code"), max_length=32)
     name_nb = forms.CharField(label=_("Name (bokmål)"), max_length=200)
@@ -58,11 +82,7 @@ class UnitMoveForm(forms.Form):
 
 
 class RoleAssignForm(forms.Form):
-    person = forms.CharField(
-        label=_("Person"),
-        max_length=254,
-        help_text=_("User name or e-mail address."),
-    )
+    person = PersonField(label=_("Person"))
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
     valid_from = forms.DateField(
         label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"}), required=False
@@ -70,18 +90,6 @@ class RoleAssignForm(forms.Form):
     valid_to = forms.DateField(
         label=_("Valid to"), widget=forms.DateInput(attrs={"type": "date"}), required=False
     )
-
-    def clean_person(self):
-        value = self.cleaned_data["person"].strip()
-        users = get_user_model().objects.filter(is_active=True)
-        matches = list(users.filter(Q(username__iexact=value) | Q(email__iexact=value))[:2])
-        if not matches:
-            raise forms.ValidationError(_("No active user has this user name or e-mail."))
-        if len(matches) > 1:
-            raise forms.ValidationError(
-                _("Several users have this e-mail address; give the user name.")
-            )
-        return matches[0]
 
     def clean(self):
         cleaned = super().clean()
