@@ -7,6 +7,7 @@ worker, beat and tests all share it); `make stop-db` stops it.
 import contextlib
 import warnings
 from pathlib import Path
+from urllib.parse import parse_qs, quote, urlsplit
 
 DATABASE_NAME = "hms"
 
@@ -20,7 +21,18 @@ def embedded_database_url(pgdata: Path) -> str:
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     server = get_server(pgdata, cleanup_mode=None)
     _ensure_database(server.get_uri("postgres"))
-    return server.get_uri(DATABASE_NAME)
+    return _with_host_in_netloc(server.get_uri(DATABASE_NAME))
+
+
+def _with_host_in_netloc(uri: str) -> str:
+    """`postgresql://postgres:@/hms?host=/socket/dir` → `postgres://postgres@%2Fsocket%2Fdir/hms`.
+
+    Django then has the socket directory as HOST (not hidden in OPTIONS), so code that hands
+    the connection on (a worker process started by a test) can rebuild the URL from it.
+    """
+    parts = urlsplit(uri)
+    host = parse_qs(parts.query)["host"][0]
+    return f"postgres://postgres@{quote(host, safe='')}{parts.path}"
 
 
 def _ensure_database(admin_uri: str) -> None:
