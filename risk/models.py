@@ -95,9 +95,12 @@ class AssessmentStatus(models.TextChoices):
 
 class RiskAssessmentQuerySet(models.QuerySet):
     def visible_to(self, user) -> "RiskAssessmentQuerySet":
+        """Assessments of the units the user's roles cover, and those they were invited to
+        take part in (an employee or an expert from elsewhere reads what they helped assess)."""
         if not user.is_authenticated:
             return self.none()
-        return self.filter(access.records_q(user, "unit"))
+        invited = Participant.objects.filter(user=user).values("assessment_id")
+        return self.filter(access.records_q(user, "unit") | Q(pk__in=invited))
 
     def due_for_review(self, today=None) -> "RiskAssessmentQuerySet":
         return self.filter(
@@ -250,7 +253,7 @@ class RiskRowQuerySet(models.QuerySet):
         """The hazards of the risk assessments the user may see."""
         if not user.is_authenticated:
             return self.none()
-        return self.filter(access.records_q(user, "assessment__unit"))
+        return self.filter(assessment__in=RiskAssessment.objects.visible_to(user))
 
 
 score = [MinValueValidator(1), MaxValueValidator(5)]
@@ -473,9 +476,11 @@ class RoundStatus(models.TextChoices):
 
 class InspectionRoundQuerySet(models.QuerySet):
     def visible_to(self, user) -> "InspectionRoundQuerySet":
+        """Rounds of the units the user's roles cover, and those they take part in."""
         if not user.is_authenticated:
             return self.none()
-        return self.filter(access.records_q(user, "unit"))
+        taking_part = RoundParticipant.objects.filter(user=user).values("round_id")
+        return self.filter(access.records_q(user, "unit") | Q(pk__in=taking_part))
 
     def completed(self) -> "InspectionRoundQuerySet":
         return self.filter(status=RoundStatus.COMPLETED)

@@ -911,3 +911,17 @@ def test_a_question_not_ok_is_recorded_as_a_finding_with_one_tap(client, round_,
     page = client.get(round_.get_absolute_url()).content.decode()
     assert f'form="finding-from-answer-{answer.pk}"' not in page
     assert "Recorded as a finding" in page
+
+
+def test_someone_taking_part_without_a_role_reads_the_round_but_cannot_run_it(
+    client, round_, outsider
+):
+    from risk.models import RoundParticipant
+
+    RoundParticipant.objects.create(round=round_, user=outsider, role="other")
+    client.force_login(outsider)
+    assert client.get(round_.get_absolute_url()).status_code == 200
+    assert client.get(url("round_report", round_)).status_code == 200
+    response = client.post(url("round_finding", round_), {"text": "Noe jeg så"})
+    assert response.status_code == 403
+    assert not round_.findings.exists()

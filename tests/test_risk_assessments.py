@@ -1084,3 +1084,21 @@ def test_a_new_section_unit_gets_its_parent_line_manager_invited(org, line_manag
         ParticipantRole.LINE_MANAGER,
         ParticipantRole.SAFETY_REP,
     }
+
+
+def test_an_invited_participant_without_a_role_reads_but_does_not_edit(
+    client, assessment, line_manager, outsider
+):
+    """Someone from elsewhere invited to take part (e.g. an expert) opens the assessment they
+    helped with, but cannot change it; the other records of the unit stay closed to them."""
+    services.participant_save(
+        actor=line_manager, assessment=assessment, user=outsider, role="other"
+    )
+    client.force_login(outsider)
+    assert client.get(assessment.get_absolute_url()).status_code == 200
+    assert client.get(reverse("risk:assessment_pdf", args=[assessment.pk])).status_code == 200
+    response = client.post(reverse("risk:row_create", args=[assessment.pk]), {"hazard": "Noe nytt"})
+    assert response.status_code == 403
+    assert not assessment.rows.filter(hazard="Noe nytt").exists()
+    other = make_assessment(line_manager, assessment.unit, title="Another one")
+    assert client.get(other.get_absolute_url()).status_code == 404

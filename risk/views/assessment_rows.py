@@ -26,7 +26,6 @@ from risk.views.assessments import (
     _render_detail,
 )
 from risk.views.matrix import _add_errors, describe_row, matrix_grid
-from units import access
 
 ROW_FIELDS = (
     "activity",
@@ -237,15 +236,6 @@ def participants(request, pk: int):
                 role=data["role"],
                 took_part=data["took_part"],
             )
-            if not access.can_view_records(data["person"], assessment.unit):
-                messages.warning(
-                    request,
-                    _(
-                        "%(person)s was invited, but has no role on this unit and cannot open "
-                        "the assessment in the app; share the PDF with them."
-                    )
-                    % {"person": data["person"]},
-                )
             messages.success(request, _("%(person)s was invited.") % {"person": data["person"]})
         elif action == "took_part":
             invited = list(assessment.participants.select_related("user"))
