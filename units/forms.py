@@ -6,6 +6,7 @@ import hmac
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
@@ -31,6 +32,16 @@ class UnitCodeField(forms.CharField):
             raise forms.ValidationError(
                 _("No unit has the code %(code)s."), params={"code": value}
             ) from None
+
+
+def add_service_errors(form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on its field where the form has one,
+    otherwise above the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
 
 
 class PersonField(forms.CharField):

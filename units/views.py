@@ -19,6 +19,7 @@ from units.forms import (
     UnitImportApplyForm,
     UnitImportForm,
     UnitMoveForm,
+    add_service_errors,
 )
 from units.models import Role, RoleAssignment, Unit
 
@@ -45,14 +46,6 @@ def _visible_units(request):
 def _manager_only(request) -> None:
     if not access.can_manage_units(request.user):
         raise Http404
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @login_required
@@ -149,7 +142,7 @@ def unit_create(request):
                 unit_type=data["unit_type"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The unit %(unit)s was created.") % {"unit": unit.name})
             return redirect(unit)
@@ -197,7 +190,7 @@ def unit_edit(request, code: str):
                 {"form": form, "title": _("Edit unit"), "unit": unit, "current": current},
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The unit was saved."))
             return redirect(unit)
@@ -215,7 +208,7 @@ def unit_move(request, code: str):
         try:
             unit = services.unit_move(unit=unit, new_parent=form.cleaned_data["new_parent"])
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The unit was moved with all its sub-units."))
             return redirect(unit)
@@ -283,7 +276,7 @@ def role_assign(request, code: str):
                 valid_to=data["valid_to"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The role was assigned."))
             return redirect(unit)
@@ -303,7 +296,7 @@ def role_end(request, pk: int):
         try:
             services.role_end(assignment=assignment, valid_to=form.cleaned_data["valid_to"])
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The role was ended."))
             return redirect(assignment.unit)

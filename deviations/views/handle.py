@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST, require_safe
 from deviations import forms, services
 from deviations.models import Attachment, Deviation, EventKind, Status
 from units import access
+from units.forms import add_service_errors
 from units.models import Unit
 
 STATUS_BADGES = {
@@ -175,14 +176,6 @@ def _back_to_top(deviation: Deviation):
     return redirect(deviation.get_absolute_url() + "#top")
 
 
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 def _act(
     request,
     number: str,
@@ -217,7 +210,7 @@ def _act(
             form.data["version"] = current.version
             return _render_case(request, current, bound={action: form}, status=409)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, success)
             return result or _back_to_top(deviation)

@@ -34,6 +34,7 @@ from deviations import services
 from deviations.forms import DATETIME_LOCAL, DeviationReportForm, ReceiptAnswerForm, ReceiptCodeForm
 from deviations.models import Deviation
 from hms.middleware import history_without_user
+from units.forms import add_service_errors
 from units.models import Role, RoleAssignment, Unit
 
 # Receipt codes are 80 random bits, so guessing one is hopeless; the throttle keeps it so.
@@ -100,14 +101,6 @@ def _unit_options(user) -> list[tuple[str, str]]:
         (code, name_en if english and name_en else name_nb) for code, name_nb, name_en in rows
     ]
     return sorted(options, key=lambda option: (option[1].lower(), option[0]))
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _prepared_files(uploads: list, anonymous: bool) -> list:
@@ -182,7 +175,7 @@ def report(request):
             ):
                 deviation, receipt_code, created = services.deviation_report(**arguments)
     except ValidationError as error:
-        _add_errors(form, error)
+        add_service_errors(form, error)
         return _render_form(request, form)
     except IntegrityError:
         # The same form sent twice at once: the first one took the token.
@@ -285,7 +278,7 @@ def receipt(request):
                 if not _answer_is_repeat(deviation, text):
                     services.comment_add_from_anonymous_reporter(deviation=deviation, text=text)
             except ValidationError as error:
-                _add_errors(answer_form, error)
+                add_service_errors(answer_form, error)
             else:
                 answer_form, answered = ReceiptAnswerForm(), True
     context = {

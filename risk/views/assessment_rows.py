@@ -25,7 +25,8 @@ from risk.views.assessments import (
     _refused,
     _render_detail,
 )
-from risk.views.matrix import _add_errors, describe_row, matrix_grid
+from risk.views.matrix import describe_row, matrix_grid
+from units.forms import add_service_errors
 
 ROW_FIELDS = (
     "activity",
@@ -141,7 +142,7 @@ def _save_row(request, assessment, *, row=None):
         except PermissionDenied:
             return _forbidden(request, assessment)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The hazard was saved."))
             return redirect(reverse("risk:assessment", args=[assessment.pk]) + "#hazards")
@@ -199,7 +200,7 @@ def row_measure(request, pk: int, row_pk: int):
         except PermissionDenied:
             return _forbidden(request, assessment)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The measure was added to the unit's action plan."))
             return redirect(reverse("risk:assessment", args=[assessment.pk]) + f"#row-{row.pk}")

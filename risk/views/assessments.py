@@ -33,8 +33,9 @@ from risk.models import (
     RiskAssessment,
     RiskRow,
 )
-from risk.views.matrix import _add_errors, describe_row, matrix_grid
+from risk.views.matrix import describe_row, matrix_grid
 from units import access
+from units.forms import add_service_errors
 from units.models import Unit
 
 PAGE_SIZE = 25
@@ -170,7 +171,7 @@ def assessment_create(request):
                 form.add_error("unit", _("You may not make risk assessments for this unit."))
                 status = 403
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("The risk assessment was created as a draft."))
                 return redirect(assessment)
@@ -214,7 +215,7 @@ def assessment_edit(request, pk: int):
         except PermissionDenied:
             return _forbidden(request, assessment)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
             current = RiskAssessment.objects.get(pk=assessment.pk)
             if current.version != data["version"]:
                 # Saving again is a deliberate overwrite of what is shown above the form.

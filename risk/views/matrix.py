@@ -27,6 +27,7 @@ from risk.models import (
     Zone,
 )
 from units import access
+from units.forms import add_service_errors
 from units.models import Unit
 
 RED_PAGE_SIZE = 50
@@ -156,14 +157,6 @@ def describe_row(row: RiskRow, matrix: RiskMatrix) -> RiskRow:
 # --- Fetching and permissions -----------------------------------------------------------------
 
 
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 def _scope_unit(request, code: str) -> tuple[Unit | None, str]:
     """The unit a matrix or red list is asked for: by code, else the top unit the user's
     roles cover. A unit whose records the user may not see is a 404."""
@@ -278,7 +271,7 @@ def matrix_settings(request):
         except PermissionDenied as denied:
             raise Http404 from denied
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         except IntegrityError:
             form.add_error(
                 None, _("Someone else made a new version at the same moment; look again.")

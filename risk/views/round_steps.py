@@ -18,7 +18,6 @@ from django.views.decorators.http import require_POST
 from risk import forms, services
 from risk.models import InspectionRound
 from risk.views.rounds import (
-    _add_errors,
     _load_answers,
     _load_checks,
     _refused,
@@ -26,6 +25,7 @@ from risk.views.rounds import (
     _round,
     _round_url,
 )
+from units.forms import add_service_errors
 
 
 def _rows_with_conflicts(request, form, rows, save) -> dict:
@@ -79,7 +79,7 @@ def save_answers(request, pk: int):
     try:
         conflicts = _rows_with_conflicts(request, form, answers, save)
     except ValidationError as error:
-        _add_errors(form, error)
+        add_service_errors(form, error)
         return _render_detail(request, round_, answers_form=form, focus="walk")
     if conflicts:
         return _render_detail(
@@ -109,7 +109,7 @@ def save_checks(request, pk: int):
                     actor=request.user, check=check, **form.cleaned_data
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(
                     request,
@@ -130,7 +130,7 @@ def save_checks(request, pk: int):
     try:
         conflicts = _rows_with_conflicts(request, form, checks, save)
     except ValidationError as error:
-        _add_errors(form, error)
+        add_service_errors(form, error)
         return _render_detail(request, round_, checks_form=form, focus="checks")
     if conflicts:
         return _render_detail(
@@ -151,7 +151,7 @@ def add_finding(request, pk: int):
         try:
             finding = services.finding_add(actor=request.user, round_=round_, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request, _("The finding was added. Make it a measure or report it as a deviation.")
@@ -185,7 +185,7 @@ def finding_measure(request, pk: int, finding_pk: int):
                 actor=request.user, finding=finding, **form.cleaned_data
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -223,7 +223,7 @@ def finding_deviation(request, pk: int, finding_pk: int):
                 submission_token=data["submission_token"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,

@@ -35,6 +35,7 @@ from risk.models import (
     RoundStatus,
 )
 from units import access
+from units.forms import add_service_errors
 from units.models import Role, Unit, UnitType
 
 PAGE_SIZE = 50
@@ -53,14 +54,6 @@ def _round(request, pk: int) -> InspectionRound:
     return get_object_or_404(
         InspectionRound.objects.visible_to(request.user).select_related("unit"), pk=pk
     )
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _can_plan_somewhere(user) -> bool:
@@ -226,7 +219,7 @@ def round_plan(request):
                 pre_meeting_notes=data["pre_meeting_notes"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The round is planned. Start with the pre-meeting."))
             return redirect(round_)
@@ -481,7 +474,7 @@ def round_detail(request, pk: int):
                 post_meeting_notes=data.get("post_meeting_notes"),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
             _refresh_version(form, round_)
         else:
             messages.success(request, _("The notes were saved."))
