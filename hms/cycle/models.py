@@ -93,12 +93,14 @@ class StepTemplate(StepTextMixin):
         return self.title
 
     def clean(self) -> None:
-        if self.due_month and self.due_day:
-            # 29 February is refused: it would not exist in three years of four.
-            if not 1 <= self.due_month <= 12 or self.due_day > calendar.monthrange(
-                2023, self.due_month
-            )[1]:
-                raise ValidationError({"due_day": _("This day does not exist in that month.")})
+        # 29 February is refused: it would not exist in three years of four.
+        if (
+            self.due_month
+            and self.due_day
+            and 1 <= self.due_month <= 12
+            and self.due_day > calendar.monthrange(2023, self.due_month)[1]
+        ):
+            raise ValidationError({"due_day": _("This day does not exist in that month.")})
 
     def due_date(self, year: int) -> datetime.date:
         return datetime.date(year, self.due_month, self.due_day)
@@ -238,6 +240,14 @@ class Goal(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("evaluated by"),
+    )
+    carried_over_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="carried_over",
+        verbose_name=_("carried over from"),
     )
     measures = models.ManyToManyField(
         "actionplans.Measure",
