@@ -584,3 +584,11 @@ def test_the_hms_department_keeps_the_template_in_the_admin(
     assert "Set goals for the work" in response.content.decode()
     client.force_login(line_manager)
     assert client.get(url).status_code == 302  # not staff: to the admin's login
+
+
+def test_cycle_home_offers_the_hms_department_the_overview(client, org, hms_department):
+    client.force_login(hms_department)
+    response = client.get(reverse("cycle:home"))
+    assert response.status_code == 200
+    assert reverse("cycle:overview").encode() in response.content
+    assert cycle_url(org.root).encode() in response.content
