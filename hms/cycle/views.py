@@ -325,6 +325,8 @@ def goal_evaluate(request, pk: int):
             comment=data["evaluation_comment"],
         )
         # Back to the year after, where the evaluation is asked for and new goals are set.
+        if not services.year_allowed(saved.year + 1):
+            return saved
         return reverse("cycle:cycle", args=[saved.unit.code, saved.year + 1]) + "#last-year"
 
     return _goal_write(
