@@ -15,4 +15,8 @@ app.conf.beat_schedule = {
         "task": "deviations.tasks.send_overdue_digest",
         "schedule": crontab(hour=7, minute=0),
     },
+    "actionplans-measure-reminders": {
+        "task": "actionplans.tasks.send_measure_reminders",
+        "schedule": crontab(hour=7, minute=10),
+    },
 }
