@@ -53,9 +53,12 @@ class SurveyResultForm(forms.Form):
 
 class AppraisalForm(forms.Form):
     year = _year_field(widget=forms.HiddenInput)
-    held = forms.IntegerField(label=_("Appraisals held"), min_value=0, max_value=10**6)
+    held = forms.IntegerField(label=_("Held"), min_value=0, max_value=10**6)
     eligible = forms.IntegerField(
-        label=_("Employees who should have one"), min_value=0, max_value=10**6
+        label=_("Eligible"),
+        min_value=0,
+        max_value=10**6,
+        help_text=_("Employees who should have one"),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
