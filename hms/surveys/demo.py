@@ -89,7 +89,7 @@ def seed() -> None:
     )
     # A deadline already past, as in any real plan: set directly (the form refuses past dates).
     type(overdue).objects.filter(pk=overdue.pk).update(deadline=today - datetime.timedelta(days=10))
-    for child in unit.get_children():
+    for child in Unit.objects.filter(depth=unit.depth + 1, path__startswith=unit.path):
         AppraisalCount.objects.get_or_create(
             unit=child, year=year, defaults={"held": 7, "eligible": 9, "updated_by": leader}
         )

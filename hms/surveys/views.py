@@ -59,7 +59,9 @@ def appraisal_rollup(unit: Unit, year: int) -> dict:
     """Appraisal completion over the unit's subtree: the sums of held and of eligible (a ratio
     of sums, never an average of percentages), in total and for each unit just below. Two
     queries, whatever the size of the tree."""
-    children = list(unit.get_children().order_by("path"))
+    children = list(
+        Unit.objects.filter(depth=unit.depth + 1, path__startswith=unit.path).order_by("path")
+    )
     rows = AppraisalCount.objects.filter(unit__path__startswith=unit.path, year=year).values_list(
         "unit__path", "held", "eligible"
     )
