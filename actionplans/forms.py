@@ -24,7 +24,9 @@ class MeasureForm(forms.Form):
     )
     responsible = PersonField(label=_("Responsible"))
     deadline = forms.DateField(label=_("Deadline"), widget=DateInput())
-    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
+    priority = forms.ChoiceField(
+        label=_("Priority"), choices=Priority.choices, initial=Priority.MEDIUM
+    )
     estimated_cost = forms.DecimalField(
         label=_("Estimated cost (NOK)"),
         required=False,

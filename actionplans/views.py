@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
 from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -91,7 +92,9 @@ def index(request):
         .order_by("deadline", "pk")[:100]
     )
     if len(units) == 1 and not mine:
-        return redirect("actionplans:plan", units[0].code)
+        url = reverse("actionplans:plan", args=[units[0].code])
+        # A role covers the subtree, so the plan a role holder lands on does too.
+        return redirect(f"{url}?subunits=on" if units[0].numchild else url)
     context = {"units": units, "mine": mine, "today": timezone.localdate()}
     return render(request, "actionplans/plan_index.html", context)
 

@@ -107,7 +107,7 @@ def test_index_redirects_to_the_only_unit(client, org, line_manager):
     client.force_login(line_manager)
     response = client.get("/actionplans/")
     assert response.status_code == 302
-    assert response.url == plan_url(org.department)
+    assert response.url == plan_url(org.department) + "?subunits=on"
 
 
 def test_index_lists_units_of_someone_with_several(client, org, line_manager, hms_department):
@@ -520,3 +520,34 @@ def test_a_get_on_a_step_goes_back_to_the_measure(client, measure, line_manager)
 def test_unknown_measure_is_a_404(client, line_manager):
     client.force_login(line_manager)
     assert client.get("/actionplans/measure/999999/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "who, view, add",
+    [
+        ("line_manager", 200, 200),
+        ("coordinator", 200, 200),
+        ("hms_department", 200, 200),
+        ("administrator", 200, 200),
+        ("safety_rep", 200, 403),
+        ("fixer", 200, 404),
+        ("employee", 404, 404),
+        ("outsider", 404, 404),
+    ],
+)
+def test_every_role_on_the_measure_and_add_pages(client, org, measure, request, who, view, add):
+    client.force_login(request.getfixturevalue(who))
+    assert client.get(f"/actionplans/measure/{measure.pk}/").status_code == view
+    assert client.get(f"/actionplans/{org.department.code}/new/").status_code == add
+
+
+def test_the_responsible_without_a_role_sees_no_link_to_records_they_cannot_open(
+    client, org, fixer
+):
+    measure = make_measure(
+        org.department, fixer, origin_label="2026-0009: Fall", origin_url="/deviations/2026-0009/"
+    )
+    client.force_login(fixer)
+    page = client.get(f"/actionplans/measure/{measure.pk}/").content.decode()
+    assert "2026-0009: Fall" in page
+    assert 'href="/deviations/2026-0009/"' not in page
