@@ -82,7 +82,7 @@ def _totals(measures) -> dict:
 
 @login_required
 def index(request):
-    """The units whose plans the user may open; straight to the plan if there is one only."""
+    """The units whose plans the user may open, and the user's own open measures."""
     held = access.role_paths(request.user)
     paths = sorted({path for role in access.RECORD_ROLES for path in held.get(role, ())})
     units = list(Unit.objects.filter(path__in=paths).order_by("path"))
@@ -91,7 +91,8 @@ def index(request):
         .select_related("unit")
         .order_by("deadline", "pk")[:100]
     )
-    if len(units) == 1 and not mine:
+    # One unit, and nothing of the user's own outside it: straight to its plan.
+    if len(units) == 1 and all(m.unit.path.startswith(units[0].path) for m in mine):
         url = reverse("actionplans:plan", args=[units[0].code])
         # A role covers the subtree, so the plan a role holder lands on does too.
         return redirect(f"{url}?subunits=on" if units[0].numchild else url)

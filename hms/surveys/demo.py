@@ -27,6 +27,9 @@ TOPICS = [
     ("Ledelse", Decimal("4.0"), 18, ""),
 ]
 
+# Sections of IKJ: (code, held, eligible).
+APPRAISALS = [("IKJ-ORG", 7, 9), ("IKJ-ANA", 5, 8), ("IKJ-FYS", 9, 9)]
+
 
 def seed() -> None:
     unit = Unit.objects.filter(code="IKJ").first()
@@ -89,10 +92,14 @@ def seed() -> None:
     )
     # A deadline already past, as in any real plan: set directly (the form refuses past dates).
     type(overdue).objects.filter(pk=overdue.pk).update(deadline=today - datetime.timedelta(days=10))
-    for child in Unit.objects.filter(depth=unit.depth + 1, path__startswith=unit.path):
-        AppraisalCount.objects.get_or_create(
-            unit=child, year=year, defaults={"held": 7, "eligible": 9, "updated_by": leader}
-        )
+    for code, held, eligible in APPRAISALS:
+        section = Unit.objects.filter(code=code).first()
+        if section:
+            AppraisalCount.objects.get_or_create(
+                unit=section,
+                year=year,
+                defaults={"held": held, "eligible": eligible, "updated_by": leader},
+            )
     AppraisalCount.objects.get_or_create(
         unit=unit, year=year, defaults={"held": 3, "eligible": 4, "updated_by": leader}
     )
