@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from actionplans.models import Measure, MeasureSource, Priority
 from actionplans.services import measure_create
@@ -16,7 +17,8 @@ from hms.surveys.models import AppraisalCount, SurveyMeasure, SurveyResult
 from units import access
 from units.models import Unit
 
-STALE = _(
+# Lazy: a module-level text must be translated when shown, in the request's language.
+STALE = gettext_lazy(
     "Someone else changed this while you were editing it. Their version is shown; your input "
     "is kept in the form. Save again to overwrite it."
 )
