@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -44,6 +45,9 @@ class MeasureQuerySet(models.QuerySet):
         """Measures of the units the user's roles cover, and those the user is responsible for."""
         if not user.is_authenticated:
             return self.none()
+        if access.sees_everything(user):
+            # records_q is an empty Q here, and `Q() | other` would be just `other`.
+            return self.all()
         return self.filter(access.records_q(user, "unit") | Q(responsible=user))
 
     def open(self) -> "MeasureQuerySet":
@@ -96,6 +100,21 @@ class Measure(models.Model):
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    progress = models.TextField(
+        _("progress"),
+        blank=True,
+        help_text=_("What has been done so far, and what remains."),
+    )
+    cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
+    # Where the measure came from, set by the app that made it (a deviation, a risk assessment,
+    # a round, a survey, a goal). Stored as text and a link because this app imports none of
+    # them: the label names the record (e.g. a deviation number and title), the source field
+    # says what kind it is.
+    origin_label = models.CharField(_("came from"), max_length=300, blank=True)
+    origin_url = models.CharField(_("link to where it came from"), max_length=500, blank=True)
+    # Bumped on every change through the services: an edit prepared on an older version is
+    # refused instead of overwriting someone else's change.
+    version = models.PositiveIntegerField(default=1)
 
     objects = MeasureQuerySet.as_manager()
 
@@ -107,13 +126,26 @@ class Measure(models.Model):
             models.Index(fields=["unit", "status", "deadline"], name="measure_unit_status_idx"),
             models.Index(fields=["responsible", "status"], name="measure_responsible_idx"),
             models.Index(fields=["status", "deadline"], name="measure_status_deadline_idx"),
+            models.Index(fields=["source"], name="measure_source_idx"),
+            models.Index(fields=["unit", "deadline"], name="measure_unit_deadline_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(estimated_cost__isnull=True) | Q(estimated_cost__gte=0),
+                name="measure_cost_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=MeasureStatus.DONE) | Q(completed_at__isnull=False),
+                name="measure_done_has_completed_at",
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="measure_version_positive"),
         ]
 
     def __str__(self) -> str:
         return self.title
 
     def get_absolute_url(self) -> str:
-        return self.unit.get_absolute_url()
+        return reverse("actionplans:measure", args=[self.pk])
 
     @property
     def is_open(self) -> bool:
@@ -121,3 +153,28 @@ class Measure(models.Model):
 
     def is_overdue(self, today=None) -> bool:
         return self.is_open and self.deadline < (today or timezone.localdate())
+
+
+class ReminderKind(models.TextChoices):
+    DUE_SOON = "due_soon", _("Due soon")
+    OVERDUE = "overdue", _("Overdue")
+
+
+class MeasureReminder(models.Model):
+    """A reminder e-mail sent about a measure: remembered so each (measure, kind, deadline) is
+    mailed once. A moved deadline is a new deadline, and is reminded of again."""
+
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=10, choices=ReminderKind.choices)
+    deadline = models.DateField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["measure", "kind", "deadline"], name="measure_reminder_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure_id} {self.kind} {self.deadline}"

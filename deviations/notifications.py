@@ -11,7 +11,6 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from actionplans.models import Measure
 from deviations.models import Deviation
 from units import access
 from units.models import Role, RoleAssignment
@@ -68,30 +67,20 @@ def handler_assigned(deviation_id: int) -> int:
     return _send("handler_assigned", [deviation.handler], context)
 
 
-def measure_assigned(measure_id: int) -> int:
-    measure = Measure.objects.select_related("unit", "responsible").get(pk=measure_id)
-    deviation = measure.deviations.first()
-    url = deviation.get_absolute_url() if deviation else measure.get_absolute_url()
-    context = {"measure": measure, "deviation": deviation, "url": _absolute(url)}
-    return _send("measure_assigned", [measure.responsible], context)
-
-
 def overdue_digest(today=None) -> int:
     """One e-mail a day to each person with something overdue: the deviations they handle or
-    whose unit they lead (a line manager's role covers the subtree), and their measures."""
+    whose unit they lead (a line manager's role covers the subtree). Measures have their own
+    reminders (actionplans.notifications), each sent once, so they are not repeated here."""
     today = today or timezone.localdate()
     deviations = list(
         Deviation.objects.overdue(today).select_related("unit", "handler").order_by("deadline")
-    )
-    measures = list(
-        Measure.objects.overdue(today).select_related("unit", "responsible").order_by("deadline")
     )
     managers = (
         RoleAssignment.objects.current(today)
         .filter(role=Role.LINE_MANAGER, user__is_active=True)
         .select_related("user", "unit")
     )
-    per_user: dict = defaultdict(lambda: {"deviations": [], "measures": []})
+    per_user: dict = defaultdict(lambda: {"deviations": []})
     people = {}
     for deviation in deviations:
         if deviation.handler:
@@ -104,15 +93,11 @@ def overdue_digest(today=None) -> int:
                 if deviation not in items:
                     people[assignment.user.pk] = assignment.user
                     items.append(deviation)
-    for measure in measures:
-        people[measure.responsible.pk] = measure.responsible
-        per_user[measure.responsible.pk]["measures"].append(measure)
     sent = 0
     for user_pk, items in per_user.items():
         context = {
             "user": people[user_pk],
             "deviations": [(d, _absolute(d.get_absolute_url())) for d in items["deviations"]],
-            "measures": items["measures"],
             "today": today,
             "site_url": settings.SITE_URL,
         }

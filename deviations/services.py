@@ -14,6 +14,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from actionplans.models import Effectiveness, Measure, MeasureSource, MeasureStatus
+from actionplans.services import measure_create
 from deviations.models import (
     OPEN_STATUSES,
     Attachment,
@@ -339,17 +340,17 @@ def deviation_add_measure(
     _check_date(deviation, "deadline", deadline)
     if not responsible.is_active:
         raise ValidationError({"responsible": _("This user can no longer log in.")})
-    measure = Measure(
+    measure = measure_create(
+        actor=actor,
         unit=deviation.unit,
-        title=title.strip(),
-        description=description.strip(),
+        title=title,
+        description=description,
         responsible=responsible,
         deadline=deadline,
         source=MeasureSource.DEVIATION,
-        created_by=actor,
+        origin_label=f"{deviation.number}: {deviation.title}",
+        origin_url=deviation.get_absolute_url(),
     )
-    measure.full_clean()
-    measure.save()
     deviation.measures.add(measure)
     if deviation.status != Status.MEASURES:
         _event(
@@ -362,9 +363,6 @@ def deviation_add_measure(
         deviation.status = Status.MEASURES
     # The close form lists the measures: a close prepared before this one was added is stale.
     _save(deviation, ["status"])
-    from deviations import tasks
-
-    transaction.on_commit(lambda: tasks.notify_measure_assigned.delay(measure.pk))
     return measure
 
 

@@ -21,11 +21,6 @@ def notify_handler_assigned(deviation_id: int) -> None:
     notifications.handler_assigned(deviation_id)
 
 
-@shared_task(time_limit=120, soft_time_limit=100)
-def notify_measure_assigned(measure_id: int) -> None:
-    notifications.measure_assigned(measure_id)
-
-
 @shared_task(time_limit=30 * 60, soft_time_limit=29 * 60)
 def send_overdue_digest() -> None:
     notifications.overdue_digest()

@@ -25,5 +25,8 @@ app.conf.beat_schedule = {
     "cycle-rounds-due": {
         "task": "hms.cycle.tasks.remind_rounds_due",
         "schedule": crontab(hour=7, minute=20),
+    "actionplans-measure-reminders": {
+        "task": "actionplans.tasks.send_measure_reminders",
+        "schedule": crontab(hour=7, minute=10),
     },
 }

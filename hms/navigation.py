@@ -40,9 +40,10 @@ PHASES = [
         [
             Entry(_("Risk assessments"), "risk:list"),
             Entry(_("Red risks"), "risk:red_risks"),
+            Entry(_("Work environment survey"), "surveys:index"),
         ],
     ),
-    ("plan", _("Plan measures"), []),
+    ("plan", _("Plan measures"), [Entry(_("Action plan"), "actionplans:index")]),
     (
         "follow_up",
         _("Follow up"),

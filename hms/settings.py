@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "deviations",
     "risk",
     "actionplans",
+    "hms.surveys",
     "indicators",
     "hms.cycle",
 ]

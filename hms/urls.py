@@ -15,6 +15,8 @@ urlpatterns = [
     path("deviations/", include("deviations.urls")),
     path("risk/", include("risk.urls")),
     path("cycle/", include("hms.cycle.urls")),
+    path("actionplans/", include("actionplans.urls")),
+    path("surveys/", include("hms.surveys.urls")),
     path("admin/", admin.site.urls),
 ]
 # Uploaded files are never served as /media/: attachments go through views that check who

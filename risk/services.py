@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from actionplans.models import Measure, MeasureSource, MeasureStatus
+from actionplans.services import measure_create
 from risk.models import (
     AssessmentStatus,
     ChecklistAnswer,
@@ -336,21 +337,18 @@ def row_propose_measure(
 ) -> Measure:
     """A proposed measure goes into the unit's action plan, linked to the hazard."""
     _require(can_edit(actor, row.assessment.unit))
-    measure = Measure(
+    measure = measure_create(
+        actor=actor,
         unit=row.assessment.unit,
-        title=title.strip(),
-        description=description.strip(),
+        title=title,
+        description=description,
         responsible=responsible,
         deadline=deadline,
         source=MeasureSource.RISK_ASSESSMENT,
-        created_by=actor,
+        origin_label=row.assessment.title,
+        origin_url=row.assessment.get_absolute_url(),
     )
-    measure.full_clean()
-    measure.save()
     RowMeasure.objects.create(row=row, measure=measure)
-    from deviations import tasks
-
-    transaction.on_commit(lambda: tasks.notify_measure_assigned.delay(measure.pk))
     return measure
 
 
@@ -596,23 +594,21 @@ def finding_to_measure(
     _require(can_run_round(actor, finding.round.unit))
     if finding.outcome:
         raise ValidationError(_("This finding has been followed up already."))
-    measure = Measure(
-        unit=finding.round.unit,
-        title=title.strip(),
+    round_ = finding.round
+    measure = measure_create(
+        actor=actor,
+        unit=round_.unit,
+        title=title,
         description=finding.text,
         responsible=responsible,
         deadline=deadline,
         source=MeasureSource.INSPECTION_ROUND,
-        created_by=actor,
+        origin_label=f"{round_.unit.code} {round_.planned_for.isoformat()}",
+        origin_url=round_.get_absolute_url(),
     )
-    measure.full_clean()
-    measure.save()
     finding.outcome = FindingOutcome.MEASURE
     finding.measure = measure
     finding.save(update_fields=["outcome", "measure"])
-    from deviations import tasks
-
-    transaction.on_commit(lambda: tasks.notify_measure_assigned.delay(measure.pk))
     return measure
 
 

@@ -85,3 +85,17 @@ def load_reference_data() -> None:
         migration = importlib.import_module(module)
         loader = getattr(migration, "add_categories", None) or migration.add_defaults
         loader(apps, None)
+
+
+def make_measure(unit: Unit, responsible, **fields):
+    """A measure in the unit's action plan, written directly (no e-mail, any deadline)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from actionplans.models import Measure
+
+    fields.setdefault("title", "Sette opp skilt ved nødutgangen")
+    fields.setdefault("deadline", timezone.localdate() + datetime.timedelta(days=30))
+    fields.setdefault("created_by", responsible)
+    return Measure.objects.create(unit=unit, responsible=responsible, **fields)

@@ -221,7 +221,6 @@ def test_overdue_digest_mails_each_person_once_with_their_items(
         handler.email,
         line_manager.email,
         faculty_manager.email,
-        fixer.email,
         outsider.email,
     }
     assert handled.number in by_person[handler.email]
@@ -234,7 +233,9 @@ def test_overdue_digest_mails_each_person_once_with_their_items(
         assert not_due.number not in body
     assert elsewhere.number in by_person[outsider.email]
     assert handled.number not in by_person[outsider.email]
-    assert measure.title in by_person[fixer.email]
+    # Overdue measures are reminded of by the action plan, once each, not in this daily digest.
+    assert fixer.email not in by_person
+    assert all(measure.title not in body for body in by_person.values())
     assert safety_rep.email not in by_person
 
 

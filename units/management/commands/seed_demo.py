@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from hms.cycle import demo as cycle_demo
+from hms.surveys.demo import seed as seed_surveys_and_action_plan
 from units import demo_data
 from units.models import Role, RoleAssignment, Unit
 from units.services import role_assign, unit_create
@@ -55,6 +56,7 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write("Demo organisation already in place: nothing created.")
+        seed_surveys_and_action_plan()
 
     def create_units(self) -> int:
         existing = set(Unit.objects.values_list("code", flat=True))

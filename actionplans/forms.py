@@ -1,0 +1,90 @@
+import datetime
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from actionplans.models import Effectiveness, MeasureStatus, Priority
+from units.forms import PersonField
+
+FIRST_DAY, LAST_DAY = datetime.date(1900, 1, 1), datetime.date(2999, 12, 31)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self):
+        super().__init__(format="%Y-%m-%d")
+
+
+class MeasureForm(forms.Form):
+    title = forms.CharField(label=_("Measure"), max_length=300)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    responsible = PersonField(label=_("Responsible"))
+    deadline = forms.DateField(label=_("Deadline"), widget=DateInput())
+    priority = forms.ChoiceField(
+        label=_("Priority"), choices=Priority.choices, initial=Priority.MEDIUM
+    )
+    estimated_cost = forms.DecimalField(
+        label=_("Estimated cost (NOK)"),
+        required=False,
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, new: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.new = new
+        if new:
+            del self.fields["version"]
+
+    def clean_deadline(self):
+        deadline = self.cleaned_data["deadline"]
+        if not FIRST_DAY <= deadline <= LAST_DAY:
+            raise forms.ValidationError(_("Give a date between 1900 and 2999."))
+        # A deadline already past is kept on edit (it is the record), but a new one is a typo.
+        if self.new and deadline < timezone.localdate():
+            raise forms.ValidationError(_("The deadline is in the past."))
+        return deadline
+
+
+class ProgressForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[
+            (MeasureStatus.PLANNED, _("Planned")),
+            (MeasureStatus.IN_PROGRESS, _("In progress")),
+        ],
+    )
+    progress = forms.CharField(
+        label=_("Progress"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What has been done so far, and what remains."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class CloseForm(forms.Form):
+    effectiveness = forms.ChoiceField(
+        label=_("Did the measure work?"),
+        choices=Effectiveness.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Record whether the measure worked.")},
+    )
+    effectiveness_comment = forms.CharField(
+        label=_("Comment on the effect"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class CancelForm(forms.Form):
+    cancel_reason = forms.CharField(
+        label=_("Why is the measure cancelled?"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
