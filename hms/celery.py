@@ -15,4 +15,8 @@ app.conf.beat_schedule = {
         "task": "deviations.tasks.send_overdue_digest",
         "schedule": crontab(hour=7, minute=0),
     },
+    "registers-review-reminders": {
+        "task": "hms.registers.tasks.send_review_reminders",
+        "schedule": crontab(hour=7, minute=15),
+    },
 }

@@ -23,6 +23,13 @@ def _oversees_units(user) -> bool:
     return access.is_hms_department(user) or bool(access.role_paths(user).get(Role.LINE_MANAGER))
 
 
+def _sees_records(user) -> bool:
+    # Agreements are records: a plain employee would find the list empty.
+    return access.sees_everything(user) or any(
+        access.role_paths(user).get(role) for role in access.RECORD_ROLES
+    )
+
+
 PHASES = [
     (
         "initiate",
@@ -35,9 +42,18 @@ PHASES = [
         [
             Entry(_("Risk assessments"), "risk:list"),
             Entry(_("Red risks"), "risk:red_risks"),
+            Entry(_("Requirements"), "registers:catalogue"),
+            Entry(_("Documentation"), "registers:document_list"),
         ],
     ),
-    ("plan", _("Plan measures"), []),
+    (
+        "plan",
+        _("Plan measures"),
+        [
+            Entry(_("Routines"), "registers:routine_list"),
+            Entry(_("Coordination agreements"), "registers:agreement_list", shown=_sees_records),
+        ],
+    ),
     (
         "follow_up",
         _("Follow up"),
