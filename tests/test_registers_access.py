@@ -29,9 +29,14 @@ def records(org, line_manager, hms_department):
     """One of each record on DEP, and a central routine on the institution."""
     return {
         "document": make_document(org.department, line_manager, upload=pdf_upload()),
-        "routine": make_routine(org.department, line_manager),
+        "routine": make_routine(org.department, line_manager, approve_by=line_manager),
         "agreement": make_agreement(org.department, line_manager),
-        "central": make_routine(org.root, hms_department, title="Varsling av alvorlige hendelser"),
+        "central": make_routine(
+            org.root,
+            hms_department,
+            title="Varsling av alvorlige hendelser",
+            approve_by=user_with_role("rector", Role.LINE_MANAGER, org.root),
+        ),
     }
 
 
@@ -104,9 +109,19 @@ def test_employee_may_not_change_what_they_read(client, org, records, employee):
         assert client.get(url(records, org)).status_code == expected, name
 
 
+def test_employee_does_not_read_a_draft_of_a_unit_above(client, org, line_manager, employee):
+    draft = make_routine(org.department, line_manager, title="Utkast til rutine")
+    client.force_login(employee)
+    assert client.get(draft.get_absolute_url()).status_code == 404
+    assert (
+        "Utkast til rutine"
+        not in client.get(reverse("registers:unit", args=[org.department.code])).content.decode()
+    )
+
+
 def test_employee_does_not_read_a_sibling_sections_routines(client, org, line_manager, employee):
     sibling = make_unit(org.department, code="SEC2")
-    routine = make_routine(sibling, line_manager)
+    routine = make_routine(sibling, line_manager, approve_by=line_manager)
     client.force_login(employee)
     assert client.get(routine.get_absolute_url()).status_code == 404
     assert client.get(reverse("registers:unit", args=["SEC2"])).status_code == 404
@@ -226,8 +241,9 @@ def test_belonged_units_q_reaches_the_units_above_and_not_below_or_beside(org, h
     from hms.registers.models import Routine
 
     person = user_with_role("person", Role.EMPLOYEE, org.department)
+    rector = user_with_role("rector", Role.LINE_MANAGER, org.root)
     for unit in (org.root, org.faculty, org.department, org.section, org.other_department):
-        make_routine(unit, hms_department)
+        make_routine(unit, hms_department, approve_by=rector)
     seen = set(
         Routine.objects.filter(access.belonged_units_q(person, "unit")).values_list(
             "unit__code", flat=True

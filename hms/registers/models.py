@@ -239,6 +239,14 @@ class RoutineStatus(models.TextChoices):
 
 
 class RoutineQuerySet(ReviewedQuerySet):
+    def visible_to(self, user):
+        """A draft is work in progress: those whose roles cover the unit read it; the rest
+        of the subtree reads the routine once it is approved."""
+        return self.filter(
+            access.records_q(user, "unit")
+            | (access.belonged_units_q(user, "unit") & Q(status=RoutineStatus.APPROVED))
+        )
+
     def in_force(self, on: datetime.date | None = None):
         """Approved, and not past its review date (a routine nobody reviewed is not in force)."""
         on = on or timezone.localdate()
