@@ -217,7 +217,8 @@ def test_unit_summary_counts_documents_and_routines(client, org, records, line_m
     client.force_login(line_manager)
     response = client.get(reverse("registers:unit_summary", args=[org.department.code]))
     text = response.content.decode()
-    assert "1 document" in text and "1 routine" in text and "1 coordination agreement" in text
+    assert "1 document" in text and "2 routines in force here" in text
+    assert "1 coordination agreement" in text
 
 
 def test_anonymous_visitor_is_sent_to_log_in(client, org, records):

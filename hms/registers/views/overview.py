@@ -1,6 +1,7 @@
 import datetime
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -12,6 +13,7 @@ from hms.registers.models import (
     CoordinationAgreement,
     Document,
     Routine,
+    RoutineStatus,
     UnitRequirement,
 )
 from hms.registers.views.scope import can_read_shared, shared_unit
@@ -76,17 +78,35 @@ def unit_summary(request, code: str):
         return HttpResponse("")
     today = timezone.localdate()
     soon = today + datetime.timedelta(days=REVIEW_SOON_DAYS)
-    own_documents = Document.objects.filter(unit=unit)
-    own_routines = Routine.objects.filter(unit=unit)
+    # Counted over the unit and the units above it (their documents and routines apply
+    # here too); the review badges only for the unit's own, which are the unit's to review.
+    in_reach = Q(unit__path__in=[*unit.ancestor_paths(), unit.path])
+    own = Q(unit=unit)
+    passed, due_soon = Q(review_due__lt=today), Q(review_due__gte=today, review_due__lte=soon)
+    documents = (
+        Document.objects.visible_to(request.user)
+        .filter(in_reach)
+        .aggregate(
+            total=Count("pk"),
+            passed=Count("pk", filter=own & passed),
+            soon=Count("pk", filter=own & due_soon),
+        )
+    )
+    in_force = Routine.objects.in_force(today).filter(in_reach).values("pk")
+    routines = (
+        Routine.objects.visible_to(request.user)
+        .filter(in_reach)
+        .aggregate(
+            in_force=Count("pk", filter=Q(pk__in=in_force)),
+            drafts=Count("pk", filter=own & Q(status=RoutineStatus.DRAFT)),
+            passed=Count("pk", filter=own & passed),
+            soon=Count("pk", filter=own & due_soon),
+        )
+    )
     context = {
         "unit": unit,
-        "documents": own_documents.count(),
-        "documents_passed": own_documents.filter(review_due__lt=today).count(),
-        "documents_soon": own_documents.filter(review_due__gte=today, review_due__lte=soon).count(),
-        "routines": own_routines.count(),
-        "routines_in_force": own_routines.in_force(today).count(),
-        "routines_passed": own_routines.filter(review_due__lt=today).count(),
-        "routines_soon": own_routines.filter(review_due__gte=today, review_due__lte=soon).count(),
+        "documents": documents,
+        "routines": routines,
         "may_see_records": access.can_view_records(request.user, unit),
     }
     if context["may_see_records"]:
