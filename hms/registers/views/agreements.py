@@ -67,6 +67,7 @@ def _edit(request, *, unit: Unit, agreement: CoordinationAgreement | None):
         ]
     form = AgreementForm(request.POST or None, initial=initial)
     formset = party_formset(request.POST or None, initial=parties)
+    form.fields["version"].required = agreement is not None
     status = 200
     if request.method == "POST":
         status = 400

@@ -117,6 +117,8 @@ def document_edit(request, pk: int):
     form = DocumentForm(
         request.POST or None, request.FILES or None, initial=initial, has_file=bool(document.file)
     )
+    # An edit always says which version it started from (a missing one is no overwrite).
+    form.fields["version"].required = True
     status = 200
     if request.method == "POST":
         status = 400

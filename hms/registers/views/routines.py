@@ -13,6 +13,7 @@ from hms.registers import services
 from hms.registers.forms import RoutineForm, RoutineTemplateForm
 from hms.registers.models import Routine, RoutineStatus, RoutineTemplate
 from hms.registers.views.scope import PAGE_SIZE, forbidden, hms_department_only, shared_unit
+from units import access
 from units.forms import add_service_errors
 from units.models import Unit
 
@@ -47,6 +48,7 @@ def routine_list(request):
         "status": status,
         "statuses": RoutineStatus.choices,
         "query": query,
+        "can_edit_templates": access.is_hms_department(request.user),
     }
     return render(request, "registers/routine_list.html", context)
 
@@ -112,6 +114,8 @@ def routine_edit(request, pk: int):
         return forbidden(request, _("You can read this routine, but you may not change it."))
     initial = {name: getattr(routine, name) for name in [*TEXT_FIELDS, "review_due", "version"]}
     form = RoutineForm(request.POST or None, initial=initial)
+    # An edit always says which version it started from (a missing one is no overwrite).
+    form.fields["version"].required = True
     status = 200
     if request.method == "POST":
         status = 400
