@@ -118,3 +118,20 @@ def test_catalogue_page_opens_a_unit_register_by_code(client, org, line_manager,
     client.force_login(employee)
     response = client.get(reverse("registers:catalogue"), {"unit": "DEP"})
     assert response.status_code == 200  # no way in for an employee: a message instead
+
+
+def test_hms_department_group_keeps_the_catalogue_in_the_admin(client, hms_department):
+    from django.contrib.auth.models import Group
+
+    from hms.registers import demo
+
+    demo._catalogue_in_the_admin()
+    group = Group.objects.get(name=demo.HMS_DEPARTMENT_GROUP)
+    codenames = set(group.permissions.values_list("codename", flat=True))
+    assert {"change_requirement", "add_routinetemplate"} <= codenames
+    hms_department.is_staff = True
+    hms_department.save(update_fields=["is_staff"])
+    hms_department.groups.add(group)
+    client.force_login(hms_department)
+    assert client.get("/admin/registers/requirement/").status_code == 200
+    assert client.get("/admin/registers/routinetemplate/").status_code == 200
