@@ -76,3 +76,16 @@ def test_task_sends_the_reminders(org, line_manager, today):
     make_routine(org.department, line_manager, review_due=today)
     send_review_reminders.delay()
     assert len(mail.outbox) == 1
+
+
+def test_a_unit_without_a_line_manager_is_reminded_once_one_is_named(org, hms_department, today):
+    from tests.conftest import user_with_role
+    from units.models import Role
+
+    make_document(
+        org.other_department, hms_department, review_due=today + datetime.timedelta(days=3)
+    )
+    assert notifications.review_reminders(today) == 0
+    manager = user_with_role("new_manager", Role.LINE_MANAGER, org.other_department)
+    assert notifications.review_reminders(today) == 1
+    assert mail.outbox[0].to == [manager.email]

@@ -192,6 +192,9 @@ class Document(ReviewDates, models.Model):
             models.CheckConstraint(
                 condition=~Q(file="") | ~Q(archive_ref=""),
                 name="document_file_or_archive_ref",
+                violation_error_message=_(
+                    "Upload the file, or give the archive case number where it is kept."
+                ),
             ),
         ]
         indexes = [
@@ -301,6 +304,7 @@ class Routine(ReviewDates, models.Model):
                     | Q(status="draft", approved_by__isnull=True, approved_at__isnull=True)
                 ),
                 name="routine_approval_matches_status",
+                violation_error_message=_("An approved routine says who approved it and when."),
             ),
         ]
         indexes = [
@@ -356,6 +360,7 @@ class CoordinationAgreement(models.Model):
             models.CheckConstraint(
                 condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
                 name="agreement_period_ordered",
+                violation_error_message=_("The end date is before the start date."),
             ),
         ]
         indexes = [models.Index(fields=["unit", "valid_to"], name="agreement_unit_idx")]
@@ -394,7 +399,10 @@ class AgreementParty(models.Model):
         ordering = ["-is_main", "name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["agreement"], condition=Q(is_main=True), name="agreement_one_main_party"
+                fields=["agreement"],
+                condition=Q(is_main=True),
+                name="agreement_one_main_party",
+                violation_error_message=_("An agreement has one main enterprise."),
             ),
             models.UniqueConstraint(fields=["agreement", "name"], name="agreement_party_once"),
         ]

@@ -50,6 +50,9 @@ def review_reminders(today: datetime.date | None = None) -> int:
         for item, threshold in list(_due(model, today)):
             managers = access.nearest_role_holders(item.unit, Role.LINE_MANAGER)
             addresses = sorted({user.email for user in managers if user.email})
+            if not addresses:
+                # Nobody to tell yet: try again tomorrow, when a line manager may be named.
+                continue
             try:
                 with transaction.atomic():
                     # The row first: a second worker running at once fails here, not

@@ -16,7 +16,6 @@ from units.models import Unit
 @login_required
 def catalogue(request):
     """The catalogue the units start from, and a way into a unit's register."""
-    units = []
     if request.GET.get("unit"):
         unit = Unit.objects.filter(code__iexact=request.GET["unit"].strip()).first()
         if unit and access.can_view_records(request.user, unit):
@@ -35,6 +34,8 @@ def catalogue(request):
         else Requirement.objects.filter(is_active=True),
         "units": units,
         "can_edit_catalogue": access.is_hms_department(request.user),
+        # The registers are records: the way in is for those whose roles show them records.
+        "may_open_registers": bool(units) or access.sees_everything(request.user),
     }
     return render(request, "registers/catalogue.html", context)
 

@@ -1,7 +1,6 @@
 """Who reaches which register page: fetches that answer 404 for what a user may not see, and
 403 for what they may see but not change."""
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
@@ -38,8 +37,3 @@ def hms_department_only(request) -> None:
 
 def forbidden(request, message: str):
     return render(request, "registers/forbidden.html", {"message": message}, status=403)
-
-
-def require(condition: bool) -> None:
-    if not condition:
-        raise PermissionDenied
