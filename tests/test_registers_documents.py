@@ -195,3 +195,33 @@ def test_review_passed_is_highlighted_on_the_unit_registers(client, org, line_ma
     client.force_login(line_manager)
     text = client.get(reverse("registers:unit", args=[org.department.code])).content.decode()
     assert "review overdue" in text and "table-danger" in text
+
+
+def test_line_manager_deletes_a_document_and_readers_may_not(
+    client, org, line_manager, safety_rep, outsider
+):
+    document = make_document(org.department, line_manager)
+    url = reverse("registers:document_delete", args=[document.pk])
+    client.force_login(outsider)
+    assert client.post(url).status_code == 404
+    client.force_login(safety_rep)
+    assert client.post(url).status_code == 403
+    client.force_login(line_manager)
+    assert client.get(url).status_code == 405
+    assert client.post(url).status_code == 302
+    assert not Document.objects.exists()
+
+
+def test_deleting_a_document_removes_its_file_after_commit(
+    org, line_manager, django_capture_on_commit_callbacks
+):
+    from hms.registers.services import document_delete
+
+    upload = SimpleUploadedFile("a.pdf", PDF)
+    upload.sniffed_type = "application/pdf"
+    document = make_document(org.department, line_manager, upload=upload)
+    storage, name = document.file.storage, document.file.name
+    assert storage.exists(name)
+    with django_capture_on_commit_callbacks(execute=True):
+        document_delete(actor=line_manager, document=document)
+    assert not storage.exists(name)

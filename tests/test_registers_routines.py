@@ -159,3 +159,23 @@ def test_hms_department_keeps_the_templates(client, hms_department):
     )
     assert response.status_code == 302
     assert RoutineTemplate.objects.filter(title="Rutine for kjemikaliehåndtering").exists()
+
+
+def test_a_draft_can_be_deleted_but_an_approved_routine_is_kept(
+    client, org, line_manager, safety_rep
+):
+    draft = make_routine(org.department, line_manager, title="Feil rutine")
+    approved = make_routine(org.department, line_manager, approve_by=line_manager)
+    client.force_login(safety_rep)
+    assert client.post(reverse("registers:routine_delete", args=[draft.pk])).status_code == 403
+    client.force_login(line_manager)
+    assert client.post(reverse("registers:routine_delete", args=[draft.pk])).status_code == 302
+    response = client.post(reverse("registers:routine_delete", args=[approved.pk]))
+    assert response.status_code == 302
+    assert list(Routine.objects.values_list("pk", flat=True)) == [approved.pk]
+
+
+def test_outsider_cannot_delete_a_routine(client, org, line_manager, outsider):
+    draft = make_routine(org.department, line_manager)
+    client.force_login(outsider)
+    assert client.post(reverse("registers:routine_delete", args=[draft.pk])).status_code == 404

@@ -144,6 +144,18 @@ def document_save(
     return Document.objects.get(pk=document.pk)
 
 
+@transaction.atomic
+def document_delete(*, actor, document: Document) -> None:
+    """Remove a document registered by mistake; its file goes once the deletion is committed.
+    The audit trail keeps the row."""
+    document = Document.objects.select_for_update().get(pk=document.pk)
+    _require_change(actor, document.unit)
+    stored, storage = document.file.name, document.file.storage
+    document.delete()
+    if stored:
+        transaction.on_commit(lambda: storage.delete(stored))
+
+
 # --- Routines -----------------------------------------------------------------------------------
 
 
@@ -218,6 +230,16 @@ def routine_approve(
     routine.version = F("version") + 1
     routine.save()
     return Routine.objects.get(pk=routine.pk)
+
+
+@transaction.atomic
+def routine_delete(*, actor, routine: Routine) -> None:
+    """Only a draft is deleted: an approved routine has been in force and is kept."""
+    routine = Routine.objects.select_for_update().get(pk=routine.pk)
+    _require_change(actor, routine.unit)
+    if routine.status != RoutineStatus.DRAFT:
+        raise ValidationError(_("An approved routine is kept; change it or let it expire."))
+    routine.delete()
 
 
 # --- Coordination agreements --------------------------------------------------------------------

@@ -6,9 +6,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from hms.registers import services
 from hms.registers.forms import DocumentForm
@@ -171,3 +172,16 @@ def document_file(request, pk: int):
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@login_required
+@require_POST
+def document_delete(request, pk: int):
+    document = _document(request, pk)
+    unit = document.unit
+    try:
+        services.document_delete(actor=request.user, document=document)
+    except PermissionDenied:
+        return forbidden(request, _("You can read this document, but you may not delete it."))
+    messages.success(request, _("The document was removed from the register."))
+    return redirect(reverse("registers:unit", args=[unit.code]) + "#documents")

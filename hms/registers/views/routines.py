@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -179,6 +180,23 @@ def routine_pdf(request, pk: int):
         {"routine": routine, "unit": routine.unit, "printed": timezone.localtime()},
     )
     return pdf_response(pdf, f"routine-{routine.unit.code}-{routine.pk}.pdf")
+
+
+@login_required
+@require_POST
+def routine_delete(request, pk: int):
+    routine = _routine(request, pk)
+    unit = routine.unit
+    try:
+        services.routine_delete(actor=request.user, routine=routine)
+    except PermissionDenied:
+        return forbidden(request, _("You can read this routine, but you may not delete it."))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect(routine)
+    messages.success(request, _("The draft was deleted."))
+    return redirect(reverse("registers:unit", args=[unit.code]) + "#routines")
 
 
 # --- Templates (HSE department) -----------------------------------------------------------------
