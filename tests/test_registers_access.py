@@ -267,3 +267,11 @@ def test_requirements_register_rows_are_records(org, line_manager, employee, saf
     )
     assert UnitRequirement.objects.visible_to(safety_rep).count() == 1
     assert UnitRequirement.objects.visible_to(employee).count() == 0
+
+
+def test_belongs_within_is_true_for_the_unit_and_those_above_only(org, employee):
+    assert access.belongs_within(employee, org.section)
+    assert access.belongs_within(employee, org.department)
+    assert access.belongs_within(employee, org.root)
+    assert not access.belongs_within(employee, org.other_department)
+    assert not access.belongs_within(employee, make_unit(org.section, code="BELOW"))
