@@ -28,5 +28,8 @@ app.conf.beat_schedule = {
     "actionplans-measure-reminders": {
         "task": "actionplans.tasks.send_measure_reminders",
         "schedule": crontab(hour=7, minute=10),
+    "registers-review-reminders": {
+        "task": "hms.registers.tasks.send_review_reminders",
+        "schedule": crontab(hour=7, minute=15),
     },
 }

@@ -23,6 +23,13 @@ def _oversees_units(user) -> bool:
     return access.is_hms_department(user) or bool(access.role_paths(user).get(Role.LINE_MANAGER))
 
 
+def _sees_records(user) -> bool:
+    # Agreements are records: a plain employee would find the list empty.
+    return access.sees_everything(user) or any(
+        access.role_paths(user).get(role) for role in access.RECORD_ROLES
+    )
+
+
 PHASES = [
     (
         "initiate",
@@ -44,6 +51,18 @@ PHASES = [
         ],
     ),
     ("plan", _("Plan measures"), [Entry(_("Action plan"), "actionplans:index")]),
+            Entry(_("Requirements"), "registers:catalogue"),
+            Entry(_("Documentation"), "registers:document_list"),
+        ],
+    ),
+    (
+        "plan",
+        _("Plan measures"),
+        [
+            Entry(_("Routines"), "registers:routine_list"),
+            Entry(_("Coordination agreements"), "registers:agreement_list", shown=_sees_records),
+        ],
+    ),
     (
         "follow_up",
         _("Follow up"),

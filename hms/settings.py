@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "hms.surveys",
     "indicators",
     "hms.cycle",
+    "hms.registers",
 ]
 
 MIDDLEWARE = [

@@ -17,6 +17,7 @@ urlpatterns = [
     path("cycle/", include("hms.cycle.urls")),
     path("actionplans/", include("actionplans.urls")),
     path("surveys/", include("hms.surveys.urls")),
+    path("registers/", include("hms.registers.urls")),
     path("admin/", admin.site.urls),
 ]
 # Uploaded files are never served as /media/: attachments go through views that check who

@@ -81,6 +81,7 @@ def load_reference_data() -> None:
         "deviations.migrations.0002_default_categories",
         "risk.migrations.0002_defaults",
         "hms.cycle.migrations.0002_default_steps",
+        "hms.registers.migrations.0002_defaults",
     ):
         migration = importlib.import_module(module)
         loader = getattr(migration, "add_categories", None) or migration.add_defaults
@@ -89,6 +90,19 @@ def load_reference_data() -> None:
 
 def make_measure(unit: Unit, responsible, **fields):
     """A measure in the unit's action plan, written directly (no e-mail, any deadline)."""
+def make_document(unit: Unit, actor, **fields):
+    """A document of the unit's documentation register, kept by its archive case number."""
+    from hms.registers.models import DocumentKind
+    from hms.registers.services import document_save
+
+    fields.setdefault("kind", DocumentKind.FIRE)
+    fields.setdefault("title", "Branninstruks")
+    fields.setdefault("archive_ref", "2025/100")
+    return document_save(actor=actor, unit=unit, **fields)
+
+
+def make_routine(unit: Unit, actor, *, approve_by=None, **fields):
+    """A local HSE routine, a draft unless `approve_by` (a line manager) approves it."""
     import datetime
 
     from django.utils import timezone
@@ -99,3 +113,37 @@ def make_measure(unit: Unit, responsible, **fields):
     fields.setdefault("deadline", timezone.localdate() + datetime.timedelta(days=30))
     fields.setdefault("created_by", responsible)
     return Measure.objects.create(unit=unit, responsible=responsible, **fields)
+    from hms.registers.services import routine_approve, routine_create
+
+    fields.setdefault("title", "Rutine for alenearbeid")
+    fields.setdefault("purpose", "Hindre skade ved alenearbeid.")
+    fields.setdefault("procedure", "1. Avtal tilsyn.")
+    fields.setdefault("review_due", timezone.localdate() + datetime.timedelta(days=365))
+    routine = routine_create(actor=actor, unit=unit, **fields)
+    if approve_by is not None:
+        routine = routine_approve(actor=approve_by, routine=routine, version=routine.version)
+    return routine
+
+
+def make_agreement(unit: Unit, actor, **fields):
+    """A coordination agreement between NTNU (main enterprise) and SINTEF."""
+    import datetime
+
+    from django.utils import timezone
+
+    from hms.registers.services import agreement_save
+
+    today = timezone.localdate()
+    fields.setdefault("title", "Samordningsavtale Kjemiblokkene")
+    fields.setdefault("premises", "Kjemiblokk 5")
+    fields.setdefault("activities", "Forskning")
+    fields.setdefault("valid_from", today.replace(month=1, day=1))
+    fields.setdefault("valid_to", today + datetime.timedelta(days=400))
+    fields.setdefault(
+        "parties",
+        [
+            {"name": "NTNU", "contact": "", "is_main": True},
+            {"name": "SINTEF", "contact": "", "is_main": False},
+        ],
+    )
+    return agreement_save(actor=actor, unit=unit, **fields)

@@ -150,3 +150,28 @@ def can_view_history(user) -> bool:
 def can_view_unit(user, unit: Unit) -> bool:
     """The tree and each unit's roles page are open to every logged-in user."""
     return bool(getattr(user, "is_authenticated", False))
+
+
+def units_belonged_to(user) -> frozenset[str]:
+    """The paths of the units a person belongs to: where they are employed (the employee
+    role) and where they hold any other current role. No query beyond `role_paths`."""
+    return frozenset(path for paths in role_paths(user).values() for path in paths)
+
+
+def belonged_units_q(user, unit_field: str = "unit") -> Q:
+    """A filter for things shared down the tree (routines, documents): those of a unit the
+    person belongs to or of any unit above it, so the institution's central routines reach
+    everyone. Add it to `records_q` for those whose roles cover the unit."""
+    if sees_everything(user):
+        return Q()
+    paths: set[str] = set()
+    for path in units_belonged_to(user):
+        paths.update(path[:end] for end in range(Unit.steplen, len(path) + 1, Unit.steplen))
+    if not paths:
+        return Q(pk__in=[])
+    return Q(**{f"{unit_field}__path__in": sorted(paths)})
+
+
+def belongs_within(user, unit: Unit) -> bool:
+    """Does the person belong to this unit or to a unit below it?"""
+    return any(path.startswith(unit.path) for path in units_belonged_to(user))

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from hms.cycle import demo as cycle_demo
 from hms.surveys.demo import seed as seed_surveys_and_action_plan
+from hms.registers import demo as registers_demo
 from units import demo_data
 from units.models import Role, RoleAssignment, Unit
 from units.services import role_assign, unit_create
@@ -46,6 +47,7 @@ class Command(BaseCommand):
             roles_created = self.assign_roles()
             self.give_hms_department_the_admin()
             cycle_demo.seed()
+            registers_demo.seed()
         if units_created or users_created or roles_created:
             self.stdout.write(
                 self.style.SUCCESS(

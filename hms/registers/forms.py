@@ -1,0 +1,304 @@
+import zipfile
+
+from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+
+from hms.registers.models import (
+    CooperationItem,
+    DocumentKind,
+    Requirement,
+    RoutineTemplate,
+)
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DEFAULT_MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+
+# Office files are zip packages or OLE compound files: told apart by what is inside, and the
+# served type follows the (checked) family, never the browser's word.
+OOXML_TYPES = {
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+}
+OLE_TYPES = {
+    ".doc": "application/msword",
+    ".xls": "application/vnd.ms-excel",
+    ".ppt": "application/vnd.ms-powerpoint",
+}
+ACCEPTED_DOCUMENTS = (
+    ".pdf,.docx,.xlsx,.pptx,.doc,.xls,.ppt,.odt,.ods,.odp,.jpg,.jpeg,.png,.gif,.webp,.txt"
+)
+
+
+def max_document_bytes() -> int:
+    return getattr(settings, "REGISTER_DOCUMENT_MAX_BYTES", DEFAULT_MAX_DOCUMENT_BYTES)
+
+
+def _zip_type(upload, extension: str) -> str | None:
+    upload.seek(0)
+    try:
+        with zipfile.ZipFile(upload) as package:
+            names = set(package.namelist())
+            if "mimetype" in names:
+                declared = package.read("mimetype").decode("ascii", "replace").strip()
+                if declared.startswith("application/vnd.oasis.opendocument."):
+                    return declared
+            if "[Content_Types].xml" in names:
+                return OOXML_TYPES.get(extension, "application/octet-stream")
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None
+    finally:
+        upload.seek(0)
+    return None
+
+
+def _is_plain_text(upload) -> bool:
+    upload.seek(0)
+    head = upload.read(64 * 1024)
+    upload.seek(0)
+    if b"\x00" in head:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        # A multi-byte character cut at the end of the sample is still text.
+        return error.start >= len(head) - 3
+    return True
+
+
+def sniff_document_type(upload, name: str) -> str | None:
+    """The content type of an accepted document, told by its content; None for anything else."""
+    extension = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    if head.startswith(b"PK\x03\x04"):
+        return _zip_type(upload, extension)
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return OLE_TYPES.get(extension, "application/octet-stream")
+    if extension == ".txt" and _is_plain_text(upload):
+        return "text/plain"
+    return None
+
+
+class DocumentFileField(forms.FileField):
+    def clean(self, data, initial=None):
+        upload = super().clean(data, initial)
+        if not upload or upload is initial:
+            return upload
+        limit = max_document_bytes()
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _("“%(name)s” is %(size)s; the largest file accepted is %(limit)s."),
+                params={
+                    "name": upload.name,
+                    "size": filesizeformat(upload.size),
+                    "limit": filesizeformat(limit),
+                },
+            )
+        content_type = sniff_document_type(upload, upload.name)
+        if content_type is None:
+            raise forms.ValidationError(
+                _(
+                    "“%(name)s” is not a file type the register keeps. Upload a PDF, an "
+                    "Office or OpenDocument file, an image or a plain text file."
+                ),
+                params={"name": upload.name},
+            )
+        upload.sniffed_type = content_type
+        return upload
+
+
+class RequirementForm(forms.ModelForm):
+    class Meta:
+        model = Requirement
+        fields = ["title", "short_name", "kind", "reference", "order", "is_active"]
+
+
+class RoutineTemplateForm(forms.ModelForm):
+    class Meta:
+        model = RoutineTemplate
+        fields = ["title", "purpose", "scope", "responsibility", "procedure", "references"]
+        fields += ["is_active"]
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 4})
+            for name in ["purpose", "scope", "responsibility", "procedure", "references"]
+        }
+
+
+class RequirementsRegisterForm(forms.Form):
+    """One checkbox and one comment per requirement of the catalogue."""
+
+    def __init__(self, *args, requirements, entries, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = []
+        for requirement in requirements:
+            entry = entries.get(requirement.pk)
+            applies = f"applies_{requirement.pk}"
+            comment = f"comment_{requirement.pk}"
+            self.fields[applies] = forms.BooleanField(
+                label=_("Applies"), required=False, initial=bool(entry and entry.applies)
+            )
+            self.fields[comment] = forms.CharField(
+                label=_("Comment"),
+                required=False,
+                max_length=2000,
+                initial=entry.comment if entry else "",
+                widget=forms.Textarea(attrs={"rows": 1}),
+            )
+            self.rows.append((requirement, entry, self[applies], self[comment]))
+
+    def entries(self) -> dict[int, tuple[bool, str]]:
+        return {
+            requirement.pk: (
+                self.cleaned_data[f"applies_{requirement.pk}"],
+                self.cleaned_data[f"comment_{requirement.pk}"].strip(),
+            )
+            for requirement, _entry, _a, _c in self.rows
+        }
+
+
+class DocumentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=DocumentKind.choices)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    edition = forms.CharField(
+        label=_("Version"), max_length=30, required=False, help_text=_("e.g. 2.1 or 2025-03")
+    )
+    approved_by = forms.CharField(label=_("Approved by"), max_length=200, required=False)
+    approved_on = forms.DateField(label=_("Approved on"), required=False, widget=DATE)
+    review_due = forms.DateField(label=_("Review date"), required=False, widget=DATE)
+    file = DocumentFileField(label=_("File"), required=False)
+    archive_ref = forms.CharField(
+        label=_("Archive case number"),
+        max_length=100,
+        required=False,
+        help_text=_("Where the original is kept, e.g. 2024/12345. Needed if no file is uploaded."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, has_file: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.has_file = has_file
+        self.fields["file"].widget.attrs["accept"] = ACCEPTED_DOCUMENTS
+        self.fields["file"].help_text = _(
+            "PDF, Office or OpenDocument files, images or plain text, up to %(size)s."
+        ) % {"size": filesizeformat(max_document_bytes())}
+        if has_file:
+            self.fields["file"].help_text += " " + _("A new file replaces the one kept now.")
+
+    def clean(self):
+        cleaned = super().clean()
+        missing = not (cleaned.get("file") or self.has_file or cleaned.get("archive_ref"))
+        if missing and "file" not in self.errors:
+            self.add_error(
+                "archive_ref",
+                _("Upload the file, or give the archive case number where it is kept."),
+            )
+        return cleaned
+
+
+class RoutineForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    purpose = forms.CharField(label=_("Purpose"), widget=forms.Textarea(attrs={"rows": 3}))
+    scope = forms.CharField(
+        label=_("Scope"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    responsibility = forms.CharField(
+        label=_("Responsibility"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    procedure = forms.CharField(label=_("Procedure"), widget=forms.Textarea(attrs={"rows": 8}))
+    references = forms.CharField(
+        label=_("References"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    review_due = forms.DateField(label=_("Review date"), required=False, widget=DATE)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class AgreementForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    premises = forms.CharField(
+        label=_("Premises"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Buildings, floors, rooms or areas the parties share."),
+    )
+    activities = forms.CharField(
+        label=_("Activities"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What each party does there."),
+    )
+    valid_from = forms.DateField(label=_("Valid from"), widget=DATE)
+    valid_to = forms.DateField(label=_("Valid to"), required=False, widget=DATE)
+    archive_ref = forms.CharField(label=_("Archive case number"), max_length=100, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("valid_from"), cleaned.get("valid_to")
+        if start and end and end < start:
+            self.add_error("valid_to", _("The end date is before the start date."))
+        return cleaned
+
+
+class PartyForm(forms.Form):
+    name = forms.CharField(label=_("Enterprise"), max_length=200)
+    contact = forms.CharField(label=_("Contact person"), max_length=200, required=False)
+    is_main = forms.BooleanField(label=_("Main enterprise"), required=False)
+
+
+class BasePartyFormSet(forms.BaseFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        names, mains = set(), 0
+        for form in self.forms:
+            name = (form.cleaned_data.get("name") or "").strip()
+            if not name or form.cleaned_data.get("DELETE"):
+                continue
+            if name.lower() in names:
+                raise forms.ValidationError(_("“%(name)s” is listed twice."), params={"name": name})
+            names.add(name.lower())
+            mains += bool(form.cleaned_data.get("is_main"))
+        if len(names) < 2:
+            raise forms.ValidationError(_("An agreement has at least two parties."))
+        if mains != 1:
+            raise forms.ValidationError(
+                _("Mark exactly one party as the main enterprise responsible for coordination.")
+            )
+
+    def parties(self) -> list[dict]:
+        return [
+            {
+                "name": form.cleaned_data["name"].strip(),
+                "contact": form.cleaned_data.get("contact", "").strip(),
+                "is_main": bool(form.cleaned_data.get("is_main")),
+            }
+            for form in self.forms
+            if (form.cleaned_data.get("name") or "").strip()
+        ]
+
+
+def party_formset(data=None, initial=None):
+    initial = list(initial or [])
+    # Room for two more parties than there are, and at least three rows in all.
+    extra = max(3 - len(initial), 2)
+    formset_class = forms.formset_factory(PartyForm, formset=BasePartyFormSet, extra=extra)
+    return formset_class(data, initial=initial, prefix="party")
+
+
+class CooperationItemForm(forms.ModelForm):
+    class Meta:
+        model = CooperationItem
+        fields = ["date", "what", "who"]
+        widgets = {"date": DATE}

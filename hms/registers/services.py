@@ -1,0 +1,302 @@
+"""Writes of the registers. Each checks who may do it, validates with full_clean() and bumps
+`version`, so a form based on an older version is refused instead of overwriting."""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from hms.registers.models import (
+    AgreementParty,
+    CooperationItem,
+    CoordinationAgreement,
+    Document,
+    Requirement,
+    Routine,
+    RoutineStatus,
+    RoutineTemplate,
+    UnitRequirement,
+)
+from units import access
+from units.models import Role, Unit
+
+ROUTINE_TEXT = ["title", "purpose", "scope", "responsibility", "procedure", "references"]
+
+
+def can_change(user, unit: Unit) -> bool:
+    """Line manager or HSE coordinator of the unit (or above), and the HSE department."""
+    return access.can_manage_records(user, unit)
+
+
+def can_approve_routine(user, unit: Unit) -> bool:
+    """The line manager approves: the HSE responsibility is theirs and cannot be delegated."""
+    return access.sees_everything(user) or access.has_role(user, {Role.LINE_MANAGER}, unit)
+
+
+def _require_change(actor, unit: Unit) -> None:
+    if not can_change(actor, unit):
+        raise PermissionDenied
+
+
+def _require_hms_department(actor) -> None:
+    if not access.is_hms_department(actor):
+        raise PermissionDenied
+
+
+def _check_version(current: int, given: int | None, what) -> None:
+    if given is not None and current != given:
+        raise ValidationError(
+            _("Someone else changed this %(what)s after you opened it; look at it again."),
+            params={"what": what},
+        )
+
+
+# --- Requirements -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def requirement_save(*, actor, requirement: Requirement | None = None, **fields) -> Requirement:
+    """Add or change a requirement of the catalogue (HSE department only)."""
+    _require_hms_department(actor)
+    requirement = requirement or Requirement()
+    for name, value in fields.items():
+        setattr(requirement, name, value.strip() if isinstance(value, str) else value)
+    requirement.full_clean()
+    requirement.save()
+    return requirement
+
+
+@transaction.atomic
+def requirements_register_save(
+    *, actor, unit: Unit, entries: dict[int, tuple[bool, str]]
+) -> list[UnitRequirement]:
+    """Record which requirements apply to the unit, with a comment each. Saving is the unit's
+    review of its register: every row gets today's date and the reviewer."""
+    _require_change(actor, unit)
+    requirements = {r.pk: r for r in Requirement.objects.filter(pk__in=entries)}
+    existing = {
+        entry.requirement_id: entry
+        for entry in UnitRequirement.objects.select_for_update().filter(unit=unit)
+    }
+    today = timezone.localdate()
+    saved = []
+    for requirement_id, (applies, comment) in entries.items():
+        if requirement_id not in requirements:
+            continue
+        entry = existing.get(requirement_id) or UnitRequirement(
+            unit=unit, requirement=requirements[requirement_id]
+        )
+        entry.applies = applies
+        entry.comment = comment.strip()
+        entry.reviewed_on = today
+        entry.reviewed_by = actor
+        entry.full_clean()
+        entry.save()
+        saved.append(entry)
+    return saved
+
+
+# --- Documents ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def document_save(
+    *,
+    actor,
+    unit: Unit,
+    document: Document | None = None,
+    version: int | None = None,
+    upload=None,
+    **fields,
+) -> Document:
+    """Add a document to the unit's register, or change one. `upload` is a checked file
+    (forms.DocumentFileField) and replaces the one kept."""
+    if document is not None:
+        document = Document.objects.select_for_update().get(pk=document.pk)
+        unit = document.unit
+        _require_change(actor, unit)
+        _check_version(document.version, version, _("document"))
+    else:
+        _require_change(actor, unit)
+        document = Document(unit=unit, created_by=actor)
+    for name, value in fields.items():
+        setattr(document, name, value.strip() if isinstance(value, str) else value)
+    old_file = document.file.name if document.pk else ""
+    if upload is not None:
+        document.file_name = upload.name[-255:]
+        document.file_type = getattr(upload, "sniffed_type", "application/octet-stream")
+        document.file.save(upload.name, upload, save=False)
+    try:
+        document.full_clean()
+    except ValidationError:
+        if upload is not None:
+            document.file.delete(save=False)
+        raise
+    if document.pk:
+        document.version = F("version") + 1
+    document.save()
+    if upload is not None and old_file:
+        storage = document.file.storage
+        transaction.on_commit(lambda: storage.delete(old_file))
+    return Document.objects.get(pk=document.pk)
+
+
+@transaction.atomic
+def document_delete(*, actor, document: Document) -> None:
+    """Remove a document registered by mistake; its file goes once the deletion is committed.
+    The audit trail keeps the row."""
+    document = Document.objects.select_for_update().get(pk=document.pk)
+    _require_change(actor, document.unit)
+    stored, storage = document.file.name, document.file.storage
+    document.delete()
+    if stored:
+        transaction.on_commit(lambda: storage.delete(stored))
+
+
+# --- Routines -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def routine_template_save(
+    *, actor, template: RoutineTemplate | None = None, **fields
+) -> RoutineTemplate:
+    _require_hms_department(actor)
+    template = template or RoutineTemplate()
+    for name, value in fields.items():
+        setattr(template, name, value.strip() if isinstance(value, str) else value)
+    template.full_clean()
+    template.save()
+    return template
+
+
+@transaction.atomic
+def routine_create(
+    *, actor, unit: Unit, template: RoutineTemplate | None = None, **fields
+) -> Routine:
+    """A draft routine for the unit; the line manager approves it afterwards."""
+    _require_change(actor, unit)
+    routine = Routine(unit=unit, template=template, created_by=actor)
+    for name, value in fields.items():
+        setattr(routine, name, value.strip() if isinstance(value, str) else value)
+    routine.full_clean()
+    routine.save()
+    return routine
+
+
+@transaction.atomic
+def routine_update(*, actor, routine: Routine, version: int | None, **fields) -> Routine:
+    """Change a routine. A changed approved routine is a draft again: the line manager approves
+    what is in force, not an earlier text."""
+    routine = Routine.objects.select_for_update().get(pk=routine.pk)
+    _require_change(actor, routine.unit)
+    _check_version(routine.version, version, _("routine"))
+    changed_text = any(
+        (fields.get(name, getattr(routine, name)) or "").strip() != getattr(routine, name)
+        for name in ROUTINE_TEXT
+    )
+    for name, value in fields.items():
+        setattr(routine, name, value.strip() if isinstance(value, str) else value)
+    if changed_text and routine.status == RoutineStatus.APPROVED:
+        routine.status = RoutineStatus.DRAFT
+        routine.approved_by = None
+        routine.approved_at = None
+    routine.full_clean()
+    routine.version = F("version") + 1
+    routine.save()
+    return Routine.objects.get(pk=routine.pk)
+
+
+@transaction.atomic
+def routine_approve(
+    *, actor, routine: Routine, version: int | None, review_due: datetime.date | None = None
+) -> Routine:
+    routine = Routine.objects.select_for_update().get(pk=routine.pk)
+    if not can_approve_routine(actor, routine.unit):
+        raise PermissionDenied
+    _check_version(routine.version, version, _("routine"))
+    if routine.status == RoutineStatus.APPROVED:
+        raise ValidationError(_("This routine is already approved."))
+    routine.status = RoutineStatus.APPROVED
+    routine.approved_by = actor
+    routine.approved_at = timezone.now()
+    if review_due is not None:
+        routine.review_due = review_due
+    if routine.review_due is None:
+        raise ValidationError(_("Set a review date before approving the routine."))
+    routine.full_clean()
+    routine.version = F("version") + 1
+    routine.save()
+    return Routine.objects.get(pk=routine.pk)
+
+
+@transaction.atomic
+def routine_delete(*, actor, routine: Routine) -> None:
+    """Only a draft is deleted: an approved routine has been in force and is kept."""
+    routine = Routine.objects.select_for_update().get(pk=routine.pk)
+    _require_change(actor, routine.unit)
+    if routine.status != RoutineStatus.DRAFT:
+        raise ValidationError(_("An approved routine is kept; change it or let it expire."))
+    routine.delete()
+
+
+# --- Coordination agreements --------------------------------------------------------------------
+
+
+@transaction.atomic
+def agreement_save(
+    *,
+    actor,
+    unit: Unit,
+    parties: list[dict],
+    agreement: CoordinationAgreement | None = None,
+    version: int | None = None,
+    **fields,
+) -> CoordinationAgreement:
+    """Add or change a coordination agreement with its parties (exactly one main enterprise,
+    which is responsible for coordinating the HSE work on the premises)."""
+    if agreement is not None:
+        agreement = CoordinationAgreement.objects.select_for_update().get(pk=agreement.pk)
+        unit = agreement.unit
+        _require_change(actor, unit)
+        _check_version(agreement.version, version, _("agreement"))
+    else:
+        _require_change(actor, unit)
+        agreement = CoordinationAgreement(unit=unit, created_by=actor)
+    for name, value in fields.items():
+        setattr(agreement, name, value.strip() if isinstance(value, str) else value)
+    if sum(bool(party["is_main"]) for party in parties) != 1 or len(parties) < 2:
+        raise ValidationError(
+            _("An agreement has at least two parties, and exactly one main enterprise.")
+        )
+    agreement.full_clean()
+    if agreement.pk:
+        agreement.version = F("version") + 1
+    agreement.save()
+    agreement.parties.all().delete()
+    try:
+        AgreementParty.objects.bulk_create(
+            AgreementParty(agreement=agreement, **party) for party in parties
+        )
+    except IntegrityError as error:
+        raise ValidationError(_("Each party is listed once.")) from error
+    return CoordinationAgreement.objects.get(pk=agreement.pk)
+
+
+@transaction.atomic
+def cooperation_item_add(
+    *, actor, agreement: CoordinationAgreement, date: datetime.date, what: str, who: str
+) -> CooperationItem:
+    _require_change(actor, agreement.unit)
+    item = CooperationItem(agreement=agreement, date=date, what=what.strip(), who=who.strip())
+    item.full_clean()
+    item.save()
+    return item
+
+
+@transaction.atomic
+def cooperation_item_delete(*, actor, item: CooperationItem) -> None:
+    _require_change(actor, item.agreement.unit)
+    item.delete()

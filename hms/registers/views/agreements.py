@@ -1,0 +1,165 @@
+import contextlib
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from hms.registers import services
+from hms.registers.forms import AgreementForm, CooperationItemForm, party_formset
+from hms.registers.models import CooperationItem, CoordinationAgreement
+from hms.registers.views.scope import PAGE_SIZE, forbidden, records_unit
+from units.forms import add_service_errors
+from units.models import Unit
+
+FIELDS = ["title", "premises", "activities", "valid_from", "valid_to", "archive_ref"]
+
+
+def _agreement(request, pk: int) -> CoordinationAgreement:
+    return get_object_or_404(
+        CoordinationAgreement.objects.visible_to(request.user).select_related("unit"), pk=pk
+    )
+
+
+@login_required
+@require_safe
+def agreement_list(request):
+    agreements = (
+        CoordinationAgreement.objects.visible_to(request.user)
+        .select_related("unit")
+        .prefetch_related("parties")
+    )
+    unit = None
+    code = request.GET.get("unit", "").strip()
+    if code:
+        unit = Unit.objects.filter(code__iexact=code).first()
+        agreements = agreements.filter(unit=unit) if unit else agreements.none()
+    if not request.GET.get("ended"):
+        agreements = agreements.exclude(valid_to__lt=timezone.localdate())
+    agreements = agreements.order_by("unit__path", "-valid_from")
+    page = Paginator(agreements, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
+    context = {
+        "page": page,
+        "unit": unit,
+        "code": code,
+        "query": query,
+        "ended": bool(request.GET.get("ended")),
+    }
+    return render(request, "registers/agreement_list.html", context)
+
+
+def _edit(request, *, unit: Unit, agreement: CoordinationAgreement | None):
+    if not services.can_change(request.user, unit):
+        return forbidden(request, _("You can read the agreements, but you may not change them."))
+    initial, parties = {}, []
+    if agreement:
+        initial = {name: getattr(agreement, name) for name in FIELDS}
+        initial["version"] = agreement.version
+        parties = [
+            {"name": p.name, "contact": p.contact, "is_main": p.is_main}
+            for p in agreement.parties.all()
+        ]
+    form = AgreementForm(request.POST or None, initial=initial)
+    formset = party_formset(request.POST or None, initial=parties)
+    form.fields["version"].required = agreement is not None
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid() and formset.is_valid():
+            data = form.cleaned_data
+            try:
+                agreement = services.agreement_save(
+                    actor=request.user,
+                    unit=unit,
+                    agreement=agreement,
+                    version=data.get("version"),
+                    parties=formset.parties(),
+                    **{name: data[name] for name in FIELDS},
+                )
+            except PermissionDenied:
+                return forbidden(request, _("You may not change this unit's agreements."))
+            except ValidationError as error:
+                add_service_errors(form, error)
+                if agreement is not None:
+                    current = CoordinationAgreement.objects.get(pk=agreement.pk)
+                    if current.version != data.get("version"):
+                        form.data = form.data.copy()
+                        form.data["version"] = current.version
+                        status = 409
+            else:
+                messages.success(request, _("The coordination agreement was saved."))
+                return redirect(agreement)
+    context = {
+        "form": form,
+        "formset": formset,
+        "unit": unit,
+        "agreement": agreement,
+        "title": _("Change the agreement") if agreement else _("New coordination agreement"),
+    }
+    return render(request, "registers/agreement_form.html", context, status=status)
+
+
+@login_required
+def agreement_create(request, code: str):
+    return _edit(request, unit=records_unit(request, code), agreement=None)
+
+
+@login_required
+def agreement_edit(request, pk: int):
+    agreement = _agreement(request, pk)
+    return _edit(request, unit=agreement.unit, agreement=agreement)
+
+
+@login_required
+def agreement_detail(request, pk: int):
+    agreement = _agreement(request, pk)
+    can_change = services.can_change(request.user, agreement.unit)
+    year = timezone.localdate().year
+    with contextlib.suppress(ValueError):
+        year = int(request.GET.get("year", year))
+    form = CooperationItemForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if not can_change:
+            return forbidden(request, _("You can read this agreement, but you may not change it."))
+        status = 400
+        if form.is_valid():
+            try:
+                item = services.cooperation_item_add(
+                    actor=request.user, agreement=agreement, **form.cleaned_data
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("The plan item was added."))
+                return redirect(f"{agreement.get_absolute_url()}?year={item.date.year}#plan")
+    items = agreement.plan_items.filter(date__year=year)
+    context = {
+        "agreement": agreement,
+        "unit": agreement.unit,
+        "parties": agreement.parties.all(),
+        "items": items,
+        "year": year,
+        "form": form,
+        "can_change": can_change,
+    }
+    return render(request, "registers/agreement_detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def plan_item_delete(request, pk: int, item_pk: int):
+    agreement = _agreement(request, pk)
+    item = get_object_or_404(CooperationItem, agreement=agreement, pk=item_pk)
+    try:
+        services.cooperation_item_delete(actor=request.user, item=item)
+    except PermissionDenied:
+        return forbidden(request, _("You can read this agreement, but you may not change it."))
+    messages.success(request, _("The plan item was removed."))
+    return redirect(f"{agreement.get_absolute_url()}?year={item.date.year}#plan")

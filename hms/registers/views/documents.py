@@ -1,0 +1,187 @@
+import re
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from hms.registers import services
+from hms.registers.forms import DocumentForm
+from hms.registers.models import Document, DocumentKind
+from hms.registers.views.scope import PAGE_SIZE, forbidden, shared_unit
+from units.forms import add_service_errors
+from units.models import Unit
+
+INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+CONTENT_TYPE = re.compile(r"^[\w.+-]+/[\w.+-]+$")
+FIELDS = ["kind", "title", "edition", "approved_by", "approved_on", "review_due", "archive_ref"]
+
+
+def _document(request, pk: int) -> Document:
+    return get_object_or_404(
+        Document.objects.visible_to(request.user).select_related("unit"), pk=pk
+    )
+
+
+@login_required
+@require_safe
+def document_list(request):
+    """Every document the person may read: their units' and those above them (shared down),
+    and the units their roles cover."""
+    documents = Document.objects.visible_to(request.user).select_related("unit")
+    unit = None
+    code = request.GET.get("unit", "").strip()
+    if code:
+        unit = Unit.objects.filter(code__iexact=code).first()
+        documents = documents.filter(unit=unit) if unit else documents.none()
+    kind = request.GET.get("kind", "")
+    if kind in DocumentKind.values:
+        documents = documents.filter(kind=kind)
+    if request.GET.get("due"):
+        documents = documents.exclude(review_due__isnull=True).order_by("review_due")
+    else:
+        documents = documents.order_by("unit__path", "kind", "title")
+    page = Paginator(documents, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
+    context = {
+        "page": page,
+        "unit": unit,
+        "code": code,
+        "kind": kind,
+        "kinds": DocumentKind.choices,
+        "query": query,
+        "due": bool(request.GET.get("due")),
+    }
+    return render(request, "registers/document_list.html", context)
+
+
+def _save(request, form, *, unit, document=None):
+    data = form.cleaned_data
+    return services.document_save(
+        actor=request.user,
+        unit=unit,
+        document=document,
+        version=data.get("version"),
+        upload=data.get("file") or None,
+        **{name: data[name] for name in FIELDS},
+    )
+
+
+@login_required
+def document_create(request, code: str):
+    unit = shared_unit(request, code)
+    if not services.can_change(request.user, unit):
+        return forbidden(request, _("You may read this unit's documents, but not add to them."))
+    form = DocumentForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                document = _save(request, form, unit=unit)
+            except PermissionDenied:
+                return forbidden(request, _("You may not add documents to this unit."))
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("The document was added to the register."))
+                return redirect(document)
+    context = {"form": form, "unit": unit, "title": _("Add a document")}
+    return render(request, "registers/document_form.html", context, status=status)
+
+
+@login_required
+@require_safe
+def document_detail(request, pk: int):
+    document = _document(request, pk)
+    context = {
+        "document": document,
+        "unit": document.unit,
+        "can_change": services.can_change(request.user, document.unit),
+    }
+    return render(request, "registers/document_detail.html", context)
+
+
+@login_required
+def document_edit(request, pk: int):
+    document = _document(request, pk)
+    if not services.can_change(request.user, document.unit):
+        return forbidden(request, _("You can read this document, but you may not change it."))
+    initial = {name: getattr(document, name) for name in FIELDS}
+    initial["version"] = document.version
+    form = DocumentForm(
+        request.POST or None, request.FILES or None, initial=initial, has_file=bool(document.file)
+    )
+    # An edit always says which version it started from (a missing one is no overwrite).
+    form.fields["version"].required = True
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                document = _save(request, form, unit=document.unit, document=document)
+            except PermissionDenied:
+                return forbidden(request, _("You may not change this document."))
+            except ValidationError as error:
+                add_service_errors(form, error)
+                current = Document.objects.get(pk=document.pk)
+                if current.version != form.cleaned_data.get("version"):
+                    # Saving again is a deliberate overwrite of the newer version.
+                    form.data = form.data.copy()
+                    form.data["version"] = current.version
+                    status = 409
+            else:
+                messages.success(request, _("The document was saved."))
+                return redirect(document)
+    context = {
+        "form": form,
+        "unit": document.unit,
+        "document": document,
+        "title": _("Change the document"),
+    }
+    return render(request, "registers/document_form.html", context, status=status)
+
+
+@login_required
+@require_safe
+def document_file(request, pk: int):
+    """The file, for those who may read the document only; never served as /media/."""
+    document = _document(request, pk)
+    if not document.file:
+        raise Http404
+    content_type = document.file_type.strip().lower()
+    if not CONTENT_TYPE.match(content_type):
+        content_type = "application/octet-stream"
+    try:
+        handle = document.file.open("rb")
+    except (FileNotFoundError, ValueError) as missing:
+        raise Http404 from missing
+    response = FileResponse(
+        handle,
+        content_type=content_type,
+        as_attachment=content_type not in INLINE_TYPES,
+        filename=document.file_name or "document",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def document_delete(request, pk: int):
+    document = _document(request, pk)
+    unit = document.unit
+    try:
+        services.document_delete(actor=request.user, document=document)
+    except PermissionDenied:
+        return forbidden(request, _("You can read this document, but you may not delete it."))
+    messages.success(request, _("The document was removed from the register."))
+    return redirect(reverse("registers:unit", args=[unit.code]) + "#documents")

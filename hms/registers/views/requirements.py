@@ -1,0 +1,105 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from hms.registers import services
+from hms.registers.forms import RequirementForm, RequirementsRegisterForm
+from hms.registers.models import Requirement, UnitRequirement
+from hms.registers.views.scope import forbidden, hms_department_only, records_unit
+from units import access
+from units.forms import add_service_errors
+from units.models import Unit
+
+
+@login_required
+def catalogue(request):
+    """The catalogue the units start from, and a way into a unit's register."""
+    if request.GET.get("unit"):
+        unit = Unit.objects.filter(code__iexact=request.GET["unit"].strip()).first()
+        if unit and access.can_view_records(request.user, unit):
+            return redirect("registers:requirements", unit.code)
+        messages.error(request, _("No unit with that code whose register you may open."))
+    # The units where the person holds a role themselves: the usual way in.
+    paths = sorted({p for paths in access.role_paths(request.user).values() for p in paths})
+    units = [
+        unit
+        for unit in Unit.objects.filter(path__in=paths, is_active=True)
+        if access.can_view_records(request.user, unit)
+    ]
+    context = {
+        "requirements": Requirement.objects.all()
+        if access.is_hms_department(request.user)
+        else Requirement.objects.filter(is_active=True),
+        "units": units,
+        "can_edit_catalogue": access.is_hms_department(request.user),
+        # The registers are records: the way in is for those whose roles show them records.
+        "may_open_registers": bool(units) or access.sees_everything(request.user),
+    }
+    return render(request, "registers/catalogue.html", context)
+
+
+@login_required
+def catalogue_edit(request, pk: int | None = None):
+    hms_department_only(request)
+    requirement = get_object_or_404(Requirement, pk=pk) if pk else None
+    form = RequirementForm(request.POST or None, instance=requirement)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.requirement_save(
+                actor=request.user, requirement=requirement, **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The catalogue was saved."))
+            return redirect("registers:catalogue")
+    title = _("Change a requirement") if requirement else _("Add a requirement")
+    return render(
+        request,
+        "registers/simple_form.html",
+        {"form": form, "title": title, "back": "registers:catalogue"},
+    )
+
+
+@login_required
+def register(request, code: str):
+    """The unit's requirements register: every active requirement of the catalogue, which apply
+    and why. Requirements no longer in the catalogue stay listed while the unit marks them."""
+    unit = records_unit(request, code)
+    entries = {
+        entry.requirement_id: entry
+        for entry in UnitRequirement.objects.filter(unit=unit).select_related("reviewed_by")
+    }
+    requirements = Requirement.objects.filter(is_active=True) | Requirement.objects.filter(
+        pk__in=[pk for pk, entry in entries.items() if entry.applies]
+    )
+    requirements = requirements.distinct().order_by("order", "short_name")
+    can_change = services.can_change(request.user, unit)
+    form = RequirementsRegisterForm(
+        request.POST or None, requirements=requirements, entries=entries
+    )
+    status = 200
+    if request.method == "POST":
+        if not can_change:
+            return forbidden(request, _("You can read this register, but you may not change it."))
+        if form.is_valid():
+            try:
+                services.requirements_register_save(
+                    actor=request.user, unit=unit, entries=form.entries()
+                )
+            except PermissionDenied:
+                return forbidden(request, _("You may not change this register."))
+            messages.success(request, _("The requirements register was saved."))
+            return redirect("registers:requirements", unit.code)
+        status = 400
+    reviewed = [entry.reviewed_on for entry in entries.values()]
+    context = {
+        "unit": unit,
+        "form": form,
+        "can_change": can_change,
+        "last_reviewed": max(reviewed) if reviewed else None,
+        "applying": sum(entry.applies for entry in entries.values()),
+    }
+    return render(request, "registers/requirements.html", context, status=status)

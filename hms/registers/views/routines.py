@@ -1,0 +1,233 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from hms.pdf import pdf_response, render_pdf
+from hms.registers import services
+from hms.registers.forms import RoutineForm, RoutineTemplateForm
+from hms.registers.models import Routine, RoutineStatus, RoutineTemplate
+from hms.registers.views.scope import PAGE_SIZE, forbidden, hms_department_only, shared_unit
+from units import access
+from units.forms import add_service_errors
+from units.models import Unit
+
+TEXT_FIELDS = ["title", "purpose", "scope", "responsibility", "procedure", "references"]
+
+
+def _routine(request, pk: int) -> Routine:
+    return get_object_or_404(
+        Routine.objects.visible_to(request.user).select_related("unit", "approved_by"), pk=pk
+    )
+
+
+@login_required
+@require_safe
+def routine_list(request):
+    routines = Routine.objects.visible_to(request.user).select_related("unit", "approved_by")
+    unit = None
+    code = request.GET.get("unit", "").strip()
+    if code:
+        unit = Unit.objects.filter(code__iexact=code).first()
+        routines = routines.filter(unit=unit) if unit else routines.none()
+    status = request.GET.get("status", "")
+    if status in RoutineStatus.values:
+        routines = routines.filter(status=status)
+    routines = routines.order_by("unit__path", "title")
+    page = Paginator(routines, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
+    context = {
+        "page": page,
+        "unit": unit,
+        "code": code,
+        "status": status,
+        "statuses": RoutineStatus.choices,
+        "query": query,
+        "can_edit_templates": access.is_hms_department(request.user),
+    }
+    return render(request, "registers/routine_list.html", context)
+
+
+@login_required
+def routine_create(request, code: str):
+    unit = shared_unit(request, code)
+    if not services.can_change(request.user, unit):
+        return forbidden(request, _("You may read this unit's routines, but not add to them."))
+    templates = RoutineTemplate.objects.filter(is_active=True)
+    template = None
+    if request.GET.get("template"):
+        template = templates.filter(pk=request.GET["template"]).first()
+    if template is None and request.method == "GET" and not request.GET.get("blank"):
+        context = {"unit": unit, "templates": templates}
+        return render(request, "registers/routine_start.html", context)
+    initial = {name: getattr(template, name) for name in TEXT_FIELDS} if template else {}
+    form = RoutineForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                routine = services.routine_create(
+                    actor=request.user,
+                    unit=unit,
+                    template=template,
+                    review_due=data["review_due"],
+                    **{name: data[name] for name in TEXT_FIELDS},
+                )
+            except PermissionDenied:
+                return forbidden(request, _("You may not add routines to this unit."))
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(
+                    request, _("The routine was saved as a draft. The line manager approves it.")
+                )
+                return redirect(routine)
+    context = {"form": form, "unit": unit, "template": template, "title": _("New routine")}
+    return render(request, "registers/routine_form.html", context, status=status)
+
+
+@login_required
+@require_safe
+def routine_detail(request, pk: int):
+    routine = _routine(request, pk)
+    context = {
+        "routine": routine,
+        "unit": routine.unit,
+        "can_change": services.can_change(request.user, routine.unit),
+        "can_approve": services.can_approve_routine(request.user, routine.unit),
+        "today": timezone.localdate(),
+    }
+    return render(request, "registers/routine_detail.html", context)
+
+
+@login_required
+def routine_edit(request, pk: int):
+    routine = _routine(request, pk)
+    if not services.can_change(request.user, routine.unit):
+        return forbidden(request, _("You can read this routine, but you may not change it."))
+    initial = {name: getattr(routine, name) for name in [*TEXT_FIELDS, "review_due", "version"]}
+    form = RoutineForm(request.POST or None, initial=initial)
+    # An edit always says which version it started from (a missing one is no overwrite).
+    form.fields["version"].required = True
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                routine = services.routine_update(
+                    actor=request.user,
+                    routine=routine,
+                    version=data["version"],
+                    review_due=data["review_due"],
+                    **{name: data[name] for name in TEXT_FIELDS},
+                )
+            except PermissionDenied:
+                return forbidden(request, _("You may not change this routine."))
+            except ValidationError as error:
+                add_service_errors(form, error)
+                current = Routine.objects.get(pk=routine.pk)
+                if current.version != data["version"]:
+                    form.data = form.data.copy()
+                    form.data["version"] = current.version
+                    status = 409
+            else:
+                messages.success(request, _("The routine was saved."))
+                return redirect(routine)
+    context = {
+        "form": form,
+        "unit": routine.unit,
+        "routine": routine,
+        "title": _("Change the routine"),
+    }
+    return render(request, "registers/routine_form.html", context, status=status)
+
+
+@login_required
+@require_POST
+def routine_approve(request, pk: int):
+    routine = _routine(request, pk)
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        version = None
+    try:
+        services.routine_approve(actor=request.user, routine=routine, version=version)
+    except PermissionDenied:
+        return forbidden(request, _("Only the unit's line manager approves its routines."))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect(routine)
+    messages.success(request, _("The routine is approved and in force."))
+    return redirect(routine)
+
+
+@login_required
+@require_safe
+def routine_pdf(request, pk: int):
+    routine = _routine(request, pk)
+    pdf = render_pdf(
+        "registers/pdf/routine.html",
+        {"routine": routine, "unit": routine.unit, "printed": timezone.localtime()},
+    )
+    return pdf_response(pdf, f"routine-{routine.unit.code}-{routine.pk}.pdf")
+
+
+@login_required
+@require_POST
+def routine_delete(request, pk: int):
+    routine = _routine(request, pk)
+    unit = routine.unit
+    try:
+        services.routine_delete(actor=request.user, routine=routine)
+    except PermissionDenied:
+        return forbidden(request, _("You can read this routine, but you may not delete it."))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect(routine)
+    messages.success(request, _("The draft was deleted."))
+    return redirect(reverse("registers:unit", args=[unit.code]) + "#routines")
+
+
+# --- Templates (HSE department) -----------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def template_list(request):
+    hms_department_only(request)
+    context = {"templates": RoutineTemplate.objects.all()}
+    return render(request, "registers/template_list.html", context)
+
+
+@login_required
+def template_edit(request, pk: int | None = None):
+    hms_department_only(request)
+    template = get_object_or_404(RoutineTemplate, pk=pk) if pk else None
+    form = RoutineTemplateForm(request.POST or None, instance=template)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.routine_template_save(
+                actor=request.user, template=template, **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The template was saved."))
+            return redirect("registers:templates")
+    title = _("Change a routine template") if template else _("New routine template")
+    return render(
+        request,
+        "registers/simple_form.html",
+        {"form": form, "title": title, "back": "registers:templates"},
+    )
