@@ -15,4 +15,8 @@ app.conf.beat_schedule = {
         "task": "deviations.tasks.send_overdue_digest",
         "schedule": crontab(hour=7, minute=0),
     },
+    "training-expiry-reminders": {
+        "task": "hms.training.tasks.send_expiry_reminders",
+        "schedule": crontab(hour=7, minute=15),
+    },
 }

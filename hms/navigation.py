@@ -23,6 +23,10 @@ def _oversees_units(user) -> bool:
     return access.is_hms_department(user) or bool(access.role_paths(user).get(Role.LINE_MANAGER))
 
 
+def _manages_training(user) -> bool:
+    return access.sees_everything(user) or bool(set(access.role_paths(user)) & access.MANAGER_ROLES)
+
+
 PHASES = [
     (
         "initiate",
@@ -35,6 +39,8 @@ PHASES = [
         [
             Entry(_("Risk assessments"), "risk:list"),
             Entry(_("Red risks"), "risk:red_risks"),
+            Entry(_("My training"), "training:mine"),
+            Entry(_("Training"), "training:units", shown=_manages_training),
         ],
     ),
     ("plan", _("Plan measures"), []),

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from hms.training import demo as training_demo
 from units import demo_data
 from units.models import Role, RoleAssignment, Unit
 from units.services import role_assign, unit_create
@@ -53,6 +54,7 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write("Demo organisation already in place: nothing created.")
+        training_demo.seed()
 
     def create_units(self) -> int:
         existing = set(Unit.objects.values_list("code", flat=True))
