@@ -42,9 +42,12 @@ def warning_days() -> int:
 
 
 def status_of(record, required: bool, on: datetime.date, warn_days: int) -> str:
-    """One cell. `record` is the person's best record of the course, (completed, expires)."""
+    """One cell. `record` is the person's best record of the course, (completed, expires).
+    A course no role of the person requires is never a gap, whatever its state."""
+    if not required:
+        return Status.NOT_REQUIRED
     if record is None:
-        return Status.MISSING if required else Status.NOT_REQUIRED
+        return Status.MISSING
     expires_on = record[1]
     if expires_on is None:
         return Status.VALID
