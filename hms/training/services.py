@@ -1,6 +1,8 @@
 """Registering training, and the reminders before a course expires."""
 
 import datetime
+import logging
+import smtplib
 import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,6 +14,8 @@ from django.utils.translation import gettext as _
 from hms.training.models import Course, ReminderKind, TrainingRecord, TrainingReminder
 from units import access
 from units.models import RoleAssignment, Unit
+
+logger = logging.getLogger(__name__)
 
 # An expiry missed by more than this (beat down, a record registered late) is not announced:
 # a reminder months after the fact helps nobody, and the matrix shows it anyway.
@@ -132,5 +136,9 @@ def send_expiry_reminders(
                 reminder.save(update_fields=["recipients"])
         except IntegrityError:
             continue  # sent meanwhile by another run
+        except (OSError, smtplib.SMTPException):
+            # Nothing remembered: tomorrow's run tries again. The others still go out.
+            logger.exception("Training reminder %s for record %s not sent", kind, record_id)
+            continue
         sent += 1
     return sent
