@@ -158,6 +158,28 @@ def test_the_beat_task_sends_the_reminders(employee, lab_course, mailoutbox):
     assert schedule["task"] == tasks.send_expiry_reminders.name
 
 
+def test_a_person_newly_given_a_role_is_told_of_the_courses_they_lack_once(
+    org, leader_course, mailoutbox
+):
+    newcomer = user_with_role("newcomer", Role.LINE_MANAGER, org.section)
+    assert services.notify_new_role_holders() == 1
+    assert mailoutbox[0].to == [newcomer.email]
+    assert "HSE platform course for leaders" in mailoutbox[0].body
+    assert services.notify_new_role_holders() == 0
+    assert len(mailoutbox) == 1
+
+
+def test_no_notice_to_a_new_role_holder_who_has_the_course_or_an_old_role(
+    org, leader_course, mailoutbox
+):
+    trained = user_with_role("trained", Role.LINE_MANAGER, org.section)
+    make_record(trained, leader_course, expires_on=None, completed_on=TODAY)
+    veteran = user_with_role("veteran", Role.LINE_MANAGER, org.other_department)
+    veteran.role_assignments.update(valid_from=datetime.date(2020, 1, 1))
+    assert services.notify_new_role_holders() == 0
+    assert mailoutbox == []
+
+
 # --- Cycle evidence ---------------------------------------------------------------------------
 
 

@@ -64,6 +64,7 @@ class Cell:
     status: str
     completed_on: datetime.date | None = None
     expires_on: datetime.date | None = None
+    record_id: int | None = None
 
     @property
     def label(self) -> str:
@@ -97,18 +98,18 @@ def requirements() -> dict[str, list[Course]]:
 
 
 def best_records(person_ids, course_ids, on: datetime.date) -> dict[tuple[int, int], tuple]:
-    """(person, course) → (completed_on, expires_on) of the record that counts longest: one
+    """(person, course) → (completed_on, expires_on, pk) of the record that counts longest: one
     that never expires, else the latest expiry. Records completed after `on` do not count yet.
     One query."""
     best: dict[tuple[int, int], tuple] = {}
     rows = TrainingRecord.objects.filter(
         person_id__in=person_ids, course_id__in=course_ids, completed_on__lte=on
-    ).values_list("person_id", "course_id", "completed_on", "expires_on")
-    for person_id, course_id, completed_on, expires_on in rows:
+    ).values_list("person_id", "course_id", "completed_on", "expires_on", "pk")
+    for person_id, course_id, completed_on, expires_on, pk in rows:
         key = (person_id, course_id)
         held = best.get(key)
         if held is None or _lasts_longer((completed_on, expires_on), held):
-            best[key] = (completed_on, expires_on)
+            best[key] = (completed_on, expires_on, pk)
     return best
 
 
@@ -145,6 +146,7 @@ def build_rows(assignments, on: datetime.date, required_by_role=None) -> tuple[l
                     status=status,
                     completed_on=record[0] if record else None,
                     expires_on=record[1] if record else None,
+                    record_id=record[2] if record else None,
                 )
             )
     people = sorted(

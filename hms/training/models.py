@@ -216,3 +216,20 @@ class TrainingReminder(models.Model):
 
     def get_absolute_url(self) -> str:
         return self.record.get_absolute_url()
+
+
+class RoleCourseNotice(models.Model):
+    """A person newly given a role was told which required courses they lack: once per role
+    assignment."""
+
+    assignment = models.OneToOneField(
+        RoleAssignment, on_delete=models.CASCADE, related_name="training_notice"
+    )
+    sent_at = models.DateTimeField(auto_now_add=True)
+    courses = models.PositiveSmallIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str(self.assignment)
+
+    def get_absolute_url(self) -> str:
+        return reverse("training:mine")

@@ -63,3 +63,22 @@ def expiry_reminder(record_id: int, kind: str) -> int:
                 send_mail(subject, body, None, [address])
                 sent += 1
     return sent
+
+
+def new_role_courses(assignment, courses) -> int:
+    """A person given a role is told which courses the role requires that they lack."""
+    person = assignment.user
+    if not (person.is_active and person.email):
+        return 0
+    context = {
+        "assignment": assignment,
+        "role": Role(assignment.role).label,
+        "unit": assignment.unit,
+        "courses": courses,
+        "url": _absolute(reverse("training:mine")),
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = render_to_string("training/email/new_role_subject.txt", context).strip()
+        body = render_to_string("training/email/new_role.txt", context)
+    send_mail(subject, body, None, [person.email])
+    return 1

@@ -11,9 +11,15 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hms.training.models import Course, ReminderKind, TrainingRecord, TrainingReminder
+from hms.training.models import (
+    Course,
+    ReminderKind,
+    RoleCourseNotice,
+    TrainingRecord,
+    TrainingReminder,
+)
 from units import access
-from units.models import RoleAssignment, Unit
+from units.models import Role, RoleAssignment, Unit
 
 logger = logging.getLogger(__name__)
 
@@ -142,3 +148,55 @@ def send_expiry_reminders(
             continue
         sent += 1
     return sent
+
+
+# A role given within this many days counts as new: a missed beat run still tells the person,
+# but roles held for years are not announced when the notice starts running.
+NEW_ROLE_DAYS = 7
+
+
+def lacking_courses(assignment, on: datetime.date) -> list[Course]:
+    """The courses the assignment's role requires that its holder lacks or holds expired."""
+    from hms.training import matrix
+
+    _columns, rows = matrix.build_rows([assignment], on)
+    if not rows:
+        return []
+    return [cell.course for cell in rows[0].cells if cell.status in matrix.GAPS]
+
+
+def notify_new_role_holders(*, today: datetime.date | None = None) -> int:
+    """Tell each person newly given a role which courses it requires that they lack, once per
+    role assignment. Returns the number of people told."""
+    from hms.training import notifications
+    from hms.training.matrix import requirements
+
+    today = today or timezone.localdate()
+    roles = [role for role, courses in requirements().items() if courses]
+    assignments = (
+        RoleAssignment.objects.current(today)
+        .filter(
+            role__in=roles,
+            valid_from__gte=today - datetime.timedelta(days=NEW_ROLE_DAYS),
+            user__is_active=True,
+            training_notice__isnull=True,
+        )
+        .exclude(role=Role.HMS_DEPARTMENT)
+        .select_related("user", "unit")
+    )
+    told = 0
+    for assignment in assignments:
+        missing = lacking_courses(assignment, today)
+        if not missing:
+            continue
+        try:
+            with transaction.atomic():
+                RoleCourseNotice.objects.create(assignment=assignment, courses=len(missing))
+                notifications.new_role_courses(assignment, missing)
+        except IntegrityError:
+            continue
+        except (OSError, smtplib.SMTPException):
+            logger.exception("Training notice for role assignment %s not sent", assignment.pk)
+            continue
+        told += 1
+    return told
