@@ -11,6 +11,7 @@ from django.utils import timezone
 from hms.training import matrix
 from hms.training.models import Course, RoleRequirement, TrainingRecord
 from tests.conftest import user_with_role
+from tests.factories import load_reference_data
 from units.models import Role
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -25,6 +26,12 @@ def make_record(person, course, *, completed_on=None, expires_on=None, registere
         expires_on=expires_on,
         registered_by=registered_by or person,
     )
+
+
+@pytest.fixture(autouse=True)
+def default_courses(db):
+    # Emptied by earlier tests that run outside a transaction (the real-worker tests).
+    load_reference_data()
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ training-needs evidence, and pages whose query count does not grow with the data
 
 import datetime
 import smtplib
+import time
 
 import pytest
 from django.db import connection
@@ -16,7 +17,8 @@ from hms.training import notifications, services, tasks
 from hms.training.models import Course, RoleRequirement, TrainingRecord, TrainingReminder
 from hms.training.providers import role_holders_trained
 from tests.conftest import user_with_role
-from tests.factories import make_unit
+from tests.factories import load_reference_data, make_unit
+from tests.test_deviation_notifications import real_celery_worker  # noqa: F401 (a fixture)
 from units.models import Role
 
 TODAY = datetime.date(2026, 6, 15)
@@ -31,6 +33,12 @@ def make_record(person, course, *, expires_on, completed_on=None):
         expires_on=expires_on,
         registered_by=person,
     )
+
+
+@pytest.fixture(autouse=True)
+def default_courses(db):
+    # Emptied by earlier tests that run outside a transaction (the real-worker tests).
+    load_reference_data()
 
 
 @pytest.fixture
@@ -299,3 +307,30 @@ def test_training_pages_run_the_same_queries_at_two_sizes(
     with django_assert_max_num_queries(MAX_QUERIES):
         large = _count(client, url)
     assert small == large
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_real_worker_sends_the_expiry_reminder(org, employee, lab_course, real_celery_worker):  # noqa: F811
+    """REAL WORKER: the beat task goes through the broker to a worker process, which reads the
+    committed record, writes the e-mail and remembers it."""
+    mail_dir, worker_log = real_celery_worker
+    record = make_record(
+        employee, lab_course, expires_on=timezone.localdate() + datetime.timedelta(days=10)
+    )
+    assert not celery_app.conf.task_always_eager
+    tasks.send_expiry_reminders.delay()
+    # The worker process needs a while to start on a busy machine.
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        texts = [path.read_text() for path in mail_dir.glob("*.log")]
+        if any(employee.email in text for text in texts):
+            break
+        time.sleep(0.5)
+    else:
+        pytest.fail("No e-mail from the worker. Worker log:\n" + worker_log.read_text()[-3000:])
+    assert any("Labsikkerhet" in text for text in texts)  # the worker writes in bokmål
+    deadline = time.monotonic() + 10
+    while not TrainingReminder.objects.filter(record=record).exists():
+        assert time.monotonic() < deadline, "the reminder was not remembered"
+        time.sleep(0.2)
