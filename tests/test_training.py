@@ -422,3 +422,37 @@ def test_export_lists_people_and_states(client, org, line_manager, employee, lab
     assert "Valid (2099-01-01)" in text
     xlsx = client.get(reverse("training:export", args=[org.department.code, "xlsx"]))
     assert b"".join(xlsx.streaming_content).startswith(b"PK")
+
+
+def test_hse_department_keeps_the_courses_in_the_admin(client, employee):
+    from django.contrib.auth.models import Group
+
+    from hms.training import demo
+    from tests.factories import UserFactory
+
+    demo.seed()
+    staff = UserFactory(username="hms_staff", is_staff=True)
+    staff.groups.add(Group.objects.get(name=demo.HMS_DEPARTMENT_GROUP))
+    client.force_login(staff)
+    assert client.get(reverse("admin:training_course_changelist")).status_code == 200
+    course = Course.objects.get(code="stralevern")
+    assert client.get(reverse("admin:training_course_change", args=[course.pk])).status_code == 200
+    # An employee who is not staff never reaches it.
+    client.force_login(employee)
+    assert client.get(reverse("admin:training_course_changelist")).status_code == 302
+
+
+def test_unit_page_loads_the_training_partial(client, line_manager, org):
+    client.force_login(line_manager)
+    html = client.get(org.department.get_absolute_url()).content.decode()
+    assert reverse("training:unit_gaps", args=[org.department.code]) in html
+
+
+def test_an_expiring_record_offers_the_refresher(client, employee, lab_course):
+    record = make_record(
+        employee, lab_course, expires_on=timezone.localdate() + datetime.timedelta(days=5)
+    )
+    client.force_login(employee)
+    html = client.get(record.get_absolute_url()).content.decode()
+    assert "Expires soon" in html
+    assert f"?person={employee.username}&amp;course={lab_course.pk}" in html
