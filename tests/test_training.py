@@ -456,3 +456,33 @@ def test_an_expiring_record_offers_the_refresher(client, employee, lab_course):
     html = client.get(record.get_absolute_url()).content.decode()
     assert "Expires soon" in html
     assert f"?person={employee.username}&amp;course={lab_course.pk}" in html
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [("employee", 302), ("line_manager", 302), ("hms_department", 302), ("outsider", 404)],
+)
+def test_who_may_delete_a_registration_made_by_mistake(
+    client, request, employee_record, who, status
+):
+    client.force_login(request.getfixturevalue(who))
+    url = reverse("training:record_delete", args=[employee_record.pk])
+    assert client.get(url).status_code == 405
+    assert client.post(url).status_code == status
+    assert TrainingRecord.objects.filter(pk=employee_record.pk).exists() is (status == 404)
+
+
+def test_deleting_a_registration_removes_its_certificate_after_commit(
+    client, employee, lab_course, media, django_capture_on_commit_callbacks
+):
+    client.force_login(employee)
+    upload = SimpleUploadedFile("cert.png", b"\x89PNG\r\n\x1a\n" + b"0" * 64)
+    assert _post_certificate(client, lab_course, upload).status_code == 302
+    record = TrainingRecord.objects.get()
+    stored = media / record.proof_file.name
+    assert stored.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("training:record_delete", args=[record.pk]))
+    assert response["Location"] == reverse("training:mine")
+    assert not TrainingRecord.objects.exists()
+    assert not stored.exists()

@@ -90,6 +90,23 @@ def training_record_register(
     return record
 
 
+def can_delete_record(user, record: TrainingRecord) -> bool:
+    """A wrong registration is removed by whoever may register for the person (the person,
+    their line manager or HSE coordinator, the HSE department). The audit trail keeps it."""
+    return can_register_for(user, record.person)
+
+
+@transaction.atomic
+def training_record_delete(*, actor, record: TrainingRecord) -> None:
+    if not can_delete_record(actor, record):
+        raise PermissionDenied
+    if record.proof_file:
+        # Removed after the commit: a rolled-back delete must not lose the certificate.
+        storage, name = record.proof_file.storage, record.proof_file.name
+        transaction.on_commit(lambda: storage.delete(name))
+    record.delete()
+
+
 # --- Reminders ---------------------------------------------------------------------------------
 
 

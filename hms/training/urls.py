@@ -9,6 +9,7 @@ urlpatterns = [
     path("units/", views.unit_list, name="units"),
     path("records/new/", views.record_new, name="record_new"),
     path("records/<int:pk>/", views.record_detail, name="record"),
+    path("records/<int:pk>/delete/", views.record_delete, name="record_delete"),
     path("records/<int:pk>/proof/<uuid:token>/", views.proof, name="proof"),
     path("<str:code>/", views.unit_matrix, name="matrix"),
     path("<str:code>/gaps/", views.unit_gaps, name="unit_gaps"),

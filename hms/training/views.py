@@ -17,7 +17,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from hms.training import matrix, services
 from hms.training.forms import TrainingRecordForm
@@ -153,17 +153,41 @@ def record_detail(request, pk: int):
         ),
         pk=pk,
     )
+    return _render_record(request, record)
+
+
+def _render_record(request, record: TrainingRecord, status_code: int = 200):
     status = matrix.status_of(
         (record.completed_on, record.expires_on),
         True,
         timezone.localdate(),
         matrix.warning_days(),
     )
-    return render(
-        request,
-        "training/record_detail.html",
-        {"record": record, "status": status, "status_label": matrix.STATUS_LABELS[status]},
+    context = {
+        "record": record,
+        "status": status,
+        "status_label": matrix.STATUS_LABELS[status],
+        "can_delete": services.can_delete_record(request.user, record),
+    }
+    return render(request, "training/record_detail.html", context, status=status_code)
+
+
+@login_required
+@require_POST
+def record_delete(request, pk: int):
+    record = get_object_or_404(
+        TrainingRecord.objects.visible_to(request.user).select_related(
+            "person", "course", "registered_by"
+        ),
+        pk=pk,
     )
+    try:
+        services.training_record_delete(actor=request.user, record=record)
+    except PermissionDenied:
+        messages.error(request, _("You may not delete this registration."))
+        return _render_record(request, record, status_code=403)
+    messages.success(request, _("The registration is deleted."))
+    return redirect("training:mine" if record.person_id == request.user.pk else "training:units")
 
 
 @login_required
