@@ -79,6 +79,10 @@ class Row:
     cells: list = field(default_factory=list)
 
     @property
+    def required(self) -> int:
+        return sum(cell.status != Status.NOT_REQUIRED for cell in self.cells)
+
+    @property
     def gaps(self) -> int:
         return sum(cell.status in GAPS for cell in self.cells)
 
