@@ -30,6 +30,8 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=7, minute=10),
     "registers-review-reminders": {
         "task": "hms.registers.tasks.send_review_reminders",
+    "training-expiry-reminders": {
+        "task": "hms.training.tasks.send_expiry_reminders",
         "schedule": crontab(hour=7, minute=15),
     },
 }

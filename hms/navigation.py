@@ -28,6 +28,8 @@ def _sees_records(user) -> bool:
     return access.sees_everything(user) or any(
         access.role_paths(user).get(role) for role in access.RECORD_ROLES
     )
+def _manages_training(user) -> bool:
+    return access.sees_everything(user) or bool(set(access.role_paths(user)) & access.MANAGER_ROLES)
 
 
 PHASES = [
@@ -61,6 +63,8 @@ PHASES = [
         [
             Entry(_("Routines"), "registers:routine_list"),
             Entry(_("Coordination agreements"), "registers:agreement_list", shown=_sees_records),
+            Entry(_("My training"), "training:mine"),
+            Entry(_("Training"), "training:units", shown=_manages_training),
         ],
     ),
     (

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "indicators",
     "hms.cycle",
     "hms.registers",
+    "hms.training",
 ]
 
 MIDDLEWARE = [
@@ -213,6 +214,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 *
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 UNIT_IMPORT_MAX_BYTES = env_int("UNIT_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
 DEVIATION_ATTACHMENT_MAX_BYTES = env_int("DEVIATION_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+# Training: a course counts as "expires soon" (and its holder is reminded) this many days ahead.
+TRAINING_EXPIRY_WARNING_DAYS = env_int("TRAINING_EXPIRY_WARNING_DAYS", 60)
+TRAINING_PROOF_MAX_BYTES = env_int("TRAINING_PROOF_MAX_BYTES", 10 * 1024 * 1024)
 
 # Set when a proxy or load balancer in front of the app appends the client's address to
 # X-Forwarded-For (as docker-compose's production shape assumes): throttles use it.

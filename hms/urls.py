@@ -18,6 +18,7 @@ urlpatterns = [
     path("actionplans/", include("actionplans.urls")),
     path("surveys/", include("hms.surveys.urls")),
     path("registers/", include("hms.registers.urls")),
+    path("training/", include("hms.training.urls")),
     path("admin/", admin.site.urls),
 ]
 # Uploaded files are never served as /media/: attachments go through views that check who

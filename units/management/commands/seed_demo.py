@@ -17,6 +17,7 @@ from django.utils import timezone
 from hms.cycle import demo as cycle_demo
 from hms.surveys.demo import seed as seed_surveys_and_action_plan
 from hms.registers import demo as registers_demo
+from hms.training import demo as training_demo
 from units import demo_data
 from units.models import Role, RoleAssignment, Unit
 from units.services import role_assign, unit_create
@@ -59,6 +60,7 @@ class Command(BaseCommand):
         else:
             self.stdout.write("Demo organisation already in place: nothing created.")
         seed_surveys_and_action_plan()
+        training_demo.seed()
 
     def create_units(self) -> int:
         existing = set(Unit.objects.values_list("code", flat=True))

@@ -1,0 +1,103 @@
+from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from hms.training.models import Course
+from units.forms import PersonField
+
+EARLIEST_YEAR = 1950  # a typing slip like 0024 for 2024, not a course
+
+
+def sniff_certificate(head: bytes) -> tuple[str, str] | None:
+    """A certificate's content type and extension from its first bytes (the name and the
+    browser's content type can lie): a PDF, or a photo or scan of the paper."""
+    if head.startswith(b"%PDF-"):
+        return "application/pdf", ".pdf"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg", ".jpg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png", ".png"
+    return None
+
+
+class TrainingRecordForm(forms.Form):
+    person = PersonField(
+        label=_("Person"),
+        help_text=_("User name or e-mail address. Leave as it is to register your own course."),
+    )
+    course = forms.ModelChoiceField(
+        label=_("Course"),
+        queryset=Course.objects.filter(is_active=True),
+        empty_label=_("Choose a course"),
+    )
+    completed_on = forms.DateField(
+        label=_("Completed on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    duration_hours = forms.DecimalField(
+        label=_("Duration (hours)"),
+        required=False,
+        min_value=0.5,
+        max_value=9999,
+        decimal_places=1,
+        help_text=_("Leave empty to use the course's usual duration."),
+    )
+    content = forms.CharField(
+        label=_("Content"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What the course covered, if it differs from the course description."),
+    )
+    proof_file = forms.FileField(
+        label=_("Certificate (file)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
+    )
+    proof_reference = forms.CharField(
+        label=_("Certificate (reference)"),
+        max_length=200,
+        required=False,
+        help_text=_("Instead of a file: the certificate number or the archive case number."),
+    )
+
+    def __init__(self, *args, can_choose_person: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not can_choose_person:
+            # Registering one's own course: the person is the user; nothing to choose.
+            del self.fields["person"]
+        self.fields["proof_file"].help_text = _("A PDF, JPEG or PNG file, up to %(size)s.") % {
+            "size": filesizeformat(settings.TRAINING_PROOF_MAX_BYTES)
+        }
+
+    def clean_completed_on(self):
+        completed_on = self.cleaned_data["completed_on"]
+        if completed_on > timezone.localdate():
+            raise forms.ValidationError(_("The date is in the future."))
+        if completed_on.year < EARLIEST_YEAR:
+            raise forms.ValidationError(_("Check the year: this is too long ago."))
+        return completed_on
+
+    def clean_proof_file(self):
+        upload = self.cleaned_data.get("proof_file")
+        if not upload:
+            return None
+        limit = settings.TRAINING_PROOF_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _("“%(name)s” is %(size)s; the largest file accepted is %(limit)s."),
+                params={
+                    "name": upload.name,
+                    "size": filesizeformat(upload.size),
+                    "limit": filesizeformat(limit),
+                },
+            )
+        upload.seek(0)
+        found = sniff_certificate(upload.read(16))
+        upload.seek(0)
+        if found is None:
+            raise forms.ValidationError(
+                _("“%(name)s” is not a PDF, JPEG or PNG file."), params={"name": upload.name}
+            )
+        upload.detected_type, upload.detected_extension = found
+        return upload

@@ -1,0 +1,26 @@
+"""Evidence for the yearly cycle's map step "training needs" (kartlegge opplæringsbehov).
+
+A unit has it when the people holding roles on it hold every course their roles require,
+valid at the end of the year (or today, for the running year), and at least one such
+requirement applies there. This is read from the records themselves rather than from a
+"training overview reviewed" tick: a tick says someone looked; the matrix says the need is met,
+and it ticks and unticks itself as courses are taken and expire.
+"""
+
+import datetime
+
+from django.urls import reverse
+from django.utils import timezone
+
+from hms.cycle.evidence import register
+from hms.training.matrix import units_without_gaps
+
+
+@register("training_needs")
+def role_holders_trained(units, year: int) -> dict[int, str]:
+    on = min(timezone.localdate(), datetime.date(year, 12, 31))
+    units = list(units)
+    done = units_without_gaps(units, on)
+    return {
+        unit.pk: reverse("training:matrix", args=[unit.code]) for unit in units if unit.pk in done
+    }

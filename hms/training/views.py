@@ -1,0 +1,306 @@
+"""Training pages: my training, registering a course, the role × course matrix of a unit,
+and its partial on the unit page.
+
+Records are fetched through `visible_to`, so a record the user may not see is a 404; a unit's
+matrix exists only for those who manage the unit's training (line manager, HSE coordinator,
+HSE department), everyone else gets a 404 there too.
+"""
+
+import csv
+import re
+import tempfile
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from hms.training import matrix, services
+from hms.training.forms import TrainingRecordForm
+from hms.training.models import TrainingRecord
+from units import access
+from units.forms import add_service_errors
+from units.models import Role, RoleAssignment, Unit
+
+CONTENT_TYPE = re.compile(r"^[\w.+-]+/[\w.+-]+$")
+INLINE_TYPES = frozenset({"image/png", "image/jpeg"})
+
+
+def _managed_unit(request, code: str) -> Unit:
+    unit = get_object_or_404(Unit, code=code)
+    if not services.can_manage_training(request.user, unit):
+        raise Http404
+    return unit
+
+
+def _top_managed_units(user) -> list[Unit]:
+    """The units where the user holds a manager role, the topmost only (a subtree inside
+    another adds nothing). Superusers start from the roots."""
+    if access.sees_everything(user):
+        return list(Unit.objects.filter(depth=1))
+    held = access.role_paths(user)
+    paths = sorted({path for role in access.MANAGER_ROLES for path in held.get(role, ())})
+    top = [
+        path
+        for path in paths
+        if not any(path.startswith(other) for other in paths if other != path)
+    ]
+    return list(Unit.objects.filter(path__in=top))
+
+
+@login_required
+@require_safe
+def mine(request):
+    """My records, the courses my roles require and their state, and the units whose
+    training I follow up."""
+    user = request.user
+    today = timezone.localdate()
+    assignments = list(
+        RoleAssignment.objects.current()
+        .filter(user=user)
+        .exclude(role=Role.HMS_DEPARTMENT)
+        .select_related("user", "unit")
+    )
+    _columns, rows = matrix.build_rows(assignments, today)
+    required = (
+        [cell for cell in rows[0].cells if cell.status != matrix.Status.NOT_REQUIRED]
+        if rows
+        else []
+    )
+    records = list(
+        TrainingRecord.objects.filter(person=user).select_related("course", "registered_by")
+    )
+    return render(
+        request,
+        "training/mine.html",
+        {
+            "required": required,
+            "records": records,
+            "units": _top_managed_units(user),
+            "today": today,
+        },
+    )
+
+
+@login_required
+@require_safe
+def unit_list(request):
+    """The units whose training the user follows up: a way in to their matrices."""
+    units = _top_managed_units(request.user)
+    if not units:
+        raise Http404
+    if len(units) == 1:
+        return redirect("training:matrix", units[0].code)
+    return render(request, "training/unit_list.html", {"units": units})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_new(request):
+    user = request.user
+    can_choose = access.sees_everything(user) or bool(
+        set(access.role_paths(user)) & access.MANAGER_ROLES
+    )
+    initial = {"person": request.GET.get("person") or user.username}
+    if request.GET.get("course"):
+        initial["course"] = request.GET["course"]
+    form = TrainingRecordForm(
+        request.POST or None, request.FILES or None, initial=initial, can_choose_person=can_choose
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        person = data.get("person") or user
+        upload = data["proof_file"]
+        if upload is not None:
+            upload.name = f"certificate{upload.detected_extension}"
+        try:
+            record = services.training_record_register(
+                actor=user,
+                person=person,
+                course=data["course"],
+                completed_on=data["completed_on"],
+                duration_hours=data["duration_hours"],
+                content=data["content"],
+                proof_reference=data["proof_reference"],
+                proof_file=upload,
+                proof_content_type=upload.detected_type if upload else "",
+            )
+        except PermissionDenied:
+            form.add_error(
+                "person" if can_choose else None,
+                _("You can register courses only for yourself and the people of your units."),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The course is registered."))
+            return redirect(record)
+    return render(
+        request, "training/record_form.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@login_required
+@require_safe
+def record_detail(request, pk: int):
+    record = get_object_or_404(
+        TrainingRecord.objects.visible_to(request.user).select_related(
+            "person", "course", "registered_by"
+        ),
+        pk=pk,
+    )
+    return _render_record(request, record)
+
+
+def _render_record(request, record: TrainingRecord, status_code: int = 200):
+    status = matrix.status_of(
+        (record.completed_on, record.expires_on),
+        True,
+        timezone.localdate(),
+        matrix.warning_days(),
+    )
+    context = {
+        "record": record,
+        "status": status,
+        "status_label": matrix.STATUS_LABELS[status],
+        "can_delete": services.can_delete_record(request.user, record),
+    }
+    return render(request, "training/record_detail.html", context, status=status_code)
+
+
+@login_required
+@require_POST
+def record_delete(request, pk: int):
+    record = get_object_or_404(
+        TrainingRecord.objects.visible_to(request.user).select_related(
+            "person", "course", "registered_by"
+        ),
+        pk=pk,
+    )
+    try:
+        services.training_record_delete(actor=request.user, record=record)
+    except PermissionDenied:
+        messages.error(request, _("You may not delete this registration."))
+        return _render_record(request, record, status_code=403)
+    messages.success(request, _("The registration is deleted."))
+    return redirect("training:mine" if record.person_id == request.user.pk else "training:units")
+
+
+@login_required
+@require_safe
+def proof(request, pk: int, token):
+    """The certificate, for those who may see the record only. Stored under a random name;
+    served with its recorded type, and downloaded unless it is a plain image."""
+    record = get_object_or_404(
+        TrainingRecord.objects.visible_to(request.user), pk=pk, proof_token=token
+    )
+    if not record.proof_file:
+        raise Http404
+    content_type = record.proof_content_type.strip().lower()
+    if not CONTENT_TYPE.match(content_type):
+        content_type = "application/octet-stream"
+    try:
+        handle = record.proof_file.open("rb")
+    except (FileNotFoundError, ValueError) as missing:
+        raise Http404 from missing
+    response = FileResponse(
+        handle,
+        content_type=content_type,
+        as_attachment=content_type not in INLINE_TYPES,
+        filename=record.proof_name or "certificate",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _below(request) -> bool:
+    return request.GET.get("below") == "1"
+
+
+@login_required
+@require_safe
+def unit_matrix(request, code: str):
+    unit = _managed_unit(request, code)
+    below = _below(request)
+    context = matrix.unit_matrix(unit, below=below)
+    context.update(
+        {
+            "unit": unit,
+            "below": below,
+            "warn_days": matrix.warning_days(),
+            "status_labels": matrix.STATUS_LABELS,
+        }
+    )
+    return render(request, "training/unit_matrix.html", context)
+
+
+@login_required
+@require_safe
+def unit_gaps(request, code: str):
+    """The partial on the unit page. Only for those who manage the unit's training; for
+    everyone else it is empty (the unit page itself is open to all)."""
+    unit = get_object_or_404(Unit, code=code)
+    if not unit.is_active or not services.can_manage_training(request.user, unit):
+        return HttpResponse("")
+    context = matrix.unit_matrix(unit, below=True)
+    return render(request, "training/_unit_gaps.html", {"unit": unit, **context})
+
+
+def _export_rows(context) -> list[list[str]]:
+    header = [_("Person"), _("User name"), _("Roles")] + [
+        course.name for course in context["columns"]
+    ]
+    rows = [header]
+    for row in context["rows"]:
+        cells = []
+        for cell in row.cells:
+            text = str(cell.label)
+            if cell.expires_on and cell.status != matrix.Status.NOT_REQUIRED:
+                text += f" ({cell.expires_on.isoformat()})"
+            cells.append(text)
+        roles = ", ".join(f"{label} {unit.code}" for label, unit in row.roles)
+        rows.append([str(row.person), row.person.username, roles, *cells])
+    return rows
+
+
+def _safe(value: str) -> str:
+    # A cell starting like a formula would run in a spreadsheet (CSV injection).
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+@login_required
+@require_safe
+def unit_export(request, code: str, fmt: str):
+    unit = _managed_unit(request, code)
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    context = matrix.unit_matrix(unit, below=_below(request))
+    rows = [[_safe(str(value)) for value in row] for row in _export_rows(context)]
+    filename = f"training-{unit.code}-{timezone.localdate().isoformat()}.{fmt}"
+    if fmt == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response.write("\ufeff")  # so Excel reads the file as UTF-8
+        csv.writer(response).writerows(rows)
+        return response
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(unit.code[:31])
+    for row in rows:
+        sheet.append(row)
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
+    workbook.save(handle)
+    handle.seek(0)
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=filename,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
