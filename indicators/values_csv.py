@@ -330,7 +330,8 @@ def parse(content: bytes, *, actor) -> tuple[list[Row], list[Problem]]:
     first_line = text.split("\n", 1)[0]
     # Excel with a Norwegian locale separates with semicolons (the comma is the decimal mark).
     delimiter = ";" if ";" in first_line else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # strict: an unclosed quote is an error, not a value running to the end of the file.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     rows: list[Row] = []
     problems: list[Problem] = []
     try:
@@ -387,6 +388,7 @@ def parse(content: bytes, *, actor) -> tuple[list[Row], list[Problem]]:
         rows.append(row)
     if not records and not problems:
         problems.append(Problem(None, None, _("The file has a header but no values.")))
+    problems.sort(key=lambda problem: problem.line or 0)
     return rows, problems
 
 
