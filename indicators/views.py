@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from deviations.charts import BarChart, Series
 from indicators import figures as figures_module
@@ -94,6 +95,41 @@ def _ranges(view: str, today: datetime.date) -> list[tuple[str, tuple[int, int]]
     return [(period_label(year, tertial), (year, tertial)) for year, tertial in reversed(periods)]
 
 
+# Readable names for the parts a figure is worked out from; other keys are shown as they are.
+PART_LABELS = {
+    "injuries": _lazy("Injuries"),
+    "injuries_with_absence": _lazy("Injuries with absence"),
+    "injuries_without_absence": _lazy("Injuries without absence"),
+    "absence_days": _lazy("Days of absence"),
+    "hours_worked": _lazy("Hours worked"),
+    "window_start": _lazy("From"),
+    "window_end": _lazy("To"),
+    "from": _lazy("From"),
+    "to": _lazy("To"),
+    "missing_hours": _lazy("No hours worked for"),
+    "sick_leave_days": _lazy("Sick-leave days"),
+    "agreed_days": _lazy("Agreed working days"),
+    "periods": _lazy("Periods"),
+    "kwh": _lazy("kWh"),
+    "corrected_kwh": _lazy("Corrected kWh"),
+    "floor_area_m2": _lazy("Floor area m²"),
+    "municipality": _lazy("Municipality"),
+    "degree_days_actual": _lazy("Degree days"),
+    "degree_days_normal": _lazy("Normal degree days"),
+    "normal_period": _lazy("Normal period"),
+    "temperature_share": _lazy("Temperature-dependent share"),
+    "missing_degree_days": _lazy("No degree days for"),
+    "missing_emission_factors": _lazy("No emission factor for"),
+    "sorted_tonnes": _lazy("Sorted, tonnes"),
+    "unsorted_tonnes": _lazy("Unsorted, tonnes"),
+    "total_tonnes": _lazy("Total, tonnes"),
+}
+
+
+def _readable_parts(parts: dict) -> list[tuple[str, str]]:
+    return [(str(PART_LABELS.get(key, key)), value) for key, value in parts.items() if value]
+
+
 def _number(value, decimals: int):
     if value is None:
         return None
@@ -119,7 +155,13 @@ def unit_page(request, code: str):
             continue
         section = sections.setdefault(
             first.category,
-            {"label": first.category_label, "code": first.category, "items": [], "yearly": []},
+            {
+                "label": first.category_label,
+                "code": first.category,
+                "items": [],
+                "yearly": [],
+                "empty": [],
+            },
         )
         if view == "tertial" and indicator.period == PeriodKind.YEAR:
             # Given once a year: a chart of empty tertials would only confuse.
@@ -135,13 +177,16 @@ def unit_page(request, code: str):
             series=[Series(label=first.unit_of_measure, values=values)],
             legend=False,
         )
+        if not any(value is not None for value in values):
+            # A card per missing figure would bury the ones there are.
+            section["empty"].append(indicator)
+            continue
         section["items"].append(
             {
                 "indicator": indicator,
                 "figure": first,
                 "chart": chart,
-                "has_values": any(value is not None for value in values),
-                "last_parts": series[-1][position].parts,
+                "last_parts": _readable_parts(series[-1][position].parts),
             }
         )
     ordered = [sections[key] for key in Category.values if key in sections]
