@@ -48,6 +48,7 @@ from indicators.models import (
     period_bounds,
     period_label,
 )
+from units.models import Unit
 
 FOUR_PLACES = Decimal("0.0001")
 
@@ -149,6 +150,7 @@ def _aware(day: datetime.date) -> datetime.datetime:
 
 INJURY_WITH_ABSENCE = ("absence", "death")
 INJURY_WITHOUT_ABSENCE = ("no_absence",)
+UNIT_ID_LIST_LIMIT = 2000  # beyond this, count the whole organisation and drop the rest
 DEVIATION_MEASURES = ("deviations", "personal", "with_absence", "without_absence", "days")
 
 
@@ -178,20 +180,22 @@ def _deviation_counts(prefixes: list[str], windows: list[tuple]) -> dict[str, li
         annotations[f"days_{index}"] = Sum("absence_days", filter=injured)
     from deviations.models import Deviation
 
-    rows = (
-        Deviation.objects.filter(_path_filter(prefixes, "unit__path"))
-        .filter(
-            occurred_at__gte=_aware(first),
-            occurred_at__lt=_aware(last + datetime.timedelta(days=1)),
-        )
-        .exclude(status=Status.REJECTED)
-        .order_by()
-        .values("unit__path")
-        .annotate(**annotations)
-    )
+    # The units first, then the deviations by unit id: a LIKE on the joined unit path makes
+    # the planner guess one unit and loop over the date index once per unit.
+    path_of = dict(Unit.objects.filter(_path_filter(prefixes, "path")).values_list("id", "path"))
+    scope = Deviation.objects.filter(
+        occurred_at__gte=_aware(first),
+        occurred_at__lt=_aware(last + datetime.timedelta(days=1)),
+    ).exclude(status=Status.REJECTED)
+    if len(path_of) <= UNIT_ID_LIST_LIMIT:
+        scope = scope.filter(unit_id__in=list(path_of))
+    rows = scope.order_by().values("unit_id").annotate(**annotations)
     counts = {}
     for row in rows:
-        counts[row["unit__path"]] = [
+        path = path_of.get(row["unit_id"])
+        if path is None:
+            continue  # outside the subtrees asked for
+        counts[path] = [
             {measure: row[f"{measure}_{index}"] or 0 for measure in DEVIATION_MEASURES}
             for index in range(len(windows))
         ]
@@ -298,7 +302,9 @@ def _collect(units: list, ranges: list[tuple]) -> dict[int, list[list[Figure]]]:
         for indicator in indicators
     }
     windows = [rolling_window(start, end) for start, end in ranges]
-    all_windows = [*ranges, *windows]
+    # A year's rolling window is the year itself: count each distinct window once.
+    all_windows = list(dict.fromkeys([*ranges, *windows]))
+    position = {window: index for index, window in enumerate(all_windows)}
     prefixes = _covering(unit.path for unit in units)
     first = min(window[0] for window in all_windows)
     last = max(window[1] for window in all_windows)
@@ -328,8 +334,8 @@ def _collect(units: list, ranges: list[tuple]) -> dict[int, list[list[Figure]]]:
                 start=start,
                 end=end,
                 window=windows[index],
-                counts=counts[index],
-                window_counts=counts[len(ranges) + index],
+                counts=counts[position[(start, end)]],
+                window_counts=counts[position[windows[index]]],
                 subtree=subtree,
                 reference=reference,
                 indicators=indicators,
