@@ -10,4 +10,5 @@ urlpatterns = [
     path("import/example.csv", views.import_example, name="import_example"),
     path("<str:code>/", views.unit_page, name="unit"),
     path("<str:code>/enter/", views.enter, name="enter"),
+    path("<str:code>/summary/", views.unit_summary, name="unit_summary"),
 ]

@@ -347,3 +347,29 @@ def import_example(request):
         tertial = "1" if indicator.period == PeriodKind.TERTIAL else ""
         writer.writerow([code, indicator.code, year, tertial, ""])
     return response
+
+
+SUMMARY_CODES = ("deviations", "personal_injuries", "h1", "sick_leave_pct")
+
+
+@login_required
+def unit_summary(request, code: str):
+    """A line of last year's key figures for the unit page (htmx partial)."""
+    unit = _unit_for_reading(request, code)
+    year = timezone.localdate().year - 1
+    figures = {
+        figure.code: figure
+        for figure in figures_module.collect(unit, *period_bounds(year, 0))
+        if figure.code in SUMMARY_CODES
+    }
+    decimals = dict(
+        Indicator.objects.filter(code__in=SUMMARY_CODES).values_list("code", "decimals")
+    )
+    shown = [
+        (figures[code], _number(figures[code].value, decimals.get(code, 0)))
+        for code in SUMMARY_CODES
+        if code in figures
+    ]
+    return render(
+        request, "indicators/_unit_summary.html", {"unit": unit, "year": year, "shown": shown}
+    )

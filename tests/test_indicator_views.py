@@ -267,3 +267,23 @@ def test_yearly_ranges_cover_four_years(client, org, hms_department):
     ).content.decode()
     this_year = datetime.date.today().year
     assert f"{this_year - 3}" in body
+
+
+def test_unit_summary_shows_last_years_key_figures_to_readers(client, org, safety_rep, outsider):
+    year = datetime.date.today().year - 1
+    deviations(org.section, 4, moment(year, 5, 1))
+    url = reverse("indicators:unit_summary", args=[org.department.code])
+    client.force_login(safety_rep)
+
+    response = client.get(url)
+
+    assert response.status_code == 200
+    assert "HSE deviations: 4" in response.content.decode()
+    client.force_login(outsider)
+    assert client.get(url).status_code == 404
+
+
+def test_unit_page_loads_the_summary_partial(client, org, line_manager):
+    client.force_login(line_manager)
+    body = client.get(reverse("units:detail", args=[org.department.code])).content.decode()
+    assert reverse("indicators:unit_summary", args=[org.department.code]) in body
