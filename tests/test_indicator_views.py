@@ -287,3 +287,37 @@ def test_unit_page_loads_the_summary_partial(client, org, line_manager):
     client.force_login(line_manager)
     body = client.get(reverse("units:detail", args=[org.department.code])).content.decode()
     assert reverse("indicators:unit_summary", args=[org.department.code]) in body
+
+
+def test_values_save_service_checks_role_and_version(org, line_manager, safety_rep):
+    from django.core.exceptions import PermissionDenied
+
+    from indicators import services
+
+    fte = Indicator.objects.get(code="fte")
+    with pytest.raises(PermissionDenied):
+        services.values_save(
+            actor=safety_rep,
+            unit=org.department,
+            year=2025,
+            tertial=1,
+            posted={fte.pk: services.Posted(Decimal("1"), 0)},
+        )
+    counts = services.values_save(
+        actor=line_manager,
+        unit=org.department,
+        year=2025,
+        tertial=1,
+        posted={fte.pk: services.Posted(Decimal("1"), 0)},
+    )
+    assert counts == {"added": 1, "changed": 0, "removed": 0}
+    with pytest.raises(services.ConcurrentEdit) as conflict:
+        services.values_save(
+            actor=line_manager,
+            unit=org.department,
+            year=2025,
+            tertial=1,
+            posted={fte.pk: services.Posted(Decimal("2"), 0)},  # shown before the first save
+        )
+    assert conflict.value.indicators == [fte]
+    assert IndicatorValue.objects.get().value == 1
