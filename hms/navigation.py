@@ -30,6 +30,9 @@ def _sees_records(user) -> bool:
     )
 def _manages_training(user) -> bool:
     return access.sees_everything(user) or bool(set(access.role_paths(user)) & access.MANAGER_ROLES)
+def _reads_records(user) -> bool:
+    held = access.role_paths(user)
+    return access.sees_everything(user) or any(held.get(role) for role in access.RECORD_ROLES)
 
 
 PHASES = [
@@ -76,6 +79,7 @@ PHASES = [
             Entry(_("Deviation trends"), "deviations:trends"),
             Entry(_("Inspection rounds"), "risk:rounds"),
             Entry(_("Round overview"), "risk:round_overview", shown=_oversees_units),
+            Entry(_("Indicators"), "indicators:index", shown=_reads_records),
         ],
     ),
 ]

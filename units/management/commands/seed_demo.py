@@ -61,6 +61,7 @@ class Command(BaseCommand):
             self.stdout.write("Demo organisation already in place: nothing created.")
         seed_surveys_and_action_plan()
         training_demo.seed()
+        __import__("indicators.demo", fromlist=["seed"]).seed()  # demo indicator figures
 
     def create_units(self) -> int:
         existing = set(Unit.objects.values_list("code", flat=True))
