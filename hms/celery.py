@@ -15,23 +15,33 @@ app.conf.beat_schedule = {
         "task": "deviations.tasks.send_overdue_digest",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Early each morning: the last ended tertial's AMU report and, in January, the annual
+    # report, if not yet ordered (idempotent).
+    "reports-order-due": {
+        "task": "indicators.reports.tasks.order_due_reports",
+        "schedule": crontab(hour=5, minute=30),
+    },
+    "actionplans-measure-reminders": {
+        "task": "actionplans.tasks.send_measure_reminders",
+        "schedule": crontab(hour=7, minute=5),
+    },
     # Daily through January: a unit is reminded once a year (hms/cycle/reminders.py), so a
     # day the worker was down is made up the next day.
     "cycle-goals-to-evaluate": {
         "task": "hms.cycle.tasks.remind_goals_to_evaluate",
         "schedule": crontab(hour=7, minute=10, month_of_year=1),
     },
+    "registers-review-reminders": {
+        "task": "hms.registers.tasks.send_review_reminders",
+        "schedule": crontab(hour=7, minute=15),
+    },
     # Daily; a unit is reminded once a month while its round is due.
     "cycle-rounds-due": {
         "task": "hms.cycle.tasks.remind_rounds_due",
         "schedule": crontab(hour=7, minute=20),
-    "actionplans-measure-reminders": {
-        "task": "actionplans.tasks.send_measure_reminders",
-        "schedule": crontab(hour=7, minute=10),
-    "registers-review-reminders": {
-        "task": "hms.registers.tasks.send_review_reminders",
+    },
     "training-expiry-reminders": {
         "task": "hms.training.tasks.send_expiry_reminders",
-        "schedule": crontab(hour=7, minute=15),
+        "schedule": crontab(hour=7, minute=25),
     },
 }

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from units import access
-from units.models import Role
+from units.models import Role, Unit
 
 
 @dataclass(frozen=True)
@@ -23,16 +23,27 @@ def _oversees_units(user) -> bool:
     return access.is_hms_department(user) or bool(access.role_paths(user).get(Role.LINE_MANAGER))
 
 
-def _sees_records(user) -> bool:
-    # Agreements are records: a plain employee would find the list empty.
-    return access.sees_everything(user) or any(
-        access.role_paths(user).get(role) for role in access.RECORD_ROLES
-    )
-def _manages_training(user) -> bool:
-    return access.sees_everything(user) or bool(set(access.role_paths(user)) & access.MANAGER_ROLES)
 def _reads_records(user) -> bool:
+    # Agreements, indicators and reports are records: a plain employee would find them empty.
     held = access.role_paths(user)
     return access.sees_everything(user) or any(held.get(role) for role in access.RECORD_ROLES)
+
+
+def _manages_training(user) -> bool:
+    return access.sees_everything(user) or bool(set(access.role_paths(user)) & access.MANAGER_ROLES)
+
+
+def _opens_management_review(user) -> bool:
+    """The HSE department, and the rector and chief safety rep of the institution (their role
+    held on a root unit). Named participants without such a role open it from /review/: the
+    menu stays free of a query on every page."""
+    held = access.role_paths(user)
+    at_root = any(
+        len(path) == Unit.steplen
+        for role in (Role.LINE_MANAGER, Role.CHIEF_SAFETY_REP)
+        for path in held.get(role, ())
+    )
+    return at_root or access.is_hms_department(user)
 
 
 PHASES = [
@@ -50,13 +61,12 @@ PHASES = [
         "map",
         _("Map"),
         [
+            Entry(_("Requirements"), "registers:catalogue"),
             Entry(_("Risk assessments"), "risk:list"),
             Entry(_("Red risks"), "risk:red_risks"),
             Entry(_("Work environment survey"), "surveys:index"),
-        ],
-    ),
-    ("plan", _("Plan measures"), [Entry(_("Action plan"), "actionplans:index")]),
-            Entry(_("Requirements"), "registers:catalogue"),
+            Entry(_("Training"), "training:units", shown=_manages_training),
+            Entry(_("My training"), "training:mine"),
             Entry(_("Documentation"), "registers:document_list"),
         ],
     ),
@@ -64,10 +74,9 @@ PHASES = [
         "plan",
         _("Plan measures"),
         [
+            Entry(_("Action plan"), "actionplans:index"),
             Entry(_("Routines"), "registers:routine_list"),
-            Entry(_("Coordination agreements"), "registers:agreement_list", shown=_sees_records),
-            Entry(_("My training"), "training:mine"),
-            Entry(_("Training"), "training:units", shown=_manages_training),
+            Entry(_("Coordination agreements"), "registers:agreement_list", shown=_reads_records),
         ],
     ),
     (
@@ -80,6 +89,8 @@ PHASES = [
             Entry(_("Inspection rounds"), "risk:rounds"),
             Entry(_("Round overview"), "risk:round_overview", shown=_oversees_units),
             Entry(_("Indicators"), "indicators:index", shown=_reads_records),
+            Entry(_("Reports"), "reports:list", shown=access.may_read_reports),
+            Entry(_("Management review"), "review:list", shown=_opens_management_review),
         ],
     ),
 ]

@@ -66,11 +66,14 @@ INSTALLED_APPS = [
     "deviations",
     "risk",
     "actionplans",
-    "hms.surveys",
-    "indicators",
     "hms.cycle",
+    "hms.surveys",
     "hms.registers",
     "hms.training",
+    # The indicators apps read from all the others (and nothing imports them): last.
+    "indicators",
+    "indicators.reports",
+    "indicators.review",
 ]
 
 MIDDLEWARE = [

@@ -90,8 +90,6 @@ def load_reference_data() -> None:
         loader(apps, None)
 
 
-def make_measure(unit: Unit, responsible, **fields):
-    """A measure in the unit's action plan, written directly (no e-mail, any deadline)."""
 def make_document(unit: Unit, actor, **fields):
     """A document of the unit's documentation register, kept by its archive case number."""
     from hms.registers.models import DocumentKind
@@ -109,12 +107,6 @@ def make_routine(unit: Unit, actor, *, approve_by=None, **fields):
 
     from django.utils import timezone
 
-    from actionplans.models import Measure
-
-    fields.setdefault("title", "Sette opp skilt ved nødutgangen")
-    fields.setdefault("deadline", timezone.localdate() + datetime.timedelta(days=30))
-    fields.setdefault("created_by", responsible)
-    return Measure.objects.create(unit=unit, responsible=responsible, **fields)
     from hms.registers.services import routine_approve, routine_create
 
     fields.setdefault("title", "Rutine for alenearbeid")
@@ -149,3 +141,17 @@ def make_agreement(unit: Unit, actor, **fields):
         ],
     )
     return agreement_save(actor=actor, unit=unit, **fields)
+
+
+def make_measure(unit: Unit, responsible, **fields):
+    """A measure in the unit's action plan, written directly (no e-mail, any deadline)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from actionplans.models import Measure
+
+    fields.setdefault("title", "Sette opp skilt ved nødutgangen")
+    fields.setdefault("deadline", timezone.localdate() + datetime.timedelta(days=30))
+    fields.setdefault("created_by", responsible)
+    return Measure.objects.create(unit=unit, responsible=responsible, **fields)

@@ -5,7 +5,7 @@ Imported from CycleConfig.ready(); the other apps register their own steps the s
 import datetime
 
 from django.db.models import Max, Q
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from actionplans.models import Measure
@@ -136,13 +136,7 @@ def deviations_handled(units, year):
 
 
 def action_plan_url(code: str) -> str:
-    # The action plan page belongs to the actionplans app; its URL name may not exist yet.
-    for name in ("actionplans:unit_plan", "actionplans:plan"):
-        try:
-            return reverse(name, args=[code])
-        except NoReverseMatch:
-            continue
-    return f"/actionplans/?unit={code}"
+    return reverse("actionplans:plan", args=[code])
 
 
 @register("action_plan")

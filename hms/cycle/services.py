@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from actionplans.models import Measure, MeasureSource, Priority
+from actionplans.services import measure_create
 from hms.cycle.models import (
     CycleStep,
     Goal,
@@ -221,18 +222,18 @@ def goal_add_measure(
     """A measure in the unit's action plan, made to reach the goal."""
     goal = Goal.objects.select_related("unit").get(pk=goal.pk)
     _require_manager(actor, goal.unit)
-    measure = Measure(
+    measure = measure_create(
+        actor=actor,
         unit=goal.unit,
-        title=title.strip(),
-        description=description.strip(),
+        title=title,
+        description=description,
         responsible=responsible,
         deadline=deadline,
         priority=priority,
         source=MeasureSource.GOAL,
-        created_by=actor,
+        origin_label=goal.title,
+        origin_url=goal.get_absolute_url(),
     )
-    measure.full_clean()
-    measure.save()
     GoalMeasure.objects.create(goal=goal, measure=measure)
     return measure
 

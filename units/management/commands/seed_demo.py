@@ -4,7 +4,10 @@ Safe to run again: what already exists (by unit code, username, or an open role 
 is left exactly as it is, so a second run writes nothing and adds nothing to the audit trail.
 """
 
+from importlib import import_module
+
 import pghistory
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -13,11 +16,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.module_loading import module_has_submodule
 
-from hms.cycle import demo as cycle_demo
-from hms.surveys.demo import seed as seed_surveys_and_action_plan
-from hms.registers import demo as registers_demo
-from hms.training import demo as training_demo
 from units import demo_data
 from units.models import Role, RoleAssignment, Unit
 from units.services import role_assign, unit_create
@@ -47,8 +47,7 @@ class Command(BaseCommand):
             users_created = self.create_users()
             roles_created = self.assign_roles()
             self.give_hms_department_the_admin()
-            cycle_demo.seed()
-            registers_demo.seed()
+            self.seed_app_demos()
         if units_created or users_created or roles_created:
             self.stdout.write(
                 self.style.SUCCESS(
@@ -59,9 +58,15 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write("Demo organisation already in place: nothing created.")
-        seed_surveys_and_action_plan()
-        training_demo.seed()
-        __import__("indicators.demo", fromlist=["seed"]).seed()  # demo indicator figures
+
+    def seed_app_demos(self) -> None:
+        """Each app's demo records (its `demo.seed()`: goals, measures, registers, training,
+        indicator figures, ...), in INSTALLED_APPS order so the indicators apps, which read
+        from all the others, come last. Found by name: units knows none of the apps above it.
+        Every seed() is idempotent."""
+        for config in apps.get_app_configs():
+            if config.name != "units" and module_has_submodule(config.module, "demo"):
+                import_module(f"{config.name}.demo").seed()
 
     def create_units(self) -> int:
         existing = set(Unit.objects.values_list("code", flat=True))
