@@ -15,4 +15,10 @@ app.conf.beat_schedule = {
         "task": "deviations.tasks.send_overdue_digest",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Early each morning: the last ended tertial's AMU report and, in January, the annual
+    # report, if not yet ordered (idempotent).
+    "reports-order-due": {
+        "task": "indicators.reports.tasks.order_due_reports",
+        "schedule": crontab(hour=5, minute=30),
+    },
 }

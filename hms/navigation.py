@@ -47,6 +47,7 @@ PHASES = [
             Entry(_("Deviation trends"), "deviations:trends"),
             Entry(_("Inspection rounds"), "risk:rounds"),
             Entry(_("Round overview"), "risk:round_overview", shown=_oversees_units),
+            Entry(_("Reports"), "reports:list", shown=access.may_read_reports),
         ],
     ),
 ]

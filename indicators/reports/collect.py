@@ -1,0 +1,281 @@
+"""Collecting a report's figures: every number the PDF prints, as plain JSON.
+
+The result is frozen on the report (`Report.figures`) and the document is drawn from it alone,
+so a report can be drawn again years later and print the same numbers. Labels (unit and
+category names) are frozen too, in the report's language.
+
+Each table is one grouped query whatever the number of deviations: the unit of a deviation
+is grouped by the prefix of its materialised path one level below the report's unit (its
+"branch": a faculty, or the joint administration, for the whole institution), as the trends
+page of deviations does. Statistics are counts only: no names, no text from a case
+(DOMAIN.md, privacy).
+"""
+
+import datetime
+from collections import defaultdict
+
+from django.db.models import BooleanField, Case, Count, ExpressionWrapper, Q, Sum, Value, When
+from django.db.models.functions import Substr
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from deviations.models import Category, Deviation, InjuryKind, Severity, Status
+from indicators.reports.models import Period, Report, ReportKind
+from risk.models import InspectionRound, RoundStatus
+from units.models import Unit
+
+FIGURES_VERSION = 1
+SELF = "self"  # the branch key of records on the report's unit itself
+
+
+def _moment(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def _period_json(period: Period, label: str) -> dict:
+    return {
+        "start": period.start.isoformat(),
+        "last_day": period.last_day.isoformat(),
+        "label": label,
+    }
+
+
+def _unit_label(unit: Unit) -> str:
+    return f"{unit.name} ({unit.code})"
+
+
+def branches_of(unit: Unit) -> list[Unit]:
+    """The units one level below the report's unit, each standing for its whole subtree."""
+    return list(
+        Unit.objects.filter(path__startswith=unit.path, depth=unit.depth + 1).order_by("path")
+    )
+
+
+def _branch_key(unit: Unit, path: str) -> str:
+    return SELF if path == unit.path else path
+
+
+def _rows(items: list[tuple], now: dict, previous: dict) -> list[dict]:
+    """Rows of a comparison table; an item is (key, label) or (key, label, short label)."""
+    return [
+        {
+            "key": key,
+            "label": label,
+            "short": short[0] if short else label,
+            "now": now.get(key, 0),
+            "previous": previous.get(key, 0),
+            "change": now.get(key, 0) - previous.get(key, 0),
+        }
+        for key, label, *short in items
+    ]
+
+
+def _branch_items(unit: Unit, branches: list[Unit], *counters: dict) -> list[tuple[str, str]]:
+    items = [
+        (branch.path, _unit_label(branch), f"{branch.code} – {branch.name}") for branch in branches
+    ]
+    # Records on the unit itself (not on any unit below it) get a row of their own, if any.
+    if any(counter.get(SELF) for counter in counters):
+        items.append(
+            (
+                SELF,
+                _("%(unit)s itself") % {"unit": _unit_label(unit)},
+                _("%(code)s itself") % {"code": unit.code},
+            )
+        )
+    return items
+
+
+def _total(now: int, previous: int) -> dict:
+    return {"now": now, "previous": previous, "change": now - previous}
+
+
+def collect_figures(report: Report) -> dict:
+    """Every figure of the report, as JSON. The caller sets the language of the labels."""
+    unit = report.unit
+    period, previous = report.period(), report.previous_period()
+    branches = branches_of(unit)
+    figures = {
+        "version": FIGURES_VERSION,
+        "kind": report.kind,
+        "year": report.year,
+        "tertial": report.tertial,
+        "unit": {"code": unit.code, "label": _unit_label(unit)},
+        "period": _period_json(period, report.period_label),
+        "previous": _period_json(
+            previous,
+            f"T{report.tertial} {report.year - 1}" if report.tertial else str(report.year - 1),
+        ),
+        "frozen_at": timezone.now().isoformat(timespec="seconds"),
+    }
+    figures.update(deviation_tables(unit, branches, period, previous))
+    if report.kind == ReportKind.ANNUAL:
+        figures["rounds"] = round_tables(unit, branches, period)
+    return figures
+
+
+def deviation_tables(unit: Unit, branches: list[Unit], period: Period, previous: Period) -> dict:
+    """Deviations and personal injuries per branch, category, severity and kind of injury,
+    in the period and the same period a year earlier: one grouped query for all tables.
+
+    Counted by when the deviation happened. Rejected reports are left out: the handler found
+    them not to be deviations."""
+    start, end = _moment(period.start), _moment(period.end)
+    prev_start, prev_end = _moment(previous.start), _moment(previous.end)
+    groups = (
+        Deviation.objects.filter(unit__path__startswith=unit.path)
+        .filter(
+            Q(occurred_at__gte=start, occurred_at__lt=end)
+            | Q(occurred_at__gte=prev_start, occurred_at__lt=prev_end)
+        )
+        .exclude(status=Status.REJECTED)
+        .annotate(
+            current=Case(When(occurred_at__gte=start, then=Value(True)), default=Value(False)),
+            branch=Substr("unit__path", 1, (unit.depth + 1) * Unit.steplen),
+        )
+        .values("current", "branch", "category_id", "severity", "injury_kind")
+        .annotate(n=Count("pk"), days=Sum("absence_days"))
+        .order_by()
+    )
+    categories = list(Category.objects.all())
+    injury_categories = {category.pk for category in categories if category.is_personal_injury}
+
+    def counter():
+        return defaultdict(int)
+
+    per = {flag: defaultdict(counter) for flag in (True, False)}
+    for row in groups:
+        tables = per[row["current"]]
+        branch = _branch_key(unit, row["branch"])
+        n = row["n"]
+        tables["branch"][branch] += n
+        tables["category"][row["category_id"]] += n
+        tables["severity"][row["severity"]] += n
+        tables["branch_severity"][branch, row["severity"]] += n
+        if row["category_id"] in injury_categories:
+            tables["injury_branch"][branch] += n
+            tables["injury_kind"][row["injury_kind"] or ""] += n
+            if row["injury_kind"] in (InjuryKind.ABSENCE, InjuryKind.DEATH):
+                tables["absence_branch"][branch] += n
+            tables["absence_days"][branch] += row["days"] or 0
+    now, last = per[True], per[False]
+
+    branch_items = _branch_items(unit, branches, now["branch"], last["branch"])
+    category_items = [
+        (str(category.pk), category.name)
+        for category in categories
+        if category.is_active or now["category"][category.pk] or last["category"][category.pk]
+    ]
+    by_category = _rows(
+        category_items,
+        {str(key): n for key, n in now["category"].items()},
+        {str(key): n for key, n in last["category"].items()},
+    )
+    injury_kinds = [(kind.value, str(kind.label)) for kind in InjuryKind if kind.value]
+    injury_kinds.append(("", _("Kind of injury not recorded")))
+    severity_rows = []
+    for key, label, *_short in branch_items:
+        counts = {
+            severity.value: now["branch_severity"][key, severity.value] for severity in Severity
+        }
+        severity_rows.append({"key": key, "label": label, **counts, "total": sum(counts.values())})
+    injury_rows = _rows(branch_items, now["injury_branch"], last["injury_branch"])
+    for row in injury_rows:
+        row["with_absence"] = now["absence_branch"][row["key"]]
+        row["absence_days"] = now["absence_days"][row["key"]]
+    return {
+        "deviations": {
+            "total": _total(sum(now["branch"].values()), sum(last["branch"].values())),
+            "by_branch": _rows(branch_items, now["branch"], last["branch"]),
+            "by_category": by_category,
+            "by_severity": _rows(
+                [(severity.value, str(severity.label)) for severity in Severity],
+                now["severity"],
+                last["severity"],
+            ),
+            "branch_severity": severity_rows,
+            "severities": [[severity.value, str(severity.label)] for severity in Severity],
+        },
+        "injuries": {
+            "total": _total(
+                sum(now["injury_branch"].values()), sum(last["injury_branch"].values())
+            ),
+            "with_absence": _total(
+                sum(now["absence_branch"].values()), sum(last["absence_branch"].values())
+            ),
+            "absence_days": _total(
+                sum(now["absence_days"].values()), sum(last["absence_days"].values())
+            ),
+            "by_branch": injury_rows,
+            "by_kind": [
+                row
+                for row in _rows(injury_kinds, now["injury_kind"], last["injury_kind"])
+                if row["key"] or row["now"] or row["previous"]
+            ],
+        },
+    }
+
+
+def round_tables(unit: Unit, branches: list[Unit], period: Period) -> dict:
+    """Inspection rounds completed in the period per branch, and the units without one
+    (DOMAIN.md: at least one round a year per unit). Three queries."""
+    depth = (unit.depth + 1) * Unit.steplen
+    branch = Substr("unit__path", 1, depth)
+    held = (
+        InspectionRound.objects.filter(
+            unit__path__startswith=unit.path,
+            status=RoundStatus.COMPLETED,
+            completed_at__gte=_moment(period.start),
+            completed_at__lt=_moment(period.end),
+        )
+        .annotate(branch=branch)
+        .values("branch")
+        .annotate(rounds=Count("pk"), units=Count("unit_id", distinct=True))
+        .order_by()
+    )
+    rounds, units_with = {}, {}
+    for row in held:
+        key = _branch_key(unit, row["branch"])
+        rounds[key], units_with[key] = row["rounds"], row["units"]
+    with_round = InspectionRound.objects.filter(
+        status=RoundStatus.COMPLETED,
+        completed_at__gte=_moment(period.start),
+        completed_at__lt=_moment(period.end),
+    ).values("unit_id")
+    # Every active unit of the subtree, with whether it held a round: for the counts per
+    # branch and the names of the upper units (down to departments) that held none.
+    units = (
+        Unit.objects.filter(path__startswith=unit.path, is_active=True)
+        .annotate(
+            branch=Substr("path", 1, depth),
+            held=ExpressionWrapper(Q(pk__in=with_round), output_field=BooleanField()),
+        )
+        .values_list("branch", "depth", "code", "held")
+        .order_by("path")
+    )
+    totals, missing = defaultdict(int), defaultdict(list)
+    for path, unit_depth, code, has_round in units:
+        key = _branch_key(unit, path)
+        totals[key] += 1
+        if not has_round and unit_depth <= unit.depth + 2:
+            missing[key].append(code)
+    items = _branch_items(unit, branches, rounds, totals)
+    rows = []
+    for key, label, *_short in items:
+        rows.append(
+            {
+                "key": key,
+                "label": label,
+                "rounds": rounds.get(key, 0),
+                "units": totals.get(key, 0),
+                "units_with": units_with.get(key, 0),
+                "units_without": totals.get(key, 0) - units_with.get(key, 0),
+                "missing": missing.get(key, []),
+            }
+        )
+    return {
+        "rows": rows,
+        "total_rounds": sum(rounds.values()),
+        "total_units": sum(totals.values()),
+        "total_units_with": sum(units_with.values()),
+    }
