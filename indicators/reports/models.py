@@ -155,7 +155,7 @@ class Report(models.Model):
                 name="report_once_per_period_and_unit",
             ),
             models.CheckConstraint(
-                condition=(Q(kind="tertial") & Q(tertial__gte=1) & Q(tertial__lte=3))
+                condition=(Q(kind="tertial", tertial__isnull=False, tertial__gte=1, tertial__lte=3))
                 | (Q(kind="annual") & Q(tertial__isnull=True)),
                 name="report_tertial_matches_kind",
             ),
