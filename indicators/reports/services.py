@@ -134,8 +134,8 @@ def report_order_due(*, today: datetime.date | None = None) -> list[Report]:
 
 def stale_reports():
     """Reports whose run stopped sending heartbeats: their worker was killed."""
-    return Report.objects.filter(
-        status=ReportStatus.RUNNING, heartbeat_at__lt=timezone.now() - STALE_AFTER
+    return Report.objects.filter(status=ReportStatus.RUNNING).filter(
+        Q(heartbeat_at__lt=timezone.now() - STALE_AFTER) | Q(heartbeat_at__isnull=True)
     )
 
 
@@ -158,6 +158,7 @@ def _claim(report_id: int) -> uuid.UUID | None:
         .filter(
             Q(status=ReportStatus.QUEUED)
             | Q(status=ReportStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER)
+            | Q(status=ReportStatus.RUNNING, heartbeat_at__isnull=True)
         )
         .update(
             status=ReportStatus.RUNNING,
