@@ -21,7 +21,7 @@ from indicators.reports.models import (
     last_ended_tertial,
     tertial_period,
 )
-from tests.factories import make_deviation
+from tests.factories import load_reference_data, make_deviation
 from units.models import Unit
 
 LAST_YEAR = timezone.localdate().year - 1
@@ -265,6 +265,7 @@ def test_a_run_that_lost_its_claim_writes_nothing(org, private_media, monkeypatc
 @pytest.fixture
 def small_dataset(org, employee):
     """T2 last year and T2 the year before, in two faculties, with a personal injury."""
+    load_reference_data()  # a transactional test before may have emptied the categories
     building = Category.objects.get(code="building")
     injury = Category.objects.get(code="personal_injury")
     now, before = tertial_period(LAST_YEAR, 2), tertial_period(LAST_YEAR - 1, 2)
@@ -403,6 +404,7 @@ def test_collecting_the_figures_takes_the_same_queries_at_two_data_sizes(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    load_reference_data()
     building = Category.objects.get(code="building")
     period = tertial_period(LAST_YEAR, 2)
     counts = []

@@ -13,9 +13,10 @@ page of deviations does. Statistics are counts only: no names, no text from a ca
 
 import datetime
 from collections import defaultdict
+from dataclasses import dataclass
+from functools import cached_property
 
-from django.db.models import BooleanField, Case, Count, ExpressionWrapper, Q, Sum, Value, When
-from django.db.models.functions import Substr
+from django.db.models import Case, Count, Q, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -44,15 +45,37 @@ def _unit_label(unit: Unit) -> str:
     return f"{unit.name} ({unit.code})"
 
 
-def branches_of(unit: Unit) -> list[Unit]:
-    """The units one level below the report's unit, each standing for its whole subtree."""
-    return list(
-        Unit.objects.filter(path__startswith=unit.path, depth=unit.depth + 1).order_by("path")
-    )
+@dataclass
+class Subtree:
+    """The report's unit and every unit below it, read once. Each unit belongs to a branch:
+    the unit one level below the report's unit whose subtree holds it (its path prefix), or
+    SELF for the report's unit itself."""
 
+    unit: Unit
+    units: list[Unit]
 
-def _branch_key(unit: Unit, path: str) -> str:
-    return SELF if path == unit.path else path
+    @classmethod
+    def of(cls, unit: Unit) -> "Subtree":
+        units = Unit.objects.filter(path__startswith=unit.path).only(
+            "id", "path", "depth", "code", "name_nb", "name_en", "is_active"
+        )
+        return cls(unit, list(units.order_by("path")))
+
+    @cached_property
+    def branches(self) -> list[Unit]:
+        return [other for other in self.units if other.depth == self.unit.depth + 1]
+
+    @cached_property
+    def branch_by_id(self) -> dict[int, str]:
+        width = (self.unit.depth + 1) * Unit.steplen
+        return {
+            other.pk: SELF if other.pk == self.unit.pk else other.path[:width]
+            for other in self.units
+        }
+
+    @cached_property
+    def ids(self) -> list[int]:
+        return [other.pk for other in self.units]
 
 
 def _rows(items: list[tuple], now: dict, previous: dict) -> list[dict]:
@@ -94,7 +117,7 @@ def collect_figures(report: Report) -> dict:
     """Every figure of the report, as JSON. The caller sets the language of the labels."""
     unit = report.unit
     period, previous = report.period(), report.previous_period()
-    branches = branches_of(unit)
+    subtree = Subtree.of(unit)
     figures = {
         "version": FIGURES_VERSION,
         "kind": report.kind,
@@ -108,32 +131,36 @@ def collect_figures(report: Report) -> dict:
         ),
         "frozen_at": timezone.now().isoformat(timespec="seconds"),
     }
-    figures.update(deviation_tables(unit, branches, period, previous))
+    figures.update(deviation_tables(subtree, period, previous))
     if report.kind == ReportKind.ANNUAL:
-        figures["rounds"] = round_tables(unit, branches, period)
+        figures["rounds"] = round_tables(subtree, period)
     return figures
 
 
-def deviation_tables(unit: Unit, branches: list[Unit], period: Period, previous: Period) -> dict:
+def deviation_tables(subtree: Subtree, period: Period, previous: Period) -> dict:
     """Deviations and personal injuries per branch, category, severity and kind of injury,
     in the period and the same period a year earlier: one grouped query for all tables.
 
     Counted by when the deviation happened. Rejected reports are left out: the handler found
-    them not to be deviations."""
+    them not to be deviations.
+
+    The query groups by unit id, and the units are mapped to their branch here: joining the
+    unit table to match path prefixes made PostgreSQL misjudge the subtree as one unit and
+    loop over the units (0.66 s instead of 0.1 s at 100,000 deviations, bench_reports)."""
+    unit, branches = subtree.unit, subtree.branches
     start, end = _moment(period.start), _moment(period.end)
     prev_start, prev_end = _moment(previous.start), _moment(previous.end)
     groups = (
-        Deviation.objects.filter(unit__path__startswith=unit.path)
+        Deviation.objects.filter(unit_id__in=subtree.ids)
         .filter(
             Q(occurred_at__gte=start, occurred_at__lt=end)
             | Q(occurred_at__gte=prev_start, occurred_at__lt=prev_end)
         )
         .exclude(status=Status.REJECTED)
         .annotate(
-            current=Case(When(occurred_at__gte=start, then=Value(True)), default=Value(False)),
-            branch=Substr("unit__path", 1, (unit.depth + 1) * Unit.steplen),
+            current=Case(When(occurred_at__gte=start, then=Value(True)), default=Value(False))
         )
-        .values("current", "branch", "category_id", "severity", "injury_kind")
+        .values("current", "unit_id", "category_id", "severity", "injury_kind")
         .annotate(n=Count("pk"), days=Sum("absence_days"))
         .order_by()
     )
@@ -146,7 +173,7 @@ def deviation_tables(unit: Unit, branches: list[Unit], period: Period, previous:
     per = {flag: defaultdict(counter) for flag in (True, False)}
     for row in groups:
         tables = per[row["current"]]
-        branch = _branch_key(unit, row["branch"])
+        branch = subtree.branch_by_id[row["unit_id"]]
         n = row["n"]
         tables["branch"][branch] += n
         tables["category"][row["category_id"]] += n
@@ -216,60 +243,48 @@ def deviation_tables(unit: Unit, branches: list[Unit], period: Period, previous:
     }
 
 
-def round_tables(unit: Unit, branches: list[Unit], period: Period) -> dict:
+def round_tables(subtree: Subtree, period: Period) -> dict:
     """Inspection rounds completed in the period per branch, and the units without one
-    (DOMAIN.md: at least one round a year per unit). Three queries."""
-    depth = (unit.depth + 1) * Unit.steplen
-    branch = Substr("unit__path", 1, depth)
+    (DOMAIN.md: at least one round a year per unit). One query beside the subtree."""
+    unit = subtree.unit
     held = (
         InspectionRound.objects.filter(
-            unit__path__startswith=unit.path,
+            unit_id__in=subtree.ids,
             status=RoundStatus.COMPLETED,
             completed_at__gte=_moment(period.start),
             completed_at__lt=_moment(period.end),
         )
-        .annotate(branch=branch)
-        .values("branch")
-        .annotate(rounds=Count("pk"), units=Count("unit_id", distinct=True))
+        .values("unit_id")
+        .annotate(rounds=Count("pk"))
         .order_by()
     )
-    rounds, units_with = {}, {}
+    rounds, units_with = defaultdict(int), defaultdict(int)
+    with_round = set()
     for row in held:
-        key = _branch_key(unit, row["branch"])
-        rounds[key], units_with[key] = row["rounds"], row["units"]
-    with_round = InspectionRound.objects.filter(
-        status=RoundStatus.COMPLETED,
-        completed_at__gte=_moment(period.start),
-        completed_at__lt=_moment(period.end),
-    ).values("unit_id")
-    # Every active unit of the subtree, with whether it held a round: for the counts per
-    # branch and the names of the upper units (down to departments) that held none.
-    units = (
-        Unit.objects.filter(path__startswith=unit.path, is_active=True)
-        .annotate(
-            branch=Substr("path", 1, depth),
-            held=ExpressionWrapper(Q(pk__in=with_round), output_field=BooleanField()),
-        )
-        .values_list("branch", "depth", "code", "held")
-        .order_by("path")
-    )
+        key = subtree.branch_by_id[row["unit_id"]]
+        rounds[key] += row["rounds"]
+        units_with[key] += 1
+        with_round.add(row["unit_id"])
+    # Every active unit counts; the upper ones (down to departments) without a round are
+    # named in the report.
     totals, missing = defaultdict(int), defaultdict(list)
-    for path, unit_depth, code, has_round in units:
-        key = _branch_key(unit, path)
+    for other in subtree.units:
+        if not other.is_active:
+            continue
+        key = subtree.branch_by_id[other.pk]
         totals[key] += 1
-        if not has_round and unit_depth <= unit.depth + 2:
-            missing[key].append(code)
-    items = _branch_items(unit, branches, rounds, totals)
+        if other.pk not in with_round and other.depth <= unit.depth + 2:
+            missing[key].append(other.code)
     rows = []
-    for key, label, *_short in items:
+    for key, label, *_short in _branch_items(unit, subtree.branches, rounds, totals):
         rows.append(
             {
                 "key": key,
                 "label": label,
-                "rounds": rounds.get(key, 0),
-                "units": totals.get(key, 0),
-                "units_with": units_with.get(key, 0),
-                "units_without": totals.get(key, 0) - units_with.get(key, 0),
+                "rounds": rounds[key],
+                "units": totals[key],
+                "units_with": units_with[key],
+                "units_without": totals[key] - units_with[key],
                 "missing": missing.get(key, []),
             }
         )
