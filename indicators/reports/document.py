@@ -80,6 +80,10 @@ def render_html(report: Report, figures: dict, *, produced_at=None) -> str:
     return render_to_string(TEMPLATES[report.kind], context)
 
 
+def layout(html: str):
+    """Lay the HTML out in pages, with static files from disk only (hms.pdf)."""
+    return HTML(string=html, base_url=STATIC_SCHEME, url_fetcher=LocalFetcher()).render()
+
+
 def layout_pdf(html: str) -> bytes:
-    """Lay the HTML out as PDF pages, with static files from disk only (hms.pdf)."""
-    return HTML(string=html, base_url=STATIC_SCHEME, url_fetcher=LocalFetcher()).write_pdf()
+    return layout(html).write_pdf()

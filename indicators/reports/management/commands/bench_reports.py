@@ -16,7 +16,6 @@ collection under 10 % of the time.
 Not a test: it prints figures. It writes nothing.
 """
 
-import re
 import resource
 import sys
 import time
@@ -103,7 +102,8 @@ class Command(BaseCommand):
                 elif stage == "render":
                     html = document.render_html(report, figures)
                 else:
-                    pdf = document.layout_pdf(html)
+                    pages = document.layout(html)
+                    pdf = pages.write_pdf()
                 found[stage] = time.perf_counter() - started
                 if traced:
                     found[f"{stage}_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
@@ -112,7 +112,7 @@ class Command(BaseCommand):
                     found["queries"] = len(queries)
         found["html_kb"] = len(html) / 1024
         found["pdf_kb"] = len(pdf) / 1024
-        found["pages"] = len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf))
+        found["pages"] = len(pages.pages)
         return found
 
     def _report(self, report: Report) -> bool:
