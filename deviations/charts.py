@@ -162,7 +162,7 @@ class BarChart:
         """Horizontal bars with the label on their left, at a fixed width: compact enough for
         a printed page to hold a chart of a dozen units and its table (report PDFs)."""
         top, _ticks = _axis(self.largest())
-        legend_h, bar_h, gap, spacing = 26, 9, 2, 7
+        legend_h, bar_h, gap, spacing = 24, 7, 2, 5
         item_h = len(self.series) * (bar_h + gap) + spacing
         height = legend_h + item_h * max(1, len(self.labels))
         label_w = width * label_share

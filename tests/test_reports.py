@@ -245,14 +245,14 @@ def test_a_run_that_lost_its_claim_writes_nothing(org, private_media, monkeypatc
     report = Report.objects.create(
         kind=ReportKind.TERTIAL, year=LAST_YEAR, tertial=1, unit=org.root
     )
-    real_layout = document.layout_pdf
+    real_layout = document.layout
 
     def slow_layout(html):
         # Meanwhile the run was taken for dead and another one claimed the report.
         Report.objects.filter(pk=report.pk).update(claim=None)
         return real_layout(html)
 
-    monkeypatch.setattr(document, "layout_pdf", slow_layout)
+    monkeypatch.setattr(document, "layout", slow_layout)
     assert not services.report_produce(report.pk).produced
     report.refresh_from_db()
     assert report.status == ReportStatus.RUNNING and not report.pdf

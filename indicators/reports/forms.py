@@ -6,9 +6,9 @@ from indicators.reports.models import ReportKind, last_ended_tertial
 from units.forms import UnitCodeField
 
 TERTIALS = [
-    ("1", _("T1 (January–April)")),
-    ("2", _("T2 (May–August)")),
-    ("3", _("T3 (September–December)")),
+    ("1", _("T1 Jan–Apr")),
+    ("2", _("T2 May–Aug")),
+    ("3", _("T3 Sep–Dec")),
 ]
 
 
@@ -17,7 +17,7 @@ class ReportOrderForm(forms.Form):
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
     tertial = forms.TypedChoiceField(
         label=_("Tertial"),
-        choices=[("", _("— (annual report)")), *TERTIALS],
+        choices=[("", "—"), *TERTIALS],
         coerce=int,
         empty_value=None,
         required=False,
