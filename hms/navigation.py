@@ -23,6 +23,11 @@ def _oversees_units(user) -> bool:
     return access.is_hms_department(user) or bool(access.role_paths(user).get(Role.LINE_MANAGER))
 
 
+def _reads_records(user) -> bool:
+    held = access.role_paths(user)
+    return access.sees_everything(user) or any(held.get(role) for role in access.RECORD_ROLES)
+
+
 PHASES = [
     (
         "initiate",
@@ -48,6 +53,7 @@ PHASES = [
             Entry(_("Inspection rounds"), "risk:rounds"),
             Entry(_("Round overview"), "risk:round_overview", shown=_oversees_units),
             Entry(_("Reports"), "reports:list", shown=access.may_read_reports),
+            Entry(_("Indicators"), "indicators:index", shown=_reads_records),
         ],
     ),
 ]

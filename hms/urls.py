@@ -15,6 +15,7 @@ urlpatterns = [
     path("deviations/", include("deviations.urls")),
     path("risk/", include("risk.urls")),
     path("reports/", include("indicators.reports.urls")),
+    path("indicators/", include("indicators.urls")),
     path("admin/", admin.site.urls),
 ]
 # Uploaded files are never served as /media/: attachments go through views that check who
