@@ -20,6 +20,7 @@ app.conf.beat_schedule = {
     "reports-order-due": {
         "task": "indicators.reports.tasks.order_due_reports",
         "schedule": crontab(hour=5, minute=30),
+    },
     # Daily through January: a unit is reminded once a year (hms/cycle/reminders.py), so a
     # day the worker was down is made up the next day.
     "cycle-goals-to-evaluate": {
