@@ -13,6 +13,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from deviations.models import Category, InjuryKind, Severity
+from hms.cycle.models import Goal
 from indicators.reports import collect, document, services, tasks
 from indicators.reports.models import (
     Report,
@@ -385,17 +386,51 @@ def test_the_annual_report_has_the_rounds_and_the_year(small_dataset, hms_depart
         completed_at=at(datetime.date(LAST_YEAR, 3, 1)),
         created_by=hms_department,
     )
+    for unit, evaluation in [
+        (org.department, "reached"),
+        (org.section, "partly"),
+        (org.section, ""),
+        (org.other_department, "not_reached"),
+    ]:
+        Goal.objects.create(
+            unit=unit,
+            year=LAST_YEAR,
+            title="Fewer cuts",
+            evaluation=evaluation,
+            evaluated_at=timezone.now() if evaluation else None,
+            created_by=hms_department,
+        )
+    Goal.objects.create(
+        unit=org.department, year=LAST_YEAR - 1, title="Last year", created_by=hms_department
+    )
     report = order(hms_department, org.root, kind=ReportKind.ANNUAL, tertial=None)
     services.report_produce(report.pk)
     report.refresh_from_db()
+    goals = report.figures["goals"]
+    assert [o for o, _label in goals["outcomes"]] == ["reached", "partly", "not_reached", ""]
+    by_branch = {row["key"]: row for row in goals["rows"]}
+    assert by_branch[org.faculty.path]["counts"] == [1, 1, 0, 1]
+    assert by_branch[org.faculty.path]["units_with_goal"] == 2
+    assert by_branch[org.other_faculty.path]["counts"] == [0, 0, 1, 0]
+    assert goals["total"] == 4
     rounds = {row["key"]: row for row in report.figures["rounds"]["rows"]}
     assert rounds[org.faculty.path]["rounds"] == 1
     assert rounds[org.faculty.path]["units_with"] == 1
     assert rounds[org.faculty.path]["units_without"] == 2  # the faculty and the section
     assert rounds[org.other_faculty.path]["missing"] == ["OTHERFAC", "OTHERDEP"]
     assert report.figures["deviations"]["total"]["now"] == 6  # the whole year, not T2
+    health = report.figures["indicators"]["tables"]["health"]
+    assert [column["code"] for column in health["columns"]] == [
+        "sick_leave_pct",
+        "h1",
+        "h2",
+        "f_value",
+    ]
+    assert [row["label"] for row in health["rows"]][-1] == "Total"
     text = pdf_text(report)
-    assert "Annual HSE report" in text and "Inspection rounds" in text
+    for heading in ("Annual HSE report", "Inspection rounds", "HSE goals", "Environment", "Energy"):
+        assert heading in text
+    assert "Faculty of Testing (FAC) 2 1 1 0 1 3" in text  # units with goals, outcomes, goals
 
 
 def test_collecting_the_figures_takes_the_same_queries_at_two_data_sizes(
@@ -423,4 +458,4 @@ def test_collecting_the_figures_takes_the_same_queries_at_two_data_sizes(
                 collect.collect_figures(report)
             counts.append((kind, len(queries)))
     assert counts[:2] == counts[2:]
-    assert all(count <= 8 for _kind, count in counts)
+    assert all(count <= 12 for _kind, count in counts)

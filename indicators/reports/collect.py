@@ -132,7 +132,10 @@ def collect_figures(report: Report) -> dict:
         "frozen_at": timezone.now().isoformat(timespec="seconds"),
     }
     figures.update(deviation_tables(subtree, period, previous))
-    if report.kind == ReportKind.ANNUAL:
+    annual = report.kind == ReportKind.ANNUAL
+    figures["indicators"] = indicator_tables(subtree, period, annual)
+    if annual:
+        figures["goals"] = goal_tables(subtree, report.year)
         figures["rounds"] = round_tables(subtree, period)
     return figures
 
@@ -179,7 +182,9 @@ def deviation_tables(subtree: Subtree, period: Period, previous: Period) -> dict
         tables["category"][row["category_id"]] += n
         tables["severity"][row["severity"]] += n
         tables["branch_severity"][branch, row["severity"]] += n
-        if row["category_id"] in injury_categories:
+        # A personal injury as indicators.figures counts it: the category says so, or the
+        # case records an injury.
+        if row["category_id"] in injury_categories or row["injury_kind"]:
             tables["injury_branch"][branch] += n
             tables["injury_kind"][row["injury_kind"] or ""] += n
             if row["injury_kind"] in (InjuryKind.ABSENCE, InjuryKind.DEATH):
@@ -293,4 +298,138 @@ def round_tables(subtree: Subtree, period: Period) -> dict:
         "total_rounds": sum(rounds.values()),
         "total_units": sum(totals.values()),
         "total_units_with": sum(units_with.values()),
+    }
+
+
+# --- indicators and goals (indicators.figures, hms.cycle) ----------------------------------
+
+# The columns of the report's indicator tables, per faculty: (table, [(figure code, places)]).
+INDICATOR_TABLES = [
+    ("health", [("sick_leave_pct", 1), ("h1", 1), ("h2", 1), ("f_value", 1)]),
+    (
+        "energy",
+        [
+            ("energy_total_kwh", 0),
+            ("energy_corrected_kwh", 0),
+            ("specific_energy", 0),
+            ("co2_energy_tonnes", 0),
+        ],
+    ),
+    (
+        "waste_travel",
+        [
+            ("waste_total_t", 1),
+            ("waste_sorting_pct", 1),
+            ("flights_total", 0),
+            ("flight_co2_tonnes", 1),
+        ],
+    ),
+]
+# Every indicator of these categories is listed for the whole unit in the annual report.
+ENVIRONMENT_CATEGORIES = ("energy", "waste", "procurement", "travel")
+
+
+def _value(figure) -> str | None:
+    return None if figure.value is None else str(figure.value)
+
+
+def _places(figure) -> int:
+    """Decimals worth printing: none for counts and large amounts (kWh, kilometres)."""
+    from indicators.models import Measure
+
+    if figure.value is None or figure.unit_of_measure in (Measure.COUNT, Measure.COUNT.label):
+        return 0
+    return 0 if abs(figure.value) >= 1000 else 1
+
+
+def indicator_tables(subtree: Subtree, period: Period, annual: bool) -> dict:
+    """The catalogue's figures per branch and for the whole unit, from indicators.figures
+    (a constant number of queries). Values are frozen as decimal strings."""
+    from indicators import figures as catalogue
+
+    unit = subtree.unit
+    units = [*subtree.branches, unit]
+    found = catalogue.collect_many(units, period.start, period.last_day)
+    by_code = {
+        other.pk: {figure.code: figure for figure in found.get(other.pk, [])} for other in units
+    }
+    whole = by_code[unit.pk]
+    tables = {}
+    for table, columns in INDICATOR_TABLES:
+        heads = []
+        for code, places in columns:
+            figure = whole.get(code)
+            if figure is not None:
+                heads.append(
+                    {
+                        "code": code,
+                        "name": figure.name,
+                        "unit_of_measure": str(figure.unit_of_measure),
+                        "places": places,
+                    }
+                )
+        rows = []
+        for other in [*subtree.branches, unit]:
+            label = _("Total") if other is unit else _unit_label(other)
+            own = by_code[other.pk]
+            cells = [_value(own[head["code"]]) if head["code"] in own else None for head in heads]
+            rows.append(
+                {"key": other.path, "label": label, "values": cells, "total": other is unit}
+            )
+        tables[table] = {"columns": heads, "rows": rows}
+    result = {"tables": tables}
+    if annual:
+        result["environment"] = [
+            {
+                "code": figure.code,
+                "category": figure.category_label,
+                "name": figure.name,
+                "unit_of_measure": str(figure.unit_of_measure),
+                "value": _value(figure),
+                "places": _places(figure),
+                "parts": figure.parts,
+            }
+            for figure in found.get(unit.pk, [])
+            if figure.category in ENVIRONMENT_CATEGORIES
+        ]
+    return result
+
+
+def goal_tables(subtree: Subtree, year: int) -> dict:
+    """The HSE goals set for the year in each branch, by their evaluation. One query."""
+    from hms.cycle.models import Goal
+
+    groups = (
+        Goal.objects.filter(unit_id__in=subtree.ids, year=year)
+        .values("unit_id", "evaluation")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts = defaultdict(lambda: defaultdict(int))
+    units_with_goal = defaultdict(set)
+    for row in groups:
+        branch = subtree.branch_by_id[row["unit_id"]]
+        counts[branch][row["evaluation"] or ""] += row["n"]
+        units_with_goal[branch].add(row["unit_id"])
+    outcomes = [(value, str(label)) for value, label in Goal.Evaluation.choices]
+    outcomes.append(("", str(_("Not evaluated"))))
+    rows = []
+    for key, label, *_short in _branch_items(subtree.unit, subtree.branches, counts):
+        found = counts.get(key, {})
+        rows.append(
+            {
+                "key": key,
+                "label": label,
+                "counts": [found.get(value, 0) for value, _label in outcomes],
+                "total": sum(found.values()),
+                "units_with_goal": len(units_with_goal.get(key, ())),
+            }
+        )
+    totals = [sum(row["counts"][index] for row in rows) for index in range(len(outcomes))]
+    return {
+        "outcomes": outcomes,
+        "rows": rows,
+        "totals": totals,
+        "total": sum(totals),
+        "units_with_goal": sum(row["units_with_goal"] for row in rows),
     }

@@ -5,9 +5,12 @@ it again gives the same numbers. Charts are deviations' server-side SVG bar char
 fixed width for paper.
 """
 
+from decimal import Decimal
+
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from weasyprint import HTML
 
@@ -66,12 +69,43 @@ def charts(figures: dict) -> dict:
     return {key: chart.ledger_svg(width=CHART_WIDTH) for key, chart in found.items()}
 
 
+def number(value: str | None, places: int) -> str:
+    """A frozen decimal as the reader sees it: grouped, rounded to `places`; "–" if none."""
+    if value in (None, ""):
+        return "–"
+    return number_format(Decimal(value), decimal_pos=places, force_grouping=True)
+
+
+def indicator_context(figures: dict) -> dict:
+    """The indicator tables with their numbers written out for the page."""
+    found = figures.get("indicators") or {}
+    tables = {}
+    for key, table in found.get("tables", {}).items():
+        places = [column["places"] for column in table["columns"]]
+        tables[key] = {
+            "columns": table["columns"],
+            "rows": [
+                {
+                    **row,
+                    "shown": [number(v, p) for v, p in zip(row["values"], places, strict=True)],
+                }
+                for row in table["rows"]
+            ],
+        }
+    environment = [
+        {**item, "shown": number(item["value"], item["places"])}
+        for item in found.get("environment", [])
+    ]
+    return {"tables": tables, "environment": environment}
+
+
 def render_html(report: Report, figures: dict, *, produced_at=None) -> str:
     """The report as HTML for WeasyPrint. Call it in the report's language."""
     context = {
         "report": report,
         "figures": figures,
         "charts": charts(figures),
+        "indicators": indicator_context(figures),
         "period_start": parse_date(figures["period"]["start"]),
         "period_last_day": parse_date(figures["period"]["last_day"]),
         "frozen_at": parse_datetime(figures["frozen_at"]),
