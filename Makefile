@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint format messages stop-db clean-data bench bench-deviations
+.PHONY: run test install lint format messages stop-db clean-data bench bench-deviations bench-reports
 
 install:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --user uv || $(PYTHON) -m pip install --quiet uv
@@ -59,6 +59,13 @@ bench-deviations: install
 	$(PY) manage.py seed_demo
 	$(PY) manage.py fill_deviations --count 100000
 	$(PY) manage.py bench_deviations
+
+# The tertial and annual report of the whole demo organisation with 100,000 deviations
+# (topped up with fill_deviations only if fewer exist): time and peak memory per stage.
+bench-reports: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py bench_reports --fill 100000
 
 stop-db:
 	@$(PY) -c "from pathlib import Path; from hms.embedded_db import stop_embedded_server; stop_embedded_server(Path('.data/postgres'))"

@@ -160,6 +160,43 @@ class BarChart:
         parts.append("</svg>")
         return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
 
+    def ledger_svg(self, width: int, label_share: float = 0.4) -> SafeString:
+        """Horizontal bars with the label on their left, at a fixed width: compact enough for
+        a printed page to hold a chart of a dozen units and its table (report PDFs)."""
+        top, _ticks = _axis(self.largest())
+        legend_h, bar_h, gap, spacing = 24, 7, 2, 5
+        item_h = len(self.series) * (bar_h + gap) + spacing
+        height = legend_h + item_h * max(1, len(self.labels))
+        label_w = width * label_share
+        room = (width - label_w) * 0.86  # the longest bar; the rest holds its number
+        chars = int(label_w / 5.6)
+        parts = [self._open(_Scale(width), height), self._legend(_Scale(width))]
+        y = legend_h
+        for index, label in enumerate(self.labels):
+            short = label if len(label) <= chars else label[: chars - 1] + "…"
+            bars_h = len(self.series) * (bar_h + gap)
+            parts.append(
+                f'<text x="0" y="{y + bars_h / 2 + 3:.1f}" font-size="10" fill="{TEXT}">'
+                f"<title>{escape(label)}</title>{escape(short)}</text>"
+            )
+            bar_y = y
+            for number, series in enumerate(self.series):
+                value = series.values[index] or 0
+                length = value / top * room
+                fill, stroke = COLOURS[number % len(COLOURS)]
+                parts.append(
+                    f'<rect x="{label_w:.1f}" y="{bar_y}" width="{length:.1f}" height="{bar_h}" '
+                    f'fill="{fill}" stroke="{stroke}" stroke-width="{0.8 if value else 0}">'
+                    f"<title>{escape(label)} {escape(series.label)}: {_number(value)}</title>"
+                    "</rect>"
+                    f'<text x="{label_w + length + 3:.1f}" y="{bar_y + bar_h - 1}" '
+                    f'font-size="8.5" fill="{TEXT}">{_number(value)}</text>'
+                )
+                bar_y += bar_h + gap
+            y += item_h
+        parts.append("</svg>")
+        return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
+
     def _open(self, scale: "_Scale", height: int) -> str:
         return (
             f'<svg xmlns="http://www.w3.org/2000/svg" class="hms-chart" role="img" '

@@ -88,6 +88,7 @@ PHASES = [
             Entry(_("Deviation trends"), "deviations:trends"),
             Entry(_("Inspection rounds"), "risk:rounds"),
             Entry(_("Round overview"), "risk:round_overview", shown=_oversees_units),
+            Entry(_("Reports"), "reports:list", shown=access.may_read_reports),
             Entry(_("Indicators"), "indicators:index", shown=_reads_records),
             Entry(_("Reports"), "reports:list", shown=access.may_read_reports),
             Entry(_("Management review"), "review:list", shown=_opens_management_review),

@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "deviations",
     "risk",
     "actionplans",
+    "indicators",
+    "indicators.reports",
     "hms.cycle",
     "hms.surveys",
     "hms.registers",

@@ -19,7 +19,9 @@ urlpatterns = [
     path("surveys/", include("hms.surveys.urls")),
     path("registers/", include("hms.registers.urls")),
     path("training/", include("hms.training.urls")),
+    path("reports/", include("indicators.reports.urls")),
     path("indicators/", include("indicators.urls")),
+    path("cycle/", include("hms.cycle.urls")),
     path("admin/", admin.site.urls),
 ]
 # Uploaded files are never served as /media/: attachments go through views that check who

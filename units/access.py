@@ -175,3 +175,17 @@ def belonged_units_q(user, unit_field: str = "unit") -> Q:
 def belongs_within(user, unit: Unit) -> bool:
     """Does the person belong to this unit or to a unit below it?"""
     return any(path.startswith(unit.path) for path in units_belonged_to(user))
+def can_order_report(user, unit: Unit) -> bool:
+    """The HSE department orders any report for any unit; a line manager for the units of
+    their own subtree (indicators.reports)."""
+    return is_hms_department(user) or has_role(user, {Role.LINE_MANAGER}, unit)
+
+
+def may_order_reports(user) -> bool:
+    return is_hms_department(user) or bool(role_paths(user).get(Role.LINE_MANAGER))
+
+
+def may_read_reports(user) -> bool:
+    """Does the user read the records of some unit, and so the reports on it?"""
+    held = role_paths(user)
+    return sees_everything(user) or any(held.get(role) for role in RECORD_ROLES)
