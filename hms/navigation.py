@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from units import access
-from units.models import Role
+from units.models import Role, Unit
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,19 @@ class Entry:
 
 def _oversees_units(user) -> bool:
     return access.is_hms_department(user) or bool(access.role_paths(user).get(Role.LINE_MANAGER))
+
+
+def _opens_management_review(user) -> bool:
+    """The HSE department, and the rector and chief safety rep of the institution (their role
+    held on a root unit). Named participants without such a role open it from /review/: the
+    menu stays free of a query on every page."""
+    held = access.role_paths(user)
+    at_root = any(
+        len(path) == Unit.steplen
+        for role in (Role.LINE_MANAGER, Role.CHIEF_SAFETY_REP)
+        for path in held.get(role, ())
+    )
+    return at_root or access.is_hms_department(user)
 
 
 PHASES = [
@@ -47,6 +60,7 @@ PHASES = [
             Entry(_("Deviation trends"), "deviations:trends"),
             Entry(_("Inspection rounds"), "risk:rounds"),
             Entry(_("Round overview"), "risk:round_overview", shown=_oversees_units),
+            Entry(_("Management review"), "review:list", shown=_opens_management_review),
         ],
     ),
 ]

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "risk",
     "actionplans",
     "indicators",
+    "indicators.review",
 ]
 
 MIDDLEWARE = [

@@ -14,6 +14,7 @@ urlpatterns = [
     path("units/", include("units.urls")),
     path("deviations/", include("deviations.urls")),
     path("risk/", include("risk.urls")),
+    path("review/", include("indicators.review.urls")),
     path("admin/", admin.site.urls),
 ]
 # Uploaded files are never served as /media/: attachments go through views that check who

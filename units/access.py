@@ -150,3 +150,11 @@ def can_view_history(user) -> bool:
 def can_view_unit(user, unit: Unit) -> bool:
     """The tree and each unit's roles page are open to every logged-in user."""
     return bool(getattr(user, "is_authenticated", False))
+
+
+def leads_institution(user, root: Unit) -> bool:
+    """The line manager of the institution itself (the rector): a line manager role held on
+    the root unit, not on a unit below it."""
+    return sees_everything(user) or (
+        root.depth == 1 and root.path in role_paths(user).get(Role.LINE_MANAGER, ())
+    )
