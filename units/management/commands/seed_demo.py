@@ -4,6 +4,8 @@ Safe to run again: what already exists (by unit code, username, or an open role 
 is left exactly as it is, so a second run writes nothing and adds nothing to the audit trail.
 """
 
+import importlib
+
 import pghistory
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -53,6 +55,7 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write("Demo organisation already in place: nothing created.")
+        importlib.import_module("indicators.review.demo").seed()  # units may not import it
 
     def create_units(self) -> int:
         existing = set(Unit.objects.values_list("code", flat=True))
