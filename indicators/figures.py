@@ -1,0 +1,664 @@
+"""Every catalogue indicator of a unit's subtree over a period, computed ones included.
+
+The contract other apps (the reports, the management review) read:
+
+    collect(unit, start, end) -> list[Figure]            # catalogue order
+    collect_many(units, start, end) -> {unit id: [Figure, ...]}
+    collect_series(unit, [(start, end), ...]) -> [[Figure, ...], ...]
+
+Each call costs the same few queries whatever the number of units, deviations or values:
+deviations are counted by the database, grouped by unit; entered values are read once; the
+rest is arithmetic on those rows.
+
+Roll-up rules (DOMAIN.md): sums sum, ratios are recomputed from their summed parts, never
+averaged. A value entered for a unit stands for its whole subtree, so where a department and
+one of its sections both have a value for the same period, the department's is used and the
+section's is not added to it (HR may give a faculty's FTEs as one figure).
+
+Periods: `start` and `end` are meant to be the first and last day of tertials or years.
+Entered values count when their period lies wholly inside the range; a yearly indicator over
+a tertial has no value. H1, H2 and F are over 12 months: a range shorter than a year uses the
+rolling 12 months ending with `end` (the parts say which months).
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from indicators import formulas
+from indicators.models import (
+    DEFAULT_MUNICIPALITY,
+    DegreeDays,
+    EmissionFactor,
+    EnergyProfile,
+    Feeds,
+    Indicator,
+    IndicatorValue,
+    Method,
+    OverTime,
+    PeriodKind,
+    RollUp,
+    period_bounds,
+    period_label,
+)
+
+FOUR_PLACES = Decimal("0.0001")
+
+
+@dataclass(frozen=True)
+class Figure:
+    code: str
+    category: str
+    category_label: str
+    name: str
+    unit_of_measure: str
+    value: Decimal | None
+    parts: dict  # the numerator and denominator, or the summed inputs, as strings
+
+
+def collect(unit, start: datetime.date, end: datetime.date) -> list[Figure]:
+    return collect_many([unit], start, end)[unit.pk]
+
+
+def collect_many(units, start: datetime.date, end: datetime.date) -> dict[int, list[Figure]]:
+    """The figures of each unit's subtree, in a constant number of queries."""
+    series = _collect(list(units), [(start, end)])
+    return {unit_id: ranges[0] for unit_id, ranges in series.items()}
+
+
+def collect_series(unit, ranges: list[tuple[datetime.date, datetime.date]]) -> list[list[Figure]]:
+    """The figures of one unit's subtree for each of several periods (a page's time axis)."""
+    return _collect([unit], ranges)[unit.pk]
+
+
+# Periods ------------------------------------------------------------------------------------
+
+
+def rolling_window(start: datetime.date, end: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The 12 months H1, H2 and F are taken over: the range itself when it is a year or more,
+    else the 12 months ending with its last day."""
+    try:
+        year_before = end.replace(year=end.year - 1)
+    except ValueError:  # 29 February
+        year_before = end.replace(year=end.year - 1, day=28)
+    window_start = year_before + datetime.timedelta(days=1)
+    return (start, end) if start <= window_start else (window_start, end)
+
+
+def periods_within(start: datetime.date, end: datetime.date, kind: str) -> list[tuple[int, int]]:
+    """(year, tertial) of the tertials, or (year, 0) of the years, lying wholly in the range."""
+    found = []
+    for year in range(start.year, end.year + 1):
+        for tertial in (1, 2, 3) if kind == PeriodKind.TERTIAL else (0,):
+            first, last = period_bounds(year, tertial)
+            if start <= first and last <= end:
+                found.append((year, tertial))
+    return found
+
+
+def _months(tertial: int) -> int:
+    return 4 if tertial else 12
+
+
+def _dec(number) -> Decimal:
+    return Decimal(str(number)).quantize(FOUR_PLACES)
+
+
+def _text(number) -> str:
+    if number is None:
+        return ""
+    if isinstance(number, Decimal):
+        # Hours from FTEs carry thirds of a year; four places are plenty for a reader.
+        number = number.quantize(FOUR_PLACES).normalize()
+        # normalize() writes 1E+6; keep plain digits for people and JSON alike.
+        return f"{number:f}"
+    return str(number)
+
+
+# Reading ------------------------------------------------------------------------------------
+
+
+def _covering(paths: Iterable[str]) -> list[str]:
+    kept: list[str] = []
+    for path in sorted(set(paths)):
+        if not any(path.startswith(outer) for outer in kept):
+            kept.append(path)
+    return kept
+
+
+def _path_filter(prefixes: list[str], lookup: str) -> Q:
+    condition = Q()
+    for prefix in prefixes:
+        condition |= Q(**{f"{lookup}__startswith": prefix})
+    return condition
+
+
+def _aware(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+INJURY_WITH_ABSENCE = ("absence", "death")
+INJURY_WITHOUT_ABSENCE = ("no_absence",)
+DEVIATION_MEASURES = ("deviations", "personal", "with_absence", "without_absence", "days")
+
+
+def _deviation_counts(prefixes: list[str], windows: list[tuple]) -> dict[str, list[dict]]:
+    """{unit path: [per window {measure: number}]}: one grouped query for all windows."""
+    from deviations.models import Status
+
+    first = min(window[0] for window in windows)
+    last = max(window[1] for window in windows)
+    annotations = {}
+    for index, (start, end) in enumerate(windows):
+        inside = Q(
+            occurred_at__gte=_aware(start), occurred_at__lt=_aware(end + datetime.timedelta(days=1))
+        )
+        injured = inside & Q(injury_kind__in=INJURY_WITH_ABSENCE + INJURY_WITHOUT_ABSENCE)
+        annotations[f"deviations_{index}"] = Count("id", filter=inside)
+        annotations[f"personal_{index}"] = Count(
+            "id",
+            filter=inside & (Q(category__is_personal_injury=True) | ~Q(injury_kind="")),
+        )
+        annotations[f"with_absence_{index}"] = Count(
+            "id", filter=inside & Q(injury_kind__in=INJURY_WITH_ABSENCE)
+        )
+        annotations[f"without_absence_{index}"] = Count(
+            "id", filter=inside & Q(injury_kind__in=INJURY_WITHOUT_ABSENCE)
+        )
+        annotations[f"days_{index}"] = Sum("absence_days", filter=injured)
+    from deviations.models import Deviation
+
+    rows = (
+        Deviation.objects.filter(_path_filter(prefixes, "unit__path"))
+        .filter(
+            occurred_at__gte=_aware(first),
+            occurred_at__lt=_aware(last + datetime.timedelta(days=1)),
+        )
+        .exclude(status=Status.REJECTED)
+        .order_by()
+        .values("unit__path")
+        .annotate(**annotations)
+    )
+    counts = {}
+    for row in rows:
+        counts[row["unit__path"]] = [
+            {measure: row[f"{measure}_{index}"] or 0 for measure in DEVIATION_MEASURES}
+            for index in range(len(windows))
+        ]
+    return counts
+
+
+@dataclass
+class _Reference:
+    factors: dict  # (carrier id, method) -> sorted [(year, grams)]
+    degree_days: dict  # (municipality lower, year) -> (actual, normal, normal period)
+    profiles: dict  # unit path -> (municipality, share)
+
+    def factor(self, carrier_id: int, year: int, method: str = Method.LOCATION):
+        """The year's factor, else the latest earlier one: (grams, year) or None."""
+        best = None
+        for factor_year, grams in self.factors.get((carrier_id, method), []):
+            if factor_year <= year:
+                best = (grams, factor_year)
+        return best
+
+    def profile(self, path: str, steplen: int = 4) -> tuple[str, Decimal]:
+        for length in range(len(path), 0, -steplen):
+            found = self.profiles.get(path[:length])
+            if found:
+                return found
+        return DEFAULT_MUNICIPALITY, Decimal(str(formulas.DEFAULT_TEMPERATURE_SHARE))
+
+
+def _reference(years: set[int]) -> _Reference:
+    factors: dict = defaultdict(list)
+    for year, carrier_id, method, grams in EmissionFactor.objects.order_by("year").values_list(
+        "year", "carrier_id", "method", "grams_per_kwh"
+    ):
+        factors[(carrier_id, method)].append((year, grams))
+    degree_days = {
+        (municipality.lower(), year): (actual, normal, normal_period)
+        for municipality, year, actual, normal, normal_period in DegreeDays.objects.filter(
+            year__in=years
+        ).values_list("municipality", "year", "actual", "normal", "normal_period")
+    }
+    profiles = {
+        path: (municipality, share)
+        for path, municipality, share in EnergyProfile.objects.values_list(
+            "unit__path", "municipality", "temperature_share"
+        )
+    }
+    return _Reference(dict(factors), degree_days, profiles)
+
+
+# Computing ----------------------------------------------------------------------------------
+
+
+class _Subtree:
+    """The stored values of one unit's subtree, with the subtree rule applied: a value stands
+    for the unit's whole subtree, so values below a unit that has one are left out."""
+
+    def __init__(self, root_path: str, by_path: dict[str, dict]):
+        self.root_path = root_path
+        self.by_path = by_path  # path -> {(key, year, tertial): Decimal}
+        self.paths = [path for path in by_path if path.startswith(root_path)]
+
+    def contributions(self, key, year: int, tertial: int) -> list[tuple[str, Decimal]]:
+        period_key = (key, year, tertial)
+        found = []
+        step = 4
+        for path in self.paths:
+            value = self.by_path[path].get(period_key)
+            if value is None:
+                continue
+            covered = any(
+                period_key in self.by_path.get(path[:length], {})
+                for length in range(len(self.root_path), len(path), step)
+            )
+            if not covered:
+                found.append((path, value))
+        return found
+
+    def total(self, key, year: int, tertial: int) -> Decimal | None:
+        found = self.contributions(key, year, tertial)
+        return sum((value for _path, value in found), Decimal(0)) if found else None
+
+    def own(self, key, year: int, tertial: int) -> Decimal | None:
+        return self.by_path.get(self.root_path, {}).get((key, year, tertial))
+
+
+def _over_time(values: list[Decimal], rule: str) -> Decimal | None:
+    if not values:
+        return None
+    total = sum(values, Decimal(0))
+    return total if rule == OverTime.SUM else total / len(values)
+
+
+def _collect(units: list, ranges: list[tuple]) -> dict[int, list[list[Figure]]]:
+    if not units:
+        return {}
+    indicators = list(Indicator.objects.active())
+    by_code = {indicator.code: indicator for indicator in indicators}
+    windows = [rolling_window(start, end) for start, end in ranges]
+    all_windows = [*ranges, *windows]
+    prefixes = _covering(unit.path for unit in units)
+    first = min(window[0] for window in all_windows)
+    last = max(window[1] for window in all_windows)
+    years = set(range(first.year, last.year + 1))
+
+    deviation_counts = _deviation_counts(prefixes, all_windows)
+    stored = {indicator.pk: indicator for indicator in indicators if indicator.is_stored}
+    rows = (
+        IndicatorValue.objects.filter(_path_filter(prefixes, "unit__path"))
+        .filter(indicator_id__in=list(stored), year__in=years)
+        .order_by()
+        .values_list("indicator_id", "unit__path", "year", "tertial", "value")
+    )
+    by_path: dict[str, dict] = defaultdict(dict)
+    for indicator_id, path, year, tertial, value in rows:
+        by_path[path][(stored[indicator_id].code, year, tertial)] = value
+    _derive_hours_and_agreed_days(by_path)
+    reference = _reference(years)
+
+    result = {}
+    for unit in units:
+        subtree = _Subtree(unit.path, by_path)
+        counts = _sum_counts(deviation_counts, unit.path, len(all_windows))
+        figures_per_range = []
+        for index, (start, end) in enumerate(ranges):
+            context = _Context(
+                start=start,
+                end=end,
+                window=windows[index],
+                counts=counts[index],
+                window_counts=counts[len(ranges) + index],
+                subtree=subtree,
+                reference=reference,
+                indicators=indicators,
+                by_code=by_code,
+            )
+            figures_per_range.append([context.figure(indicator) for indicator in indicators])
+        result[unit.pk] = figures_per_range
+    return result
+
+
+def _sum_counts(deviation_counts: dict, root_path: str, size: int) -> list[dict]:
+    totals = [dict.fromkeys(DEVIATION_MEASURES, 0) for _ in range(size)]
+    for path, per_window in deviation_counts.items():
+        if path.startswith(root_path):
+            for total, counts in zip(totals, per_window, strict=True):
+                for measure, number in counts.items():
+                    total[measure] += number
+    return totals
+
+
+HOURS = "_hours"  # recorded hours, else FTE × hours per FTE, per unit and period
+AGREED = "_agreed_days"  # agreed days as given, else FTE × the period's working days
+
+
+def _derive_hours_and_agreed_days(by_path: dict[str, dict]) -> None:
+    hours_per_fte = Decimal(
+        str(getattr(settings, "INDICATOR_HOURS_PER_FTE", formulas.HOURS_PER_FTE))
+    )
+    working_days: dict[tuple[int, int], Decimal] = {}
+    for values in by_path.values():
+        periods = {
+            (year, tertial)
+            for (code, year, tertial) in values
+            if code in ("fte", "hours_worked", "agreed_days")
+        }
+        for year, tertial in periods:
+            fte = values.get(("fte", year, tertial))
+            hours = values.get(("hours_worked", year, tertial))
+            if hours is None and fte is not None:
+                hours = fte * hours_per_fte * _months(tertial) / 12
+            if hours is not None:
+                values[(HOURS, year, tertial)] = hours
+            agreed = values.get(("agreed_days", year, tertial))
+            if agreed is None and fte is not None:
+                if (year, tertial) not in working_days:
+                    first, last = period_bounds(year, tertial)
+                    working_days[(year, tertial)] = Decimal(
+                        str(formulas.agreed_working_days(first, last))
+                    )
+                agreed = fte * working_days[(year, tertial)]
+            if agreed is not None:
+                values[(AGREED, year, tertial)] = agreed
+
+
+@dataclass
+class _Context:
+    """One unit's subtree over one range: works out each catalogue indicator."""
+
+    start: datetime.date
+    end: datetime.date
+    window: tuple[datetime.date, datetime.date]
+    counts: dict
+    window_counts: dict
+    subtree: _Subtree
+    reference: _Reference
+    indicators: list
+    by_code: dict
+
+    def figure(self, indicator: Indicator) -> Figure:
+        if indicator.is_stored:
+            value, parts = self.stored(indicator)
+        else:
+            compute = COMPUTED.get(indicator.code)
+            value, parts = compute(self) if compute else (None, {})
+        return Figure(
+            code=indicator.code,
+            category=indicator.category,
+            category_label=str(indicator.get_category_display()),
+            name=indicator.name,
+            unit_of_measure=str(indicator.get_unit_of_measure_display()),
+            value=value,
+            parts={key: _text(part) for key, part in parts.items()},
+        )
+
+    # Stored values, summed over the subtree and the range's periods.
+
+    def periods(self, kind: str) -> list[tuple[int, int]]:
+        return periods_within(self.start, self.end, kind)
+
+    def stored(self, indicator: Indicator) -> tuple[Decimal | None, dict]:
+        values, used = [], []
+        for year, tertial in self.periods(indicator.period):
+            if indicator.roll_up == RollUp.NONE:
+                value = self.subtree.own(indicator.code, year, tertial)
+            else:
+                value = self.subtree.total(indicator.code, year, tertial)
+            if value is not None:
+                values.append(value)
+                used.append(period_label(year, tertial))
+        return _over_time(values, indicator.over_time), {"periods": ", ".join(used)}
+
+    def total(self, key: str, kind: str) -> tuple[Decimal | None, list[str]]:
+        """A flow summed over the subtree and the periods that have it."""
+        total, used = None, []
+        for year, tertial in self.periods(kind):
+            value = self.subtree.total(key, year, tertial)
+            if value is not None:
+                total = (total or Decimal(0)) + value
+                used.append(period_label(year, tertial))
+        return total, used
+
+    def value_of(self, code: str) -> Decimal | None:
+        indicator = self.by_code.get(code)
+        return self.stored(indicator)[0] if indicator else None
+
+    def fed_by(self, feeds: str) -> list[Indicator]:
+        return [indicator for indicator in self.indicators if indicator.feeds == feeds]
+
+    # Deviations and injuries.
+
+    def count(self, measure: str) -> tuple[Decimal, dict]:
+        return Decimal(self.counts[measure]), {"from": self.start, "to": self.end}
+
+    def window_hours(self) -> tuple[Decimal | None, list[str]]:
+        """Hours worked over the 12-month window; every tertial of it must have them, or a
+        rate would be inflated by the months nobody reported."""
+        total, missing = Decimal(0), []
+        for year, tertial in periods_within(*self.window, PeriodKind.TERTIAL):
+            hours = self.subtree.total(HOURS, year, tertial)
+            if hours is None:
+                missing.append(period_label(year, tertial))
+            else:
+                total += hours
+        return (None if missing or not total else total), missing
+
+    def rate(self, count_name: str, numerator: int, formula) -> tuple[Decimal | None, dict]:
+        hours, missing = self.window_hours()
+        parts = {
+            count_name: numerator,
+            "hours_worked": hours,
+            "window_start": self.window[0],
+            "window_end": self.window[1],
+        }
+        if missing:
+            parts["missing_hours"] = ", ".join(missing)
+        if hours is None:
+            return None, parts
+        return _dec(formula(numerator, float(hours))), parts
+
+    def ratio(self, numerator_key: str, denominator_key: str, kind: str, scale=100):
+        numerator, used = self.total(numerator_key, kind)
+        denominator, _used = self.total(denominator_key, kind)
+        parts = {numerator_key: numerator, denominator_key: denominator, "periods": ", ".join(used)}
+        if numerator is None or not denominator:
+            return None, parts
+        return _dec(formulas.Ratio(numerator, denominator, scale).value), parts
+
+
+def _h1(context: _Context):
+    injuries = context.window_counts["with_absence"]
+    return context.rate(
+        "injuries_with_absence",
+        injuries,
+        lambda n, hours: formulas.h1(injuries_with_absence=n, hours=hours),
+    )
+
+
+def _h2(context: _Context):
+    with_absence = context.window_counts["with_absence"]
+    without = context.window_counts["without_absence"]
+    value, parts = context.rate(
+        "injuries",
+        with_absence + without,
+        lambda _n, hours: formulas.h2(
+            injuries_with_absence=with_absence, injuries_without_absence=without, hours=hours
+        ),
+    )
+    return value, {
+        "injuries_with_absence": with_absence,
+        "injuries_without_absence": without,
+        **parts,
+    }
+
+
+def _f(context: _Context):
+    days = context.window_counts["days"]
+    return context.rate(
+        "absence_days", days, lambda n, hours: formulas.f_value(absence_days=n, hours=hours)
+    )
+
+
+def _sick_leave(context: _Context):
+    days, used = context.total("sick_leave_days", PeriodKind.TERTIAL)
+    agreed = Decimal(0)
+    for label_year, tertial in context.periods(PeriodKind.TERTIAL):
+        if period_label(label_year, tertial) in used:
+            agreed += context.subtree.total(AGREED, label_year, tertial) or Decimal(0)
+    parts = {"sick_leave_days": days, "agreed_days": agreed or None, "periods": ", ".join(used)}
+    if days is None or not agreed:
+        return None, parts
+    return _dec(formulas.Ratio(days, agreed, 100).value), parts
+
+
+def _energy_total(context: _Context):
+    total, parts = None, {}
+    for carrier in context.fed_by(Feeds.ENERGY_CARRIER):
+        kwh, _used = context.total(carrier.code, PeriodKind.YEAR)
+        if kwh is not None:
+            parts[carrier.code] = kwh
+            total = (total or Decimal(0)) + kwh
+    return total, parts
+
+
+def _energy_corrected(context: _Context):
+    """Corrected unit by unit (each has its municipality and share), then added up."""
+    kwh_total, corrected_total, missing, used = Decimal(0), Decimal(0), set(), set()
+    found = False
+    for carrier in context.fed_by(Feeds.ENERGY_CARRIER):
+        for year, tertial in context.periods(PeriodKind.YEAR):
+            for path, kwh in context.subtree.contributions(carrier.code, year, tertial):
+                found = True
+                municipality, share = context.reference.profile(path)
+                days = context.reference.degree_days.get((municipality.lower(), year))
+                if days is None:
+                    missing.add(f"{municipality} {year}")
+                    continue
+                actual, normal, normal_period = days
+                used.add((municipality, year, actual, normal, normal_period, share))
+                kwh_total += kwh
+                corrected_total += Decimal(
+                    str(
+                        formulas.corrected_energy(
+                            kwh=float(kwh),
+                            degree_days_actual=float(actual),
+                            degree_days_normal=float(normal),
+                            temperature_share=float(share),
+                        )
+                    )
+                )
+    if not found:
+        return None, {}
+    parts = {"kwh": kwh_total}
+    if len(used) == 1:
+        municipality, year, actual, normal, normal_period, share = next(iter(used))
+        parts.update(
+            municipality=municipality,
+            degree_days_actual=actual,
+            degree_days_normal=normal,
+            normal_period=normal_period,
+            temperature_share=share,
+        )
+    if missing:
+        parts["missing_degree_days"] = ", ".join(sorted(missing))
+        return None, parts
+    return _dec(corrected_total), parts
+
+
+def _specific_energy(context: _Context):
+    corrected, _parts = _energy_corrected(context)
+    area = context.value_of("floor_area_m2")
+    parts = {"corrected_kwh": corrected, "floor_area_m2": area}
+    if corrected is None or not area:
+        return None, parts
+    return _dec(
+        formulas.specific_energy(corrected_kwh=float(corrected), heated_area_m2=float(area))
+    ), parts
+
+
+def _co2(context: _Context):
+    tonnes, parts, found, missing = Decimal(0), {}, False, []
+    for carrier in context.fed_by(Feeds.ENERGY_CARRIER):
+        for year, tertial in context.periods(PeriodKind.YEAR):
+            kwh = context.subtree.total(carrier.code, year, tertial)
+            if kwh is None:
+                continue
+            found = True
+            factor = context.reference.factor(carrier.pk, year)
+            if factor is None:
+                missing.append(f"{carrier.code} {year}")
+                continue
+            grams, factor_year = factor
+            parts[f"{carrier.code}_{year}_kwh"] = kwh
+            parts[f"{carrier.code}_{year}_g_per_kwh"] = f"{_text(grams)} ({factor_year})"
+            tonnes += Decimal(str(formulas.co2_tonnes(kwh=float(kwh), grams_per_kwh=float(grams))))
+    if not found:
+        return None, {}
+    if missing:
+        parts["missing_emission_factors"] = ", ".join(missing)
+        return None, parts
+    return _dec(tonnes), parts
+
+
+def _waste(context: _Context) -> tuple[Decimal | None, Decimal | None]:
+    sorted_total = unsorted_total = None
+    for feeds in (Feeds.WASTE_SORTED, Feeds.WASTE_UNSORTED):
+        for fraction in context.fed_by(feeds):
+            tonnes, _used = context.total(fraction.code, PeriodKind.YEAR)
+            if tonnes is None:
+                continue
+            if feeds == Feeds.WASTE_SORTED:
+                sorted_total = (sorted_total or Decimal(0)) + tonnes
+            else:
+                unsorted_total = (unsorted_total or Decimal(0)) + tonnes
+    return sorted_total, unsorted_total
+
+
+def _waste_total(context: _Context):
+    sorted_tonnes, unsorted = _waste(context)
+    if sorted_tonnes is None and unsorted is None:
+        return None, {}
+    total = (sorted_tonnes or Decimal(0)) + (unsorted or Decimal(0))
+    return total, {"sorted_tonnes": sorted_tonnes, "unsorted_tonnes": unsorted}
+
+
+def _waste_sorting(context: _Context):
+    total, parts = _waste_total(context)
+    if not total:
+        return None, parts
+    sorted_tonnes = parts["sorted_tonnes"] or Decimal(0)
+    value = formulas.waste_sorting_percent(sorted_kg=float(sorted_tonnes), total_kg=float(total))
+    return _dec(value), {"sorted_tonnes": sorted_tonnes, "total_tonnes": total}
+
+
+COMPUTED = {
+    "deviations": lambda c: c.count("deviations"),
+    "personal_injuries": lambda c: c.count("personal"),
+    "injuries_with_absence": lambda c: c.count("with_absence"),
+    "injuries_without_absence": lambda c: c.count("without_absence"),
+    "injury_absence_days": lambda c: c.count("days"),
+    "h1": _h1,
+    "h2": _h2,
+    "f_value": _f,
+    "sick_leave_pct": _sick_leave,
+    "energy_total_kwh": _energy_total,
+    "energy_corrected_kwh": _energy_corrected,
+    "specific_energy": _specific_energy,
+    "co2_energy_tonnes": _co2,
+    "waste_total_t": _waste_total,
+    "waste_sorting_pct": _waste_sorting,
+    "tenders_env_pct": lambda c: c.ratio("tenders_env_count", "tenders_count", PeriodKind.YEAR),
+    "invoices_digital_pct": lambda c: c.ratio(
+        "invoices_digital_count", "invoices_count", PeriodKind.YEAR
+    ),
+}
