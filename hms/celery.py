@@ -15,4 +15,15 @@ app.conf.beat_schedule = {
         "task": "deviations.tasks.send_overdue_digest",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Daily through January: a unit is reminded once a year (hms/cycle/reminders.py), so a
+    # day the worker was down is made up the next day.
+    "cycle-goals-to-evaluate": {
+        "task": "hms.cycle.tasks.remind_goals_to_evaluate",
+        "schedule": crontab(hour=7, minute=10, month_of_year=1),
+    },
+    # Daily; a unit is reminded once a month while its round is due.
+    "cycle-rounds-due": {
+        "task": "hms.cycle.tasks.remind_rounds_due",
+        "schedule": crontab(hour=7, minute=20),
+    },
 }

@@ -40,7 +40,12 @@ PHASES = [
     (
         "initiate",
         _("Initiate"),
-        [Entry(_("Organisation and roles"), "units:tree"), Entry(_("My roles"), "home")],
+        [
+            Entry(_("Yearly HMS cycle"), "cycle:home"),
+            Entry(_("Cycle overview"), "cycle:overview", shown=_oversees_units),
+            Entry(_("Organisation and roles"), "units:tree"),
+            Entry(_("My roles"), "home"),
+        ],
     ),
     (
         "map",

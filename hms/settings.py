@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "actionplans",
     "indicators",
     "indicators.review",
+    "hms.cycle",
 ]
 
 MIDDLEWARE = [

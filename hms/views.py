@@ -4,19 +4,42 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from pghistory.models import Event, MiddlewareEvents
 
 from hms.celery import app as celery_app
+from hms.cycle import todo
 from units import access
 from units.models import RoleAssignment
 
 
 @login_required
 def home(request):
-    assignments = RoleAssignment.objects.current().filter(user=request.user).select_related("unit")
-    return render(request, "hms/home.html", {"assignments": assignments})
+    """What is the user's to do across their units, and their roles."""
+    user = request.user
+    today = timezone.localdate()
+    assignments = RoleAssignment.objects.current().filter(user=user).select_related("unit")
+    deviations = list(todo.deviations_to_handle(user)[: todo.LIST_LENGTH + 1])
+    measures = list(todo.measures_due(user, today)[: todo.LIST_LENGTH + 1])
+    steps = todo.steps_due(user, today)
+    return render(
+        request,
+        "hms/home.html",
+        {
+            "assignments": assignments,
+            "today": today,
+            "year": today.year,
+            "deviations": deviations[: todo.LIST_LENGTH],
+            "more_deviations": len(deviations) > todo.LIST_LENGTH,
+            "measures": measures[: todo.LIST_LENGTH],
+            "more_measures": len(measures) > todo.LIST_LENGTH,
+            "steps": steps[: todo.LIST_LENGTH],
+            "more_steps": len(steps) > todo.LIST_LENGTH,
+            "led_units": todo.led_cycles(user, today),
+        },
+    )
 
 
 def _database_ok() -> bool:

@@ -80,6 +80,7 @@ def load_reference_data() -> None:
     for module in (
         "deviations.migrations.0002_default_categories",
         "risk.migrations.0002_defaults",
+        "hms.cycle.migrations.0002_default_steps",
     ):
         migration = importlib.import_module(module)
         loader = getattr(migration, "add_categories", None) or migration.add_defaults

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from hms.cycle import demo as cycle_demo
 from units import demo_data
 from units.models import Role, RoleAssignment, Unit
 from units.services import role_assign, unit_create
@@ -45,6 +46,7 @@ class Command(BaseCommand):
             users_created = self.create_users()
             roles_created = self.assign_roles()
             self.give_hms_department_the_admin()
+            cycle_demo.seed()
         if units_created or users_created or roles_created:
             self.stdout.write(
                 self.style.SUCCESS(

@@ -1,0 +1,102 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from actionplans.models import Priority
+from hms.cycle.models import Goal, StepStatus
+from units.forms import PersonField
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("format", "%Y-%m-%d")
+        super().__init__(**kwargs)
+
+
+class StepForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=StepStatus.choices)
+    due_date = forms.DateField(label=_("Due date"), widget=DateInput())
+    responsible = PersonField(label=_("Responsible"), required=False)
+    comment = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, step=None, **kwargs):
+        if step is not None:
+            kwargs.setdefault("prefix", f"step-{step.pk}")
+            kwargs.setdefault(
+                "initial",
+                {
+                    "status": step.status,
+                    "due_date": step.due_date,
+                    "responsible": step.responsible.username if step.responsible else "",
+                    "comment": step.comment,
+                    "version": step.version,
+                },
+            )
+        super().__init__(*args, **kwargs)
+
+
+class GoalForm(forms.Form):
+    title = forms.CharField(label=_("Goal"), max_length=300)
+    description = forms.CharField(
+        label=_("How we will know it is reached"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    parent = forms.ModelChoiceField(
+        label=_("Supports the parent unit's goal"),
+        queryset=Goal.objects.none(),
+        required=False,
+        empty_label=_("(none)"),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, parent_goals=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if parent_goals is not None:
+            self.fields["parent"].queryset = parent_goals
+        if not self.fields["parent"].queryset.exists():
+            self.fields["parent"].widget = forms.HiddenInput()
+
+
+class GoalEvaluationForm(forms.Form):
+    evaluation = forms.ChoiceField(
+        label=_("Was the goal reached?"),
+        choices=Goal.Evaluation.choices,
+        widget=forms.RadioSelect,
+    )
+    evaluation_comment = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class GoalMeasureForm(forms.Form):
+    title = forms.CharField(label=_("Measure"), max_length=300)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    responsible = PersonField(label=_("Responsible"))
+    deadline = forms.DateField(label=_("Deadline"), widget=DateInput())
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial="medium")
+
+
+class MemberForm(forms.Form):
+    person = PersonField(label=_("Person"))
+    part = forms.CharField(
+        label=_("Part in the work"),
+        max_length=200,
+        required=False,
+        help_text=_("For example: safety representative, employee of the lab, HSE coordinator."),
+    )
+    is_driver = forms.BooleanField(
+        label=_("Has the responsibility and authority to drive the work"), required=False
+    )
+
+
+class YearPickerForm(forms.Form):
+    unit = forms.CharField(label=_("Unit code"), max_length=32)
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)

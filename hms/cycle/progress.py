@@ -1,0 +1,129 @@
+"""How far units have come in their yearly cycle: each step's effective state (a step whose
+evidence exists counts as done, whatever was set by hand), completion per unit, and the
+roll-up over a subtree as a sum of parts (done steps over applicable steps of every unit in
+it), never an average of percentages.
+
+A unit that has not opened its cycle for the year is measured against the current template:
+its steps are not started, unless the app holds their evidence.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from hms.cycle import evidence
+from hms.cycle.models import PHASE_ORDER, CycleStep, Phase, StepStatus, StepTemplate
+
+
+@dataclass
+class StepState:
+    step: object  # a CycleStep, or a StepTemplate standing in for an unopened cycle
+    due_date: datetime.date
+    status: str
+    evidence_url: str = ""
+
+    @property
+    def is_evidenced(self) -> bool:
+        return bool(self.evidence_url)
+
+    @property
+    def is_done(self) -> bool:
+        return self.is_evidenced or self.status == StepStatus.DONE
+
+    @property
+    def is_applicable(self) -> bool:
+        return self.is_evidenced or self.status != StepStatus.NOT_RELEVANT
+
+    def is_behind(self, today: datetime.date) -> bool:
+        return self.is_applicable and not self.is_done and self.due_date < today
+
+    @property
+    def effective_status(self) -> str:
+        return StepStatus.DONE if self.is_evidenced else self.status
+
+
+@dataclass
+class Progress:
+    """Counts for one unit or summed over a subtree."""
+
+    done: int = 0
+    applicable: int = 0
+    behind: int = 0
+    units: int = 0
+    units_behind: int = 0
+    opened: bool = False
+    steps: list = field(default_factory=list)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.applicable) if self.applicable else 0
+
+    def add(self, other: "Progress") -> None:
+        self.done += other.done
+        self.applicable += other.applicable
+        self.behind += other.behind
+        self.units += other.units
+        self.units_behind += other.units_behind
+
+
+def step_states(steps, unit, found: dict[str, dict[int, str]]) -> list[StepState]:
+    states = []
+    for step in steps:
+        if isinstance(step, StepTemplate):
+            due, status = None, StepStatus.NOT_STARTED
+        else:
+            due, status = step.due_date, step.status
+        url = found.get(step.key, {}).get(unit.pk, "") if step.key else ""
+        states.append(StepState(step=step, due_date=due, status=status, evidence_url=url))
+    return states
+
+
+def units_progress(units, year: int, today=None) -> dict[int, Progress]:
+    """{unit id: Progress} for the given units and year, in a constant number of queries
+    (templates, stored steps, and the evidence providers')."""
+    today = today or timezone.localdate()
+    units = list(units)
+    ids = [unit.pk for unit in units]
+    templates = list(StepTemplate.objects.filter(is_active=True))
+    stored: dict[int, list] = {}
+    rows = CycleStep.objects.filter(cycle__unit__in=ids, cycle__year=year).select_related("cycle")
+    for step in rows.only("key", "status", "due_date", "order", "cycle__unit_id"):
+        stored.setdefault(step.cycle.unit_id, []).append(step)
+    found = evidence.collect(units, year)
+    result = {}
+    for unit in units:
+        steps = stored.get(unit.pk)
+        opened = steps is not None
+        states = step_states(steps if opened else templates, unit, found)
+        if not opened:
+            for state in states:
+                state.due_date = state.step.due_date(year)
+        progress = Progress(units=1, opened=opened, steps=states)
+        for state in states:
+            progress.done += state.is_done and state.is_applicable
+            progress.applicable += state.is_applicable
+            progress.behind += state.is_behind(today)
+        progress.units_behind = 1 if progress.behind else 0
+        result[unit.pk] = progress
+    return result
+
+
+def rolled_up(unit, units, progress: dict[int, Progress]) -> Progress:
+    """The sum over `unit`'s subtree, from the per-unit progress of `units` (which must hold
+    the whole subtree)."""
+    total = Progress(opened=True)
+    for other in units:
+        if other.path.startswith(unit.path) and other.pk in progress:
+            total.add(progress[other.pk])
+    return total
+
+
+def grouped_by_phase(states: list[StepState]) -> list[tuple[str, str, list[StepState]]]:
+    phases: dict[str, list] = {}
+    for state in states:
+        phases.setdefault(state.step.phase, []).append(state)
+    return [
+        (phase, Phase(phase).label, phases[phase])
+        for phase in sorted(phases, key=lambda key: PHASE_ORDER.get(key, 99))
+    ]

@@ -1,0 +1,268 @@
+"""Writes of the yearly cycle: opening a year from the template, steps, goals and their
+measures, and the working group. Keyword-only, atomic, validated; a change based on an older
+version of a step or goal is refused instead of overwriting someone else's."""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from actionplans.models import Measure, MeasureSource, Priority
+from hms.cycle.models import (
+    CycleStep,
+    Goal,
+    GoalMeasure,
+    StepTemplate,
+    UnitCycle,
+    WorkingGroupMember,
+)
+from units import access
+from units.models import Unit
+
+FIRST_YEAR = 2000
+
+
+def year_allowed(year: int) -> bool:
+    """A cycle may be opened for any year from 2000 up to next year (planning ahead)."""
+    return FIRST_YEAR <= year <= timezone.localdate().year + 1
+
+
+def can_change_cycle(user, unit: Unit) -> bool:
+    """The line manager, the HSE coordinator and the HSE department change a unit's cycle."""
+    return access.can_manage_records(user, unit)
+
+
+def _require_manager(actor, unit: Unit) -> None:
+    if not can_change_cycle(actor, unit):
+        raise PermissionDenied
+
+
+def cycle_open(*, unit: Unit, year: int) -> UnitCycle:
+    """The unit's cycle for the year, made from the current template the first time it is
+    opened. Steps are copies, so changing the template later leaves a held year alone."""
+    cycle = UnitCycle.objects.filter(unit=unit, year=year).first()
+    if cycle is not None:
+        return cycle
+    if not year_allowed(year):
+        raise ValidationError(_("A cycle can be opened from 2000 up to next year."))
+    try:
+        with transaction.atomic():
+            cycle = UnitCycle.objects.create(unit=unit, year=year)
+            CycleStep.objects.bulk_create(
+                CycleStep(
+                    cycle=cycle,
+                    phase=template.phase,
+                    order=template.order,
+                    key=template.key,
+                    title_nb=template.title_nb,
+                    title_en=template.title_en,
+                    guidance_nb=template.guidance_nb,
+                    guidance_en=template.guidance_en,
+                    due_date=template.due_date(year),
+                )
+                for template in StepTemplate.objects.filter(is_active=True)
+            )
+    except IntegrityError:
+        # Two first openings at once: the other one made it.
+        return UnitCycle.objects.get(unit=unit, year=year)
+    return cycle
+
+
+def _stale(what) -> ValidationError:
+    return ValidationError(
+        _("Someone else changed this %(what)s while you were editing; look at it again.")
+        % {"what": what}
+    )
+
+
+@transaction.atomic
+def step_update(
+    *,
+    actor,
+    step: CycleStep,
+    version: int,
+    status: str,
+    due_date: datetime.date,
+    responsible=None,
+    comment: str = "",
+) -> CycleStep:
+    """Set a step's status, due date, responsible person and comment. The unit's managers
+    may change every step; the person responsible for a step may change that step."""
+    step = CycleStep.objects.select_for_update().select_related("cycle__unit").get(pk=step.pk)
+    if not (can_change_cycle(actor, step.cycle.unit) or step.responsible_id == actor.pk):
+        raise PermissionDenied
+    if step.version != version:
+        raise _stale(_("step"))
+    step.status = status
+    step.due_date = due_date
+    step.responsible = responsible
+    step.comment = comment.strip()
+    step.full_clean()
+    step.version = F("version") + 1
+    step.save(update_fields=["status", "due_date", "responsible", "comment", "version"])
+    return CycleStep.objects.select_related("cycle__unit", "responsible").get(pk=step.pk)
+
+
+def _check_parent(unit: Unit, year: int, parent: Goal | None) -> None:
+    if parent is not None and (parent.year != year or parent.unit.path != unit.parent_path()):
+        raise ValidationError({"parent": _("Choose a goal of the parent unit for the same year.")})
+
+
+@transaction.atomic
+def goal_create(
+    *,
+    actor,
+    unit: Unit,
+    year: int,
+    title: str,
+    description: str = "",
+    parent: Goal | None = None,
+    carried_over_from: Goal | None = None,
+) -> Goal:
+    _require_manager(actor, unit)
+    if not year_allowed(year):
+        raise ValidationError(_("Goals can be set from 2000 up to next year."))
+    _check_parent(unit, year, parent)
+    goal = Goal(
+        unit=unit,
+        year=year,
+        title=title.strip(),
+        description=description.strip(),
+        parent=parent,
+        carried_over_from=carried_over_from,
+        created_by=actor,
+    )
+    goal.full_clean()
+    goal.save()
+    return goal
+
+
+@transaction.atomic
+def goal_update(
+    *, actor, goal: Goal, version: int, title: str, description: str = "", parent=None
+) -> Goal:
+    goal = Goal.objects.select_for_update().select_related("unit").get(pk=goal.pk)
+    _require_manager(actor, goal.unit)
+    if goal.version != version:
+        raise _stale(_("goal"))
+    _check_parent(goal.unit, goal.year, parent)
+    goal.title = title.strip()
+    goal.description = description.strip()
+    goal.parent = parent
+    goal.full_clean()
+    goal.version = F("version") + 1
+    goal.save(update_fields=["title", "description", "parent", "version"])
+    return Goal.objects.select_related("unit").get(pk=goal.pk)
+
+
+@transaction.atomic
+def goal_evaluate(*, actor, goal: Goal, version: int, evaluation: str, comment: str = "") -> Goal:
+    """Record whether the goal was reached (the seed: checked at the start of the next
+    year). Evaluating again replaces the earlier evaluation."""
+    goal = Goal.objects.select_for_update().select_related("unit").get(pk=goal.pk)
+    _require_manager(actor, goal.unit)
+    if goal.version != version:
+        raise _stale(_("goal"))
+    if evaluation not in Goal.Evaluation.values:
+        raise ValidationError({"evaluation": _("Choose reached, partly reached or not reached.")})
+    goal.evaluation = evaluation
+    goal.evaluation_comment = comment.strip()
+    goal.evaluated_at = timezone.now()
+    goal.evaluated_by = actor
+    goal.full_clean()
+    goal.version = F("version") + 1
+    goal.save(
+        update_fields=[
+            "evaluation",
+            "evaluation_comment",
+            "evaluated_at",
+            "evaluated_by",
+            "version",
+        ]
+    )
+    return Goal.objects.select_related("unit").get(pk=goal.pk)
+
+
+@transaction.atomic
+def goal_carry_over(*, actor, goal: Goal, year: int) -> Goal:
+    """A copy of the goal for a later year, for a goal the unit keeps working on. Carried
+    once: a second carry-over returns the copy already made."""
+    goal = Goal.objects.select_for_update().select_related("unit").get(pk=goal.pk)
+    if year <= goal.year:
+        raise ValidationError(_("A goal is carried over to a later year."))
+    existing = goal.carried_over.filter(year=year).first()
+    if existing is not None:
+        _require_manager(actor, goal.unit)
+        return existing
+    return goal_create(
+        actor=actor,
+        unit=goal.unit,
+        year=year,
+        title=goal.title,
+        description=goal.description,
+        carried_over_from=goal,
+    )
+
+
+@transaction.atomic
+def goal_add_measure(
+    *,
+    actor,
+    goal: Goal,
+    title: str,
+    responsible,
+    deadline: datetime.date,
+    description: str = "",
+    priority: str = Priority.MEDIUM,
+) -> Measure:
+    """A measure in the unit's action plan, made to reach the goal."""
+    goal = Goal.objects.select_related("unit").get(pk=goal.pk)
+    _require_manager(actor, goal.unit)
+    measure = Measure(
+        unit=goal.unit,
+        title=title.strip(),
+        description=description.strip(),
+        responsible=responsible,
+        deadline=deadline,
+        priority=priority,
+        source=MeasureSource.GOAL,
+        created_by=actor,
+    )
+    measure.full_clean()
+    measure.save()
+    GoalMeasure.objects.create(goal=goal, measure=measure)
+    return measure
+
+
+@transaction.atomic
+def member_save(
+    *, actor, unit: Unit, year: int, user, part: str = "", is_driver: bool = False
+) -> WorkingGroupMember:
+    """Add a person to the unit's working group for the year, or change their part. Making
+    someone the driver takes the role from whoever had it: there is one driver at most."""
+    _require_manager(actor, unit)
+    if not year_allowed(year):
+        raise ValidationError(_("A working group can be set from 2000 up to next year."))
+    # Lock the unit's group for the year, so two managers naming a driver at once queue.
+    members = list(WorkingGroupMember.objects.select_for_update().filter(unit=unit, year=year))
+    if is_driver:
+        for other in members:
+            if other.is_driver and other.user_id != user.pk:
+                other.is_driver = False
+                other.save(update_fields=["is_driver"])
+    member = next((m for m in members if m.user_id == user.pk), None)
+    member = member or WorkingGroupMember(unit=unit, year=year, user=user)
+    member.part = part.strip()
+    member.is_driver = is_driver
+    member.full_clean(validate_constraints=False)
+    member.save()
+    return member
+
+
+@transaction.atomic
+def member_remove(*, actor, member: WorkingGroupMember) -> None:
+    _require_manager(actor, member.unit)
+    member.delete()
