@@ -2,6 +2,7 @@
 
 import datetime
 import io
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,6 +14,8 @@ from pypdf import PdfReader
 
 from actionplans.models import Measure, MeasureSource, MeasureStatus, Priority
 from deviations.models import Category, InjuryKind, Severity
+from hms.cycle.models import Goal
+from indicators.models import Indicator, IndicatorValue
 from indicators.review import facts, services
 from indicators.review.models import AGENDA, ManagementReview, ReviewStatus
 from risk.models import InspectionRound, RoundStatus
@@ -216,6 +219,68 @@ def test_facts_show_last_years_decisions_with_their_status(org, hms_department, 
     assert facts.collect(org.root, YEAR + 1)["previous_review"]["decisions"] == []
 
 
+def test_facts_hold_the_goals_of_the_institution_and_faculties(org, hms_department):
+    Goal.objects.create(
+        unit=org.root,
+        year=YEAR,
+        title="Zero serious injuries",
+        created_by=hms_department,
+        evaluation=Goal.Evaluation.PARTLY,
+        evaluated_at=timezone.now(),
+        evaluated_by=hms_department,
+    )
+    Goal.objects.create(
+        unit=org.faculty, year=YEAR, title="Every lab risk-assessed", created_by=hms_department
+    )
+    Goal.objects.create(
+        unit=org.department, year=YEAR, title="Too deep to show", created_by=hms_department
+    )
+    Goal.objects.create(
+        unit=org.root, year=YEAR - 1, title="Last year's goal", created_by=hms_department
+    )
+    found = facts.collect(org.root, YEAR)["goals"]
+    assert [(row["unit_code"], row["title"], row["evaluation"]) for row in found] == [
+        ("ROOT", "Zero serious injuries", "partly"),
+        ("FAC", "Every lab risk-assessed", ""),
+    ]
+    block = facts.for_display(facts.collect(org.root, YEAR))["policy_goals"]
+    assert (block["partly"], block["not_evaluated"]) == (1, 1)
+
+
+def test_facts_hold_the_indicators_for_the_year_and_the_last(org, hms_department, employee):
+    make_deviation(org.department, employee, occurred_at=in_year(YEAR))
+    make_deviation(org.department, employee, occurred_at=in_year(YEAR))
+    make_deviation(org.other_department, employee, occurred_at=in_year(YEAR - 1, 6))
+    sick_leave_days = Indicator.objects.get(code="sick_leave_days")
+    agreed_days = Indicator.objects.get(code="agreed_days")
+    for tertial in (1, 2, 3):
+        for indicator, value in ((sick_leave_days, 5), (agreed_days, 100)):
+            IndicatorValue.objects.create(
+                indicator=indicator,
+                unit=org.faculty,
+                year=YEAR - 1,
+                tertial=tertial,
+                value=value,
+                entered_by=hms_department,
+            )
+    rows = {row["code"]: row for row in facts.collect(org.root, YEAR)["figures"]}
+    assert (rows["deviations"]["this"], rows["deviations"]["last"]) == ("2", "1")
+    assert Decimal(rows["sick_leave_pct"]["last"]) == Decimal(5)
+    assert rows["sick_leave_pct"]["this"] is None
+    blocks = facts.for_display(facts.collect(org.root, YEAR))
+    ia = {row["code"]: row for row in blocks["ia_goals"]["figures"]}
+    assert ia["sick_leave_pct"]["last_shown"] == "5"
+    assert ia["sick_leave_pct"]["this_shown"] == "–"
+    assert "deviations" in {row["code"] for row in blocks["policy_goals"]["figures"]}
+    assert {row["category"] for row in blocks["environment"]["figures"]} <= {
+        "energy",
+        "waste",
+        "procurement",
+        "travel",
+    }
+    assert blocks["environment"]["figures"]
+
+
 def test_facts_are_frozen_until_taken_again(org, review, hms_department, employee):
     assert review.facts["deviations"]["this"] == 0
     make_deviation(org.department, employee, occurred_at=in_year(YEAR))
@@ -239,7 +304,10 @@ def test_facts_display_in_the_language_in_use(org, small_year):
     assert blocks["deviations"]["by_severity"][2]["name"] == "Very serious (critical)"
     assert set(blocks) == {
         "previous_review",
+        "policy_goals",
+        "ia_goals",
         "deviations",
+        "environment",
         "special_incidents",
         "focus_areas",
         "internal_audits",

@@ -10,14 +10,20 @@ of the language in use.
 """
 
 import datetime
+from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import ExtractYear, Substr
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import get_language
 
 from actionplans.models import Measure, MeasureStatus, Priority
 from deviations.models import Category, Deviation, InjuryKind, Severity
+from hms.cycle.models import Goal
+from indicators import figures
+from indicators.models import Indicator
+from indicators.models import Measure as UnitOfMeasure
 from indicators.review.models import Decision, ManagementReview, ReviewStatus
 from risk.models import InspectionRound, RoundStatus
 from units.models import Unit
@@ -276,6 +282,71 @@ def previous_review_facts(root: Unit, year: int, today: datetime.date) -> dict:
     }
 
 
+# Indicators of the catalogue shown beside the IA item (the inclusive working life agreement's
+# goal is lower sick leave); the other health and safety ones go with the HSE goals, and the
+# environment categories with environmental performance.
+IA_CODES = ("sick_leave_pct", "sick_leave_days", "agreed_days")
+ENVIRONMENT_CATEGORIES = ("energy", "waste", "procurement", "travel")
+
+
+def _figure_value(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def figure_facts(root: Unit, year: int) -> list[dict]:
+    """Every catalogue indicator of the institution for the year and the year before (the
+    indicators app rolls them up the tree), with both names so the block reads in either
+    language."""
+    last_range = (datetime.date(year - 1, 1, 1), datetime.date(year - 1, 12, 31))
+    this_range = (datetime.date(year, 1, 1), datetime.date(year, 12, 31))
+    last, this = figures.collect_series(root, [last_range, this_range])
+    names = {
+        row["code"]: row
+        for row in Indicator.objects.values("code", "name_nb", "name_en", "unit_of_measure")
+    }
+    last_by_code = {figure.code: figure for figure in last}
+    rows = []
+    for figure in this:
+        indicator = names.get(figure.code, {})
+        before = last_by_code.get(figure.code)
+        rows.append(
+            {
+                "code": figure.code,
+                "category": figure.category,
+                "name_nb": indicator.get("name_nb", figure.name),
+                "name_en": indicator.get("name_en", figure.name),
+                "unit_of_measure": indicator.get("unit_of_measure", ""),
+                "this": _figure_value(figure.value),
+                "last": _figure_value(before.value if before else None),
+            }
+        )
+    return rows
+
+
+def goal_facts(root: Unit, year: int) -> list[dict]:
+    """The written HSE goals of the institution and its faculties for the year, with their
+    evaluation (made at the start of the next year)."""
+    goals = (
+        Goal.objects.filter(
+            year=year, unit__path__startswith=root.path, unit__depth__lte=root.depth + 1
+        )
+        .select_related("unit")
+        .order_by("unit__depth", "unit__name_nb", "pk")
+    )
+    return [
+        {
+            "unit_code": goal.unit.code,
+            "unit_nb": goal.unit.name_nb,
+            "unit_en": goal.unit.name_en,
+            "is_root": goal.unit_id == root.pk,
+            "title": goal.title,
+            "evaluation": goal.evaluation,
+            "evaluation_comment": goal.evaluation_comment,
+        }
+        for goal in goals
+    ]
+
+
 def _decision_overdue(decision, today: datetime.date) -> bool:
     if decision.measure_id:
         return decision.measure.is_overdue(today)
@@ -294,6 +365,8 @@ def collect(root: Unit, year: int) -> dict:
         "special_incidents": special_incident_facts(root, year),
         "measures": measure_facts(root, faculties, today),
         "rounds": round_facts(root, year, faculties),
+        "figures": figure_facts(root, year),
+        "goals": goal_facts(root, year),
     }
 
 
@@ -376,7 +449,56 @@ def for_display(facts: dict) -> dict:
             "by_faculty": [{**row, "name": _name(row)} for row in rounds["by_faculty"]],
             "without_listed": [{**row, "name": _name(row)} for row in rounds["without_listed"]],
         }
+    figure_rows = facts.get("figures")
+    goals = facts.get("goals")
+    if figure_rows is not None or goals is not None:
+        shown = [_figure_row(row) for row in figure_rows or []]
+        goal_rows = [
+            {
+                **row,
+                "unit": _name(row, "unit_nb", "unit_en"),
+                "evaluation_label": _label(Goal.Evaluation, row["evaluation"]),
+            }
+            for row in goals or []
+        ]
+        evaluations = dict.fromkeys(Goal.Evaluation.values, 0)
+        for row in goal_rows:
+            if row["evaluation"] in evaluations:
+                evaluations[row["evaluation"]] += 1
+        blocks["policy_goals"] = {
+            "goals": goal_rows,
+            "reached": evaluations["reached"],
+            "partly": evaluations["partly"],
+            "not_reached": evaluations["not_reached"],
+            "not_evaluated": sum(1 for row in goal_rows if not row["evaluation"]),
+            "figures": [
+                row for row in shown if row["category"] == "health" and row["code"] not in IA_CODES
+            ],
+        }
+        blocks["ia_goals"] = {"figures": [row for row in shown if row["code"] in IA_CODES]}
+        blocks["environment"] = {
+            "figures": [row for row in shown if row["category"] in ENVIRONMENT_CATEGORIES]
+        }
     return blocks
+
+
+def _number(value: str | None) -> str:
+    """A figure as a person reads it: no decimals on whole numbers, two otherwise."""
+    if value is None:
+        return "–"
+    number = Decimal(value)
+    places = 0 if number == number.to_integral_value() else 2
+    return number_format(number, decimal_pos=places, use_l10n=True, force_grouping=True)
+
+
+def _figure_row(row: dict) -> dict:
+    return {
+        **row,
+        "name": _name(row),
+        "unit_label": _label(UnitOfMeasure, row["unit_of_measure"]),
+        "this_shown": _number(row["this"]),
+        "last_shown": _number(row["last"]),
+    }
 
 
 def _label(choices, value: str) -> str:
