@@ -29,11 +29,6 @@ def _roots_run_by(user) -> list[Unit]:
     return [root for root in Unit.objects.filter(depth=1) if can_run_review(user, root)]
 
 
-def may_open_reviews(user) -> bool:
-    """For the menu: those who run reviews, and those who can read at least one."""
-    return bool(_roots_run_by(user)) or ManagementReview.objects.visible_to(user).exists()
-
-
 def _review(request, year: int) -> ManagementReview:
     if not 2000 <= year <= 2100:
         raise Http404
