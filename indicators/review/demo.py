@@ -63,3 +63,8 @@ def seed() -> None:
         archive_case_number=f"{year}/4711",
     )
     services.review_finalise(actor=hms, review=review, version=review.version)
+    # A demo of a review held last December: dated as if it had been.
+    held = timezone.make_aware(datetime.datetime(year, 12, 10, 15))
+    ManagementReview.objects.filter(pk=review.pk).update(
+        facts_taken_at=held - datetime.timedelta(days=7), finalised_at=held
+    )
