@@ -62,6 +62,7 @@ def review_list(request):
         "review/review_list.html",
         {
             "reviews": reviews,
+            "several_institutions": len({review.root_id for review in reviews}) > 1,
             "can_create": bool(roots),
             "create_form": forms.ReviewCreateForm(initial={"year": next_year}),
         },
