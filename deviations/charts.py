@@ -44,6 +44,8 @@ class BarChart:
     labels: list[str]
     series: list[Series]
     links: list[str | None] = field(default_factory=list)  # per label, e.g. a drill-down
+    # A single series named by the chart's own title needs no legend (indicator charts).
+    legend: bool = True
 
     def rows(self) -> list[dict]:
         """The numbers behind the chart, one row per label, for the table below it."""
@@ -76,7 +78,7 @@ class BarChart:
         """Vertical grouped bars, one group per label (months)."""
         scale = _Scale(width)
         top, ticks = _axis(self.largest())
-        legend_h, label_h = 30, 24
+        legend_h, label_h = (30 if self.legend else 6), 24
         plot_top, plot_bottom = legend_h + 8, height - label_h
         plot_h = plot_bottom - plot_top
         gutter = 0.065  # room for the tick labels on the left
@@ -123,7 +125,7 @@ class BarChart:
         readable on a phone."""
         scale = _Scale(width)
         top, _ticks = _axis(self.largest())
-        legend_h, label_h, bar_h, gap, spacing = 30, 18, 12, 3, 12
+        legend_h, label_h, bar_h, gap, spacing = (30 if self.legend else 6), 18, 12, 3, 12
         item_h = label_h + len(self.series) * (bar_h + gap) + spacing
         height = legend_h + 6 + item_h * max(1, len(self.labels))
         room = 0.84  # the longest bar; the rest of the width holds its number
@@ -172,6 +174,8 @@ class BarChart:
         )
 
     def _legend(self, scale: "_Scale") -> str:
+        if not self.legend:
+            return ""
         parts = []
         for number, series in enumerate(self.series):
             fill, stroke = COLOURS[number % len(COLOURS)]

@@ -34,6 +34,9 @@ def _opens_management_review(user) -> bool:
         for path in held.get(role, ())
     )
     return at_root or access.is_hms_department(user)
+def _reads_records(user) -> bool:
+    held = access.role_paths(user)
+    return access.sees_everything(user) or any(held.get(role) for role in access.RECORD_ROLES)
 
 
 PHASES = [
@@ -66,6 +69,7 @@ PHASES = [
             Entry(_("Inspection rounds"), "risk:rounds"),
             Entry(_("Round overview"), "risk:round_overview", shown=_oversees_units),
             Entry(_("Management review"), "review:list", shown=_opens_management_review),
+            Entry(_("Indicators"), "indicators:index", shown=_reads_records),
         ],
     ),
 ]

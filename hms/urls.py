@@ -16,6 +16,7 @@ urlpatterns = [
     path("risk/", include("risk.urls")),
     path("review/", include("indicators.review.urls")),
     path("cycle/", include("hms.cycle.urls")),
+    path("indicators/", include("indicators.urls")),
     path("admin/", admin.site.urls),
 ]
 # Uploaded files are never served as /media/: attachments go through views that check who

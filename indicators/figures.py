@@ -22,6 +22,7 @@ rolling 12 months ending with `end` (the parts say which months).
 """
 
 import datetime
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ from indicators.models import (
     period_bounds,
     period_label,
 )
+from units.models import Unit
 
 FOUR_PLACES = Decimal("0.0001")
 
@@ -91,7 +93,10 @@ def rolling_window(start: datetime.date, end: datetime.date) -> tuple[datetime.d
     return (start, end) if start <= window_start else (window_start, end)
 
 
-def periods_within(start: datetime.date, end: datetime.date, kind: str) -> list[tuple[int, int]]:
+@functools.lru_cache(maxsize=256)
+def periods_within(
+    start: datetime.date, end: datetime.date, kind: str
+) -> tuple[tuple[int, int], ...]:
     """(year, tertial) of the tertials, or (year, 0) of the years, lying wholly in the range."""
     found = []
     for year in range(start.year, end.year + 1):
@@ -99,7 +104,7 @@ def periods_within(start: datetime.date, end: datetime.date, kind: str) -> list[
             first, last = period_bounds(year, tertial)
             if start <= first and last <= end:
                 found.append((year, tertial))
-    return found
+    return tuple(found)
 
 
 def _months(tertial: int) -> int:
@@ -145,6 +150,7 @@ def _aware(day: datetime.date) -> datetime.datetime:
 
 INJURY_WITH_ABSENCE = ("absence", "death")
 INJURY_WITHOUT_ABSENCE = ("no_absence",)
+UNIT_ID_LIST_LIMIT = 2000  # beyond this, count the whole organisation and drop the rest
 DEVIATION_MEASURES = ("deviations", "personal", "with_absence", "without_absence", "days")
 
 
@@ -174,20 +180,22 @@ def _deviation_counts(prefixes: list[str], windows: list[tuple]) -> dict[str, li
         annotations[f"days_{index}"] = Sum("absence_days", filter=injured)
     from deviations.models import Deviation
 
-    rows = (
-        Deviation.objects.filter(_path_filter(prefixes, "unit__path"))
-        .filter(
-            occurred_at__gte=_aware(first),
-            occurred_at__lt=_aware(last + datetime.timedelta(days=1)),
-        )
-        .exclude(status=Status.REJECTED)
-        .order_by()
-        .values("unit__path")
-        .annotate(**annotations)
-    )
+    # The units first, then the deviations by unit id: a LIKE on the joined unit path makes
+    # the planner guess one unit and loop over the date index once per unit.
+    path_of = dict(Unit.objects.filter(_path_filter(prefixes, "path")).values_list("id", "path"))
+    scope = Deviation.objects.filter(
+        occurred_at__gte=_aware(first),
+        occurred_at__lt=_aware(last + datetime.timedelta(days=1)),
+    ).exclude(status=Status.REJECTED)
+    if len(path_of) <= UNIT_ID_LIST_LIMIT:
+        scope = scope.filter(unit_id__in=list(path_of))
+    rows = scope.order_by().values("unit_id").annotate(**annotations)
     counts = {}
     for row in rows:
-        counts[row["unit__path"]] = [
+        path = path_of.get(row["unit_id"])
+        if path is None:
+            continue  # outside the subtrees asked for
+        counts[path] = [
             {measure: row[f"{measure}_{index}"] or 0 for measure in DEVIATION_MEASURES}
             for index in range(len(windows))
         ]
@@ -244,29 +252,28 @@ class _Subtree:
     """The stored values of one unit's subtree, with the subtree rule applied: a value stands
     for the unit's whole subtree, so values below a unit that has one are left out."""
 
-    def __init__(self, root_path: str, by_path: dict[str, dict]):
+    def __init__(self, root_path: str, by_path: dict[str, dict], steplen: int = 4):
         self.root_path = root_path
         self.by_path = by_path  # path -> {(key, year, tertial): Decimal}
-        self.paths = [path for path in by_path if path.startswith(root_path)]
+        # One pass over the subtree's values: then each lookup is a dict access.
+        self.effective: dict[tuple, list[tuple[str, Decimal]]] = defaultdict(list)
+        for path, values in by_path.items():
+            if not path.startswith(root_path):
+                continue
+            above = [
+                by_path[path[:length]]
+                for length in range(len(root_path), len(path), steplen)
+                if path[:length] in by_path
+            ]
+            for period_key, value in values.items():
+                if not any(period_key in outer for outer in above):
+                    self.effective[period_key].append((path, value))
 
     def contributions(self, key, year: int, tertial: int) -> list[tuple[str, Decimal]]:
-        period_key = (key, year, tertial)
-        found = []
-        step = 4
-        for path in self.paths:
-            value = self.by_path[path].get(period_key)
-            if value is None:
-                continue
-            covered = any(
-                period_key in self.by_path.get(path[:length], {})
-                for length in range(len(self.root_path), len(path), step)
-            )
-            if not covered:
-                found.append((path, value))
-        return found
+        return self.effective.get((key, year, tertial), [])
 
     def total(self, key, year: int, tertial: int) -> Decimal | None:
-        found = self.contributions(key, year, tertial)
+        found = self.effective.get((key, year, tertial))
         return sum((value for _path, value in found), Decimal(0)) if found else None
 
     def own(self, key, year: int, tertial: int) -> Decimal | None:
@@ -285,8 +292,19 @@ def _collect(units: list, ranges: list[tuple]) -> dict[int, list[list[Figure]]]:
         return {}
     indicators = list(Indicator.objects.active())
     by_code = {indicator.code: indicator for indicator in indicators}
+    # Translated once per call: looking labels up per figure costs more than the arithmetic.
+    labels = {
+        indicator.pk: (
+            indicator.name,
+            str(indicator.get_category_display()),
+            str(indicator.get_unit_of_measure_display()),
+        )
+        for indicator in indicators
+    }
     windows = [rolling_window(start, end) for start, end in ranges]
-    all_windows = [*ranges, *windows]
+    # A year's rolling window is the year itself: count each distinct window once.
+    all_windows = list(dict.fromkeys([*ranges, *windows]))
+    position = {window: index for index, window in enumerate(all_windows)}
     prefixes = _covering(unit.path for unit in units)
     first = min(window[0] for window in all_windows)
     last = max(window[1] for window in all_windows)
@@ -316,12 +334,13 @@ def _collect(units: list, ranges: list[tuple]) -> dict[int, list[list[Figure]]]:
                 start=start,
                 end=end,
                 window=windows[index],
-                counts=counts[index],
-                window_counts=counts[len(ranges) + index],
+                counts=counts[position[(start, end)]],
+                window_counts=counts[position[windows[index]]],
                 subtree=subtree,
                 reference=reference,
                 indicators=indicators,
                 by_code=by_code,
+                labels=labels,
             )
             figures_per_range.append([context.figure(indicator) for indicator in indicators])
         result[unit.pk] = figures_per_range
@@ -385,6 +404,7 @@ class _Context:
     reference: _Reference
     indicators: list
     by_code: dict
+    labels: dict  # indicator id -> (name, category label, unit of measure), translated once
 
     def figure(self, indicator: Indicator) -> Figure:
         if indicator.is_stored:
@@ -392,19 +412,20 @@ class _Context:
         else:
             compute = COMPUTED.get(indicator.code)
             value, parts = compute(self) if compute else (None, {})
+        name, category_label, measure = self.labels[indicator.pk]
         return Figure(
             code=indicator.code,
             category=indicator.category,
-            category_label=str(indicator.get_category_display()),
-            name=indicator.name,
-            unit_of_measure=str(indicator.get_unit_of_measure_display()),
-            value=value,
+            category_label=category_label,
+            name=name,
+            unit_of_measure=measure,
+            value=None if value is None else value.quantize(FOUR_PLACES),
             parts={key: _text(part) for key, part in parts.items()},
         )
 
     # Stored values, summed over the subtree and the range's periods.
 
-    def periods(self, kind: str) -> list[tuple[int, int]]:
+    def periods(self, kind: str) -> tuple[tuple[int, int], ...]:
         return periods_within(self.start, self.end, kind)
 
     def stored(self, indicator: Indicator) -> tuple[Decimal | None, dict]:

@@ -71,7 +71,7 @@ class OverTime(models.TextChoices):
 class Measure(models.TextChoices):
     """Units of measure, so that "days" and "FTE" are translated like the rest."""
 
-    COUNT = "count", _("number")
+    COUNT = "count", _("count")
     PERCENT = "percent", "%"
     PER_MILLION_HOURS = "per_million_hours", _("per million hours")
     HOURS = "hours", _("hours")

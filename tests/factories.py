@@ -81,6 +81,7 @@ def load_reference_data() -> None:
         "deviations.migrations.0002_default_categories",
         "risk.migrations.0002_defaults",
         "hms.cycle.migrations.0002_default_steps",
+        "indicators.migrations.0002_catalogue",
     ):
         migration = importlib.import_module(module)
         loader = getattr(migration, "add_categories", None) or migration.add_defaults

@@ -58,6 +58,7 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write("Demo organisation already in place: nothing created.")
+        __import__("indicators.demo", fromlist=["seed"]).seed()  # demo indicator figures
 
     def create_units(self) -> int:
         existing = set(Unit.objects.values_list("code", flat=True))
