@@ -191,3 +191,68 @@ def test_line_manager_runs_an_inspection_round(browser_page, risk_measure):  # n
     assert new_measure.source == MeasureSource.INSPECTION_ROUND
     assert new_measure.unit.code == "IKJ"
     expect(page.locator(f"#check-{check.pk}")).to_contain_text("Flytt øyedusjen nærmere benk 2")
+
+
+def _branch_counts(page, code: str) -> tuple[int, int]:
+    """(done, applicable) of a branch on the cycle overview, read from "(7/195)"."""
+    text = page.locator(f"#branch-{code} .branch-percent").inner_text()
+    done, applicable = re.search(r"\((\d+)/(\d+)\)", text).groups()
+    return int(done), int(applicable)
+
+
+def test_line_manager_sets_a_goal_and_the_cycle_ticks_itself(browser_page, demo):  # noqa: F811
+    """leder opens this year's cycle, sets a goal linked to the faculty's, adds a measure to
+    it; the "set goals" step (and the action plan step) tick themselves, and `hms` sees the
+    faculty's roll-up rise."""
+    import datetime
+
+    from actionplans.models import Measure, MeasureSource
+    from hms.cycle.models import Goal
+
+    year = datetime.date.today().year
+    page = browser_page
+    # The overview sums the whole demo tree; give a loaded machine time.
+    page.set_default_timeout(60_000)
+    log_in(page, "hms")
+    page.goto("/cycle/overview/")
+    before = _branch_counts(page, "NV")
+
+    log_out(page)
+    log_in(page, "leder")
+    page.locator("#my-cycles a", has_text="Institutt for kjemi").click()
+    page.wait_for_url(f"**/cycle/IKJ/{year}/")
+    set_goals = page.locator(".cycle-step[data-key=set_goals]")
+    expect(set_goals.locator(".evidence")).to_have_count(0)
+    expect(page.locator("#no-goals")).to_be_visible()
+
+    form = page.locator("#goal-form")
+    form.locator("input[name=title]").fill("Alle labber har oppdatert risikovurdering")
+    form.locator("textarea[name=description]").fill("Sjekkes på HMS-runden i oktober.")
+    form.locator("select[name=parent]").select_option(
+        label="Ingen alvorlige personskader i laboratoriene"
+    )
+    form.locator("button[type=submit]").click()
+    goal = Goal.objects.get(title="Alle labber har oppdatert risikovurdering")
+    assert goal.parent.unit.code == "NV"
+    expect(page.locator(f"#goal-{goal.pk}")).to_contain_text("Ingen alvorlige personskader")
+    expect(set_goals.locator(".evidence")).to_be_visible()
+
+    page.locator(f"#goal-{goal.pk} a.goal-add-measure").click()
+    page.fill("input[name=title]", "Gå gjennom risikovurderingene i alle labber")
+    page.fill("input[name=responsible]", "leder")
+    page.fill("input[name=deadline]", f"{year}-12-31")
+    page.click("#goal-page-form button[type=submit]")
+    page.wait_for_url(f"**/cycle/IKJ/{year}/*")
+    expect(page.locator(f"#goal-{goal.pk} .goal-measures")).to_contain_text(
+        "Gå gjennom risikovurderingene"
+    )
+    measure = Measure.objects.get(title="Gå gjennom risikovurderingene i alle labber")
+    assert measure.source == MeasureSource.GOAL and measure.goals.get() == goal
+    expect(page.locator(".cycle-step[data-key=action_plan] .evidence")).to_be_visible()
+
+    log_out(page)
+    log_in(page, "hms")
+    page.goto("/cycle/overview/")
+    after = _branch_counts(page, "NV")
+    # The goal ticks "set goals"; the measure ticks "action plan" unless the demo had one.
+    assert after[0] > before[0] and after[1] == before[1]

@@ -534,3 +534,61 @@ def test_unit_status_partial_is_for_readers_of_the_units_records(
         reverse("cycle:unit_status", args=["DEP"]).encode()
         in client.get(org.department.get_absolute_url()).content
     )
+
+
+def test_anonymous_visitor_is_sent_to_login(client, org, line_manager):
+    goal = make_goal(org.department, line_manager)
+    member = services.member_save(
+        actor=line_manager, unit=org.department, year=YEAR, user=line_manager
+    )
+    step = step_of(org.department, "inform_involve")
+    urls = [
+        reverse("cycle:home"),
+        reverse("cycle:overview"),
+        reverse("cycle:unit_status", args=["DEP"]),
+        cycle_url(org.department),
+        reverse("cycle:step_edit", args=["DEP", YEAR, step.pk]),
+        reverse("cycle:goal_create", args=["DEP", YEAR]),
+        reverse("cycle:goal_edit", args=[goal.pk]),
+        reverse("cycle:goal_evaluate", args=[goal.pk]),
+        reverse("cycle:goal_measure", args=[goal.pk]),
+        reverse("cycle:goal_carry_over", args=[goal.pk]),
+        reverse("cycle:member_save", args=["DEP", YEAR]),
+        reverse("cycle:member_remove", args=[member.pk]),
+    ]
+    for url in urls:
+        response = client.post(url) if "edit" not in url else client.get(url)
+        assert response.status_code in (302, 405), url
+        if response.status_code == 302:
+            assert response.url.startswith(reverse("login")), url
+
+
+def test_the_hms_department_keeps_the_template_in_the_admin(
+    client, org, hms_department, line_manager
+):
+    from django.contrib.auth.models import Group, Permission
+
+    group = Group.objects.create(name="HMS-avdelingen")
+    group.permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="cycle", codename__endswith="steptemplate"
+        )
+    )
+    hms_department.is_staff = True
+    hms_department.save(update_fields=["is_staff"])
+    hms_department.groups.add(group)
+    url = reverse("admin:cycle_steptemplate_changelist")
+    client.force_login(hms_department)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "Set goals for the work" in response.content.decode()
+    client.force_login(line_manager)
+    assert client.get(url).status_code == 302  # not staff: to the admin's login
+
+
+def test_cycle_home_offers_the_hms_department_the_overview(client, org, hms_department):
+    client.force_login(hms_department)
+    response = client.get(reverse("cycle:home"))
+    assert response.status_code == 200
+    assert reverse("cycle:overview").encode() in response.content
+    assert cycle_url(org.root).encode() in response.content

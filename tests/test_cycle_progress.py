@@ -211,6 +211,22 @@ def grow(org, line_manager, n: int) -> None:
         completed_round(unit, line_manager)
         make_measure(unit, line_manager, datetime.date(YEAR, 12, 1))
         CycleStep.objects.filter(cycle__unit=unit).update(responsible=line_manager)
+        # And more on DEP's own page: goals with measures, working group members.
+        goal = services.goal_create(
+            actor=line_manager, unit=org.department, year=YEAR, title=f"DEP {n} {i}"
+        )
+        services.goal_add_measure(
+            actor=line_manager,
+            goal=goal,
+            title=f"Tiltak {n} {i}",
+            responsible=line_manager,
+            deadline=datetime.date(YEAR, 12, 1),
+        )
+        services.goal_create(
+            actor=line_manager, unit=org.department, year=YEAR - 1, title=f"I fjor {n} {i}"
+        )
+        member = user_with_role(f"member{n}x{i}", Role.EMPLOYEE, org.department)
+        services.member_save(actor=line_manager, unit=org.department, year=YEAR, user=member)
 
 
 def queries(client, url, params=None) -> int:

@@ -156,11 +156,12 @@ def cycle_home(request):
     held = access.role_paths(request.user)
     paths = sorted({path for role in access.RECORD_ROLES for path in held.get(role, ())})
     units = list(Unit.objects.filter(path__in=paths).active().order_by("path"))
-    if len(units) == 1 and not request.GET:
+    oversees = access.is_hms_department(request.user)
+    # The HSE department's one role is on the institution: it wants the overview first.
+    if len(units) == 1 and not request.GET and not oversees:
         return redirect("cycle:cycle", units[0].code, year)
-    return render(
-        request, "cycle/cycle_picker.html", {"units": units, "year": year, "form": picker}
-    )
+    context = {"units": units, "year": year, "form": picker, "oversees": oversees}
+    return render(request, "cycle/cycle_picker.html", context)
 
 
 @login_required
@@ -324,6 +325,8 @@ def goal_evaluate(request, pk: int):
             comment=data["evaluation_comment"],
         )
         # Back to the year after, where the evaluation is asked for and new goals are set.
+        if not services.year_allowed(saved.year + 1):
+            return saved
         return reverse("cycle:cycle", args=[saved.unit.code, saved.year + 1]) + "#last-year"
 
     return _goal_write(
