@@ -34,6 +34,8 @@ def _opens_management_review(user) -> bool:
         for path in held.get(role, ())
     )
     return at_root or access.is_hms_department(user)
+
+
 def _reads_records(user) -> bool:
     held = access.role_paths(user)
     return access.sees_everything(user) or any(held.get(role) for role in access.RECORD_ROLES)

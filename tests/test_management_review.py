@@ -264,7 +264,8 @@ def test_facts_hold_the_indicators_for_the_year_and_the_last(org, hms_department
                 entered_by=hms_department,
             )
     rows = {row["code"]: row for row in facts.collect(org.root, YEAR)["figures"]}
-    assert (rows["deviations"]["this"], rows["deviations"]["last"]) == ("2", "1")
+    assert Decimal(rows["deviations"]["this"]) == 2
+    assert Decimal(rows["deviations"]["last"]) == 1
     assert Decimal(rows["sick_leave_pct"]["last"]) == Decimal(5)
     assert rows["sick_leave_pct"]["this"] is None
     blocks = facts.for_display(facts.collect(org.root, YEAR))

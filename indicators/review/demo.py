@@ -3,6 +3,8 @@ this year's review (created from the list page) shows how last year's decisions 
 
 import datetime
 
+import pghistory
+from django.db import transaction
 from django.utils import timezone
 
 from indicators.review import services
@@ -10,6 +12,8 @@ from indicators.review.models import AgendaItem, ManagementReview
 from units.models import Role, RoleAssignment, Unit, User
 
 
+@transaction.atomic
+@pghistory.context(command="seed_demo")
 def seed() -> None:
     root = Unit.objects.filter(depth=1).order_by("path").first()
     rector = (

@@ -47,7 +47,6 @@ class Command(BaseCommand):
             roles_created = self.assign_roles()
             self.give_hms_department_the_admin()
             cycle_demo.seed()
-            importlib.import_module("indicators.review.demo").seed()  # units may not import it
         if units_created or users_created or roles_created:
             self.stdout.write(
                 self.style.SUCCESS(
@@ -59,6 +58,8 @@ class Command(BaseCommand):
         else:
             self.stdout.write("Demo organisation already in place: nothing created.")
         __import__("indicators.demo", fromlist=["seed"]).seed()  # demo indicator figures
+        # After the figures, so last year's demo review holds them.
+        importlib.import_module("indicators.review.demo").seed()
 
     def create_units(self) -> int:
         existing = set(Unit.objects.values_list("code", flat=True))
