@@ -23,6 +23,19 @@ def _oversees_units(user) -> bool:
     return access.is_hms_department(user) or bool(access.role_paths(user).get(Role.LINE_MANAGER))
 
 
+def _opens_management_review(user) -> bool:
+    """The HSE department, and the rector and chief safety rep of the institution (their role
+    held on a root unit). Named participants without such a role open it from /review/: the
+    menu stays free of a query on every page."""
+    held = access.role_paths(user)
+    at_root = any(
+        len(path) == Unit.steplen
+        for role in (Role.LINE_MANAGER, Role.CHIEF_SAFETY_REP)
+        for path in held.get(role, ())
+    )
+    return at_root or access.is_hms_department(user)
+
+
 def _reads_records(user) -> bool:
     # Agreements, indicators and reports are records: a plain employee would find them empty.
     held = access.role_paths(user)
@@ -89,6 +102,7 @@ PHASES = [
             Entry(_("Inspection rounds"), "risk:rounds"),
             Entry(_("Round overview"), "risk:round_overview", shown=_oversees_units),
             Entry(_("Reports"), "reports:list", shown=access.may_read_reports),
+            Entry(_("Management review"), "review:list", shown=_opens_management_review),
             Entry(_("Indicators"), "indicators:index", shown=_reads_records),
             Entry(_("Reports"), "reports:list", shown=access.may_read_reports),
             Entry(_("Management review"), "review:list", shown=_opens_management_review),

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "actionplans",
     "indicators",
     "indicators.reports",
+    "indicators.review",
     "hms.cycle",
     "hms.surveys",
     "hms.registers",

@@ -14,6 +14,7 @@ urlpatterns = [
     path("units/", include("units.urls")),
     path("deviations/", include("deviations.urls")),
     path("risk/", include("risk.urls")),
+    path("review/", include("indicators.review.urls")),
     path("cycle/", include("hms.cycle.urls")),
     path("actionplans/", include("actionplans.urls")),
     path("surveys/", include("hms.surveys.urls")),

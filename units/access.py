@@ -189,3 +189,9 @@ def may_read_reports(user) -> bool:
     """Does the user read the records of some unit, and so the reports on it?"""
     held = role_paths(user)
     return sees_everything(user) or any(held.get(role) for role in RECORD_ROLES)
+def leads_institution(user, root: Unit) -> bool:
+    """The line manager of the institution itself (the rector): a line manager role held on
+    the root unit, not on a unit below it."""
+    return sees_everything(user) or (
+        root.depth == 1 and root.path in role_paths(user).get(Role.LINE_MANAGER, ())
+    )
