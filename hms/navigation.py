@@ -23,25 +23,6 @@ def _oversees_units(user) -> bool:
     return access.is_hms_department(user) or bool(access.role_paths(user).get(Role.LINE_MANAGER))
 
 
-def _opens_management_review(user) -> bool:
-    """The HSE department, and the rector and chief safety rep of the institution (their role
-    held on a root unit). Named participants without such a role open it from /review/: the
-    menu stays free of a query on every page."""
-    held = access.role_paths(user)
-    at_root = any(
-        len(path) == Unit.steplen
-        for role in (Role.LINE_MANAGER, Role.CHIEF_SAFETY_REP)
-        for path in held.get(role, ())
-    )
-    return at_root or access.is_hms_department(user)
-
-
-def _reads_records(user) -> bool:
-    # Agreements, indicators and reports are records: a plain employee would find them empty.
-    held = access.role_paths(user)
-    return access.sees_everything(user) or any(held.get(role) for role in access.RECORD_ROLES)
-
-
 def _manages_training(user) -> bool:
     return access.sees_everything(user) or bool(set(access.role_paths(user)) & access.MANAGER_ROLES)
 
@@ -89,7 +70,11 @@ PHASES = [
         [
             Entry(_("Action plan"), "actionplans:index"),
             Entry(_("Routines"), "registers:routine_list"),
-            Entry(_("Coordination agreements"), "registers:agreement_list", shown=_reads_records),
+            Entry(
+                _("Coordination agreements"),
+                "registers:agreement_list",
+                shown=access.reads_records_somewhere,
+            ),
         ],
     ),
     (
@@ -101,10 +86,8 @@ PHASES = [
             Entry(_("Deviation trends"), "deviations:trends"),
             Entry(_("Inspection rounds"), "risk:rounds"),
             Entry(_("Round overview"), "risk:round_overview", shown=_oversees_units),
-            Entry(_("Reports"), "reports:list", shown=access.may_read_reports),
-            Entry(_("Management review"), "review:list", shown=_opens_management_review),
-            Entry(_("Indicators"), "indicators:index", shown=_reads_records),
-            Entry(_("Reports"), "reports:list", shown=access.may_read_reports),
+            Entry(_("Indicators"), "indicators:index", shown=access.reads_records_somewhere),
+            Entry(_("Reports"), "reports:list", shown=access.reads_records_somewhere),
             Entry(_("Management review"), "review:list", shown=_opens_management_review),
         ],
     ),

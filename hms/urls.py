@@ -14,15 +14,14 @@ urlpatterns = [
     path("units/", include("units.urls")),
     path("deviations/", include("deviations.urls")),
     path("risk/", include("risk.urls")),
-    path("review/", include("indicators.review.urls")),
     path("cycle/", include("hms.cycle.urls")),
     path("actionplans/", include("actionplans.urls")),
     path("surveys/", include("hms.surveys.urls")),
     path("registers/", include("hms.registers.urls")),
     path("training/", include("hms.training.urls")),
-    path("reports/", include("indicators.reports.urls")),
     path("indicators/", include("indicators.urls")),
-    path("cycle/", include("hms.cycle.urls")),
+    path("reports/", include("indicators.reports.urls")),
+    path("review/", include("indicators.review.urls")),
     path("admin/", admin.site.urls),
 ]
 # Uploaded files are never served as /media/: attachments go through views that check who

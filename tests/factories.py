@@ -84,7 +84,6 @@ def load_reference_data() -> None:
         "hms.registers.migrations.0002_defaults",
         "hms.training.migrations.0002_default_courses",
         "indicators.migrations.0002_catalogue",
-        "hms.cycle.migrations.0002_default_steps",
     ):
         migration = importlib.import_module(module)
         loader = getattr(migration, "add_categories", None) or migration.add_defaults

@@ -175,6 +175,8 @@ def belonged_units_q(user, unit_field: str = "unit") -> Q:
 def belongs_within(user, unit: Unit) -> bool:
     """Does the person belong to this unit or to a unit below it?"""
     return any(path.startswith(unit.path) for path in units_belonged_to(user))
+
+
 def can_order_report(user, unit: Unit) -> bool:
     """The HSE department orders any report for any unit; a line manager for the units of
     their own subtree (indicators.reports)."""
@@ -185,10 +187,13 @@ def may_order_reports(user) -> bool:
     return is_hms_department(user) or bool(role_paths(user).get(Role.LINE_MANAGER))
 
 
-def may_read_reports(user) -> bool:
-    """Does the user read the records of some unit, and so the reports on it?"""
+def reads_records_somewhere(user) -> bool:
+    """Does the user read the records of some unit (and so its agreements, indicators and
+    reports)? Menus show those pages only then: a plain employee would find them empty."""
     held = role_paths(user)
     return sees_everything(user) or any(held.get(role) for role in RECORD_ROLES)
+
+
 def leads_institution(user, root: Unit) -> bool:
     """The line manager of the institution itself (the rector): a line manager role held on
     the root unit, not on a unit below it."""

@@ -48,7 +48,7 @@ def _panel_context(request, form=None, page_number=None) -> dict:
 
 @login_required
 def report_list(request):
-    if not access.may_read_reports(request.user):
+    if not access.reads_records_somewhere(request.user):
         raise Http404
     context = _panel_context(request, page_number=request.GET.get("page"))
     return render(request, "reports/report_list.html", context)
@@ -57,7 +57,7 @@ def report_list(request):
 @login_required
 @require_POST
 def report_order(request):
-    if not access.may_read_reports(request.user):
+    if not access.reads_records_somewhere(request.user):
         raise Http404
     if not access.may_order_reports(request.user):
         raise PermissionDenied
@@ -129,7 +129,7 @@ def report_download(request, pk: int):
 @login_required
 def home_partial(request):
     """The newest finished reports the user may read, for the start page."""
-    if not access.may_read_reports(request.user):
+    if not access.reads_records_somewhere(request.user):
         raise Http404
     reports = (
         Report.objects.visible_to(request.user)

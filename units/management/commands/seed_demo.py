@@ -5,7 +5,6 @@ is left exactly as it is, so a second run writes nothing and adds nothing to the
 """
 
 from importlib import import_module
-import importlib
 
 import pghistory
 from django.apps import apps
@@ -68,9 +67,6 @@ class Command(BaseCommand):
         for config in apps.get_app_configs():
             if config.name != "units" and module_has_submodule(config.module, "demo"):
                 import_module(f"{config.name}.demo").seed()
-        __import__("indicators.demo", fromlist=["seed"]).seed()  # demo indicator figures
-        # After the figures, so last year's demo review holds them.
-        importlib.import_module("indicators.review.demo").seed()
 
     def create_units(self) -> int:
         existing = set(Unit.objects.values_list("code", flat=True))
