@@ -18,6 +18,10 @@ from hms.cycle.progress import units_progress
 from risk.models import AssessmentStatus, InspectionRound, RiskAssessment, RiskMatrix, RoundStatus
 from tests.conftest import user_with_role
 from tests.factories import make_deviation, make_unit
+from tests.test_deviation_notifications import (  # noqa: F401 (fixture)
+    WORKER_TIMEOUT,
+    real_celery_worker,
+)
 from units.models import Role, RoleAssignment, Unit
 
 YEAR = timezone.localdate().year
@@ -310,3 +314,29 @@ def test_reminder_tasks_run_through_celery(org, line_manager, settings):
     assert ReminderSent.objects.filter(kind="round_due").count() == 2
     assert len(mail.outbox) == 1
     assert WorkingGroupMember.objects.count() == 0
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_real_worker_sends_the_round_reminder_once(org, line_manager, real_celery_worker):  # noqa: F811
+    """REAL WORKER: beat's task goes through the broker to a worker process, which finds the
+    units without a recent round in the test database and writes the e-mail to a file; the
+    second run sends nothing more."""
+    import time
+
+    from hms.celery import app as celery_app
+    from hms.cycle import tasks
+
+    mail_dir, worker_log = real_celery_worker
+    assert not celery_app.conf.task_always_eager
+    tasks.remind_rounds_due.delay()
+    deadline = time.monotonic() + WORKER_TIMEOUT
+    while time.monotonic() < deadline and not list(mail_dir.glob("*.log")):
+        time.sleep(0.5)
+    mails = [path.read_text() for path in mail_dir.glob("*.log")]
+    assert mails, "No e-mail from the worker. Worker log:\n" + worker_log.read_text()[-3000:]
+    assert line_manager.email in mails[0] and "DEP" in mails[0]
+    tasks.remind_rounds_due.delay()
+    time.sleep(5)
+    assert len(list(mail_dir.glob("*.log"))) == 1
+    assert ReminderSent.objects.filter(kind="round_due").count() == 2  # DEP and SEC
