@@ -18,6 +18,7 @@ from hms.cycle.models import Goal
 from indicators.models import Indicator, IndicatorValue
 from indicators.review import facts, services
 from indicators.review.models import AGENDA, ManagementReview, ReviewStatus
+from risk import services as risk_services
 from risk.models import InspectionRound, RoundStatus
 from tests.conftest import user_with_role
 from tests.factories import UserFactory, make_deviation, make_unit
@@ -197,6 +198,45 @@ def test_facts_count_rounds_held_and_units_without_one(org, small_year):
     assert (faculties["FAC"]["held"], faculties["FAC"]["without"]) == (1, 2)
 
 
+def test_facts_count_risk_assessments_and_red_risks_per_faculty(
+    org, line_manager, safety_rep, outsider
+):
+    assessment = risk_services.assessment_create(
+        actor=line_manager, unit=org.department, title="Lab", activity="Room 1"
+    )
+    for probability, worst in ((5, 5), (1, 1)):  # one red row, one green
+        risk_services.row_save(
+            actor=line_manager,
+            assessment=assessment,
+            hazard=f"Hazard {probability}",
+            probability=probability,
+            consequence_people=worst,
+            consequence_environment=1,
+            consequence_material=1,
+            consequence_reputation=1,
+        )
+    assessment.refresh_from_db()
+    risk_services.assessment_approve(
+        actor=line_manager,
+        assessment=assessment,
+        review_date=timezone.localdate() + datetime.timedelta(days=365),
+        version=assessment.version,
+    )
+    risk_services.assessment_create(
+        actor=outsider, unit=org.other_department, title="Draft", activity="Room 2"
+    )
+    found = facts.collect(org.root, YEAR)["risk"]
+    assert (found["approved"], found["in_force"], found["review_overdue"], found["red"]) == (
+        1,
+        2,
+        0,
+        1,
+    )
+    faculties = by_code(found["by_faculty"])
+    assert (faculties["FAC"]["approved"], faculties["FAC"]["red"]) == (1, 1)
+    assert (faculties["OTHERFAC"]["in_force"], faculties["OTHERFAC"]["approved"]) == (1, 0)
+
+
 def test_facts_show_last_years_decisions_with_their_status(org, hms_department, rector):
     last = services.review_create(actor=hms_department, root=org.root, year=YEAR - 1)
     item = last.items.get(key="fire_protection")
@@ -312,6 +352,7 @@ def test_facts_display_in_the_language_in_use(org, small_year):
         "special_incidents",
         "focus_areas",
         "internal_audits",
+        "risk_analyses",
     }
 
 
@@ -340,6 +381,9 @@ def test_collecting_facts_costs_the_same_queries_at_two_sizes(
             priority=Priority.HIGH,
         )
         a_completed_round(department, hms_department, in_year(YEAR))
+        risk_services.assessment_create(
+            actor=hms_department, unit=department, title=f"Lab {n}", activity="Room"
+        )
         services.decision_add(
             actor=hms_department, item=items[n + 1], text="Do it", responsible=hms_department
         )

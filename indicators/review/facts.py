@@ -25,7 +25,8 @@ from indicators import figures
 from indicators.models import Indicator
 from indicators.models import Measure as UnitOfMeasure
 from indicators.review.models import Decision, ManagementReview, ReviewStatus
-from risk.models import InspectionRound, RoundStatus
+from risk.models import AssessmentStatus, InspectionRound, RiskAssessment, RiskRow, RoundStatus
+from risk.services import red_rows
 from units.models import Unit
 
 LISTED = 30  # rows of a list kept in the facts; the totals are always complete
@@ -251,6 +252,50 @@ def round_facts(root: Unit, year: int, faculties: list[dict]) -> dict:
     }
 
 
+def risk_facts(root: Unit, year: int, faculties: list[dict], today: datetime.date) -> dict:
+    """Risk assessments per faculty: approved in the year, in force today with those past
+    their review date, and the rows in force that lie in the red zone of their matrix."""
+    start, end = _year_bounds(year)
+    assessments = RiskAssessment.objects.filter(unit__path__startswith=root.path)
+    approved = Q(status=AssessmentStatus.APPROVED)
+    counts: dict[str, dict] = {}
+
+    def add(rows) -> None:
+        for row in rows:
+            found = counts.setdefault(row.pop("branch"), {})
+            found.update(row)
+
+    add(
+        assessments.filter(approved, approved_at__gte=start, approved_at__lt=end)
+        .annotate(branch=_faculty_branch("unit__path"))
+        .values("branch")
+        .annotate(approved=Count("pk"))
+        .order_by()
+    )
+    in_force = assessments.in_force()
+    add(
+        in_force.annotate(branch=_faculty_branch("unit__path"))
+        .values("branch")
+        .annotate(
+            in_force=Count("pk"),
+            review_overdue=Count("pk", filter=approved & Q(review_date__lt=today)),
+        )
+        .order_by()
+    )
+    add(
+        red_rows(RiskRow.objects.filter(assessment__in=in_force))
+        .annotate(branch=_faculty_branch("assessment__unit__path"))
+        .values("branch")
+        .annotate(red=Count("pk"))
+        .order_by()
+    )
+    keys = ("approved", "in_force", "review_overdue", "red")
+    return {
+        **{key: sum(found.get(key, 0) for found in counts.values()) for key in keys},
+        "by_faculty": _per_faculty(faculties, counts, root, keys),
+    }
+
+
 def previous_review_facts(root: Unit, year: int, today: datetime.date) -> dict:
     """Last year's review and what became of its decisions: the status of the measure each
     was turned into, or none when it was not."""
@@ -365,6 +410,7 @@ def collect(root: Unit, year: int) -> dict:
         "special_incidents": special_incident_facts(root, year),
         "measures": measure_facts(root, faculties, today),
         "rounds": round_facts(root, year, faculties),
+        "risk": risk_facts(root, year, faculties, today),
         "figures": figure_facts(root, year),
         "goals": goal_facts(root, year),
     }
@@ -448,6 +494,12 @@ def for_display(facts: dict) -> dict:
             **rounds,
             "by_faculty": [{**row, "name": _name(row)} for row in rounds["by_faculty"]],
             "without_listed": [{**row, "name": _name(row)} for row in rounds["without_listed"]],
+        }
+    risk = facts.get("risk")
+    if risk is not None:
+        blocks["risk_analyses"] = {
+            **risk,
+            "by_faculty": [{**row, "name": _name(row)} for row in risk["by_faculty"]],
         }
     figure_rows = facts.get("figures")
     goals = facts.get("goals")
