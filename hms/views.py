@@ -38,6 +38,8 @@ def home(request):
             "steps": steps[: todo.LIST_LENGTH],
             "more_steps": len(steps) > todo.LIST_LENGTH,
             "led_units": todo.led_cycles(user, today),
+            # The newest reports load beside the list, for those who read some unit's records.
+            "reads_records": access.reads_records_somewhere(user),
         },
     )
 

@@ -58,6 +58,8 @@ def a_measure(unit, actor, *, deadline, priority=Priority.MEDIUM, status=Measure
         priority=priority,
         status=status,
         created_by=actor,
+        # A done measure carries its completion time (a database rule).
+        completed_at=timezone.now() if status == MeasureStatus.DONE else None,
     )
 
 
