@@ -5,9 +5,16 @@ ROOT (institution)
 └── OTHERFAC (faculty)       ── OTHERDEP (department)
 """
 
+import os
+import subprocess
+import uuid
 from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
 
 import pytest
+from django.conf import settings as django_settings
+from django.db import connection
 from django.utils import translation
 
 from tests.factories import RoleAssignmentFactory, UserFactory, make_unit
@@ -137,3 +144,67 @@ def hms_department(org):
 @pytest.fixture
 def administrator(db):
     return UserFactory(username="administrator", is_staff=True, is_superuser=True)
+
+
+# --- A real Celery worker, for the tests that check the queued path end to end ----------------
+
+WORKER_TIMEOUT = 30
+
+
+def _test_database_url() -> str:
+    """The URL of the test database this test writes to, for the worker's DATABASE_URL."""
+    db = connection.settings_dict
+    credentials = quote(db["USER"] or "", safe="")
+    if db["PASSWORD"]:
+        credentials += ":" + quote(db["PASSWORD"], safe="")
+    host = quote(db["HOST"] or "", safe="")  # a socket directory becomes %2F...
+    port = f":{db['PORT']}" if db["PORT"] else ""
+    return f"postgres://{credentials}@{host}{port}/{quote(db['NAME'], safe='')}"
+
+
+@pytest.fixture
+def real_celery_worker(tmp_path):
+    """A real Celery worker process on the broker the settings name (filesystem transport, or
+    Redis with REDIS_URL), writing e-mails as files into a temporary folder."""
+    mail_dir = tmp_path / "mail"
+    mail_dir.mkdir()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "hms.settings",
+        "DATABASE_URL": _test_database_url(),
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(mail_dir),
+    }
+    base_dir = Path(django_settings.BASE_DIR)
+    log = (tmp_path / "worker.log").open("w")
+    worker = subprocess.Popen(
+        [
+            str(base_dir / ".venv" / "bin" / "celery"),
+            "-A",
+            "hms",
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            "-Q",
+            "celery",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--loglevel=INFO",
+            f"--hostname=test-{uuid.uuid4().hex[:8]}@%h",
+        ],
+        cwd=base_dir,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        yield mail_dir, tmp_path / "worker.log"
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait(timeout=5)
+        log.close()

@@ -16,12 +16,8 @@ from hms.cycle import evidence, reminders, services
 from hms.cycle.models import CycleStep, Goal, ReminderSent, StepStatus, WorkingGroupMember
 from hms.cycle.progress import units_progress
 from risk.models import AssessmentStatus, InspectionRound, RiskAssessment, RiskMatrix, RoundStatus
-from tests.conftest import user_with_role
+from tests.conftest import WORKER_TIMEOUT, user_with_role
 from tests.factories import make_deviation, make_unit
-from tests.test_deviation_notifications import (  # noqa: F401 (fixture)
-    WORKER_TIMEOUT,
-    real_celery_worker,
-)
 from units.models import Role, RoleAssignment, Unit
 
 YEAR = timezone.localdate().year
@@ -319,7 +315,7 @@ def test_reminder_tasks_run_through_celery(org, line_manager, settings):
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_real_worker_sends_the_round_reminder_once(org, line_manager, real_celery_worker):  # noqa: F811
+def test_real_worker_sends_the_round_reminder_once(org, line_manager, real_celery_worker):
     """REAL WORKER: beat's task goes through the broker to a worker process, which finds the
     units without a recent round in the test database and writes the e-mail to a file; the
     second run sends nothing more."""

@@ -7,23 +7,17 @@ transport under .data/broker, or Redis when REDIS_URL is set), and the file e-ma
 """
 
 import datetime
-import os
-import subprocess
 import time
-import uuid
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from django.conf import settings as django_settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from actionplans.models import Measure
 from deviations import notifications, services, tasks
 from deviations.models import Category, Deviation, InjuryKind, Severity
 from hms.celery import app as celery_app
-from tests.conftest import user_with_role
+from tests.conftest import WORKER_TIMEOUT, user_with_role
 from tests.factories import UserFactory, make_deviation
 from units.models import Role
 
@@ -323,67 +317,6 @@ def test_mails_never_carry_health_details_nor_anything_of_an_anonymous_reporter(
 
 
 # --- The real-worker path ----------------------------------------------------------------------
-
-WORKER_TIMEOUT = 30
-
-
-def _test_database_url() -> str:
-    """The URL of the test database this test writes to, for the worker's DATABASE_URL."""
-    db = connection.settings_dict
-    credentials = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    host = quote(db["HOST"] or "", safe="")  # a socket directory becomes %2F...
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    return f"postgres://{credentials}@{host}{port}/{quote(db['NAME'], safe='')}"
-
-
-@pytest.fixture
-def real_celery_worker(tmp_path):
-    """A real Celery worker process on the broker the settings name (filesystem transport, or
-    Redis with REDIS_URL), writing e-mails as files into a temporary folder."""
-    mail_dir = tmp_path / "mail"
-    mail_dir.mkdir()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "hms.settings",
-        "DATABASE_URL": _test_database_url(),
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "EMAIL_FILE_PATH": str(mail_dir),
-    }
-    base_dir = Path(django_settings.BASE_DIR)
-    log = (tmp_path / "worker.log").open("w")
-    worker = subprocess.Popen(
-        [
-            str(base_dir / ".venv" / "bin" / "celery"),
-            "-A",
-            "hms",
-            "worker",
-            "--pool=solo",
-            "--concurrency=1",
-            "-Q",
-            "celery",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel=INFO",
-            f"--hostname=test-{uuid.uuid4().hex[:8]}@%h",
-        ],
-        cwd=base_dir,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        yield mail_dir, tmp_path / "worker.log"
-    finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait(timeout=5)
-        log.close()
 
 
 @pytest.mark.worker

@@ -12,7 +12,6 @@ from hms.celery import app as celery_app
 from indicators.reports import services
 from indicators.reports.models import Report, ReportKind, ReportStatus
 from tests.conftest import user_with_role
-from tests.test_deviation_notifications import real_celery_worker  # noqa: F401 - a fixture
 from units.models import Role
 
 LAST_YEAR = timezone.localdate().year - 1
@@ -269,7 +268,7 @@ def test_real_worker_produces_the_ordered_report(
     private_media,
     org,
     hms_department,
-    real_celery_worker,  # noqa: F811
+    real_celery_worker,
 ):
     """REAL WORKER: the order goes through the broker to a separate worker process, which
     claims the committed report, writes the PDF and marks it done."""

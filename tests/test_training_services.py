@@ -18,7 +18,6 @@ from hms.training.models import Course, RoleRequirement, TrainingRecord, Trainin
 from hms.training.providers import role_holders_trained
 from tests.conftest import user_with_role
 from tests.factories import load_reference_data, make_unit
-from tests.test_deviation_notifications import real_celery_worker  # noqa: F401 (a fixture)
 from units.models import Role
 
 TODAY = datetime.date(2026, 6, 15)
@@ -311,7 +310,7 @@ def test_training_pages_run_the_same_queries_at_two_sizes(
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_real_worker_sends_the_expiry_reminder(org, employee, lab_course, real_celery_worker):  # noqa: F811
+def test_real_worker_sends_the_expiry_reminder(org, employee, lab_course, real_celery_worker):
     """REAL WORKER: the beat task goes through the broker to a worker process, which reads the
     committed record, writes the e-mail and remembers it."""
     mail_dir, worker_log = real_celery_worker
