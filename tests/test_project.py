@@ -87,3 +87,20 @@ def test_static_assets_are_served_by_the_app_not_a_cdn(client, line_manager):
     page = client.get(reverse("home")).content.decode()
     assert "bootstrap/css/bootstrap.min.css" in page
     assert "cdn" not in page.lower() and "https://" not in page
+
+
+def test_a_missing_page_is_explained_in_the_site_layout(client, employee):
+    client.force_login(employee)
+    response = client.get("/units/NO-SUCH-UNIT/")
+    assert response.status_code == 404
+    content = response.content.decode()
+    assert "This page does not exist, or you do not have access" in content
+    assert 'href="/"' in content  # the way back
+
+
+def test_the_server_error_page_needs_no_request_context(rf):
+    from django.views.defaults import server_error
+
+    response = server_error(rf.get("/"))
+    assert response.status_code == 500
+    assert "The server could not finish this request" in response.content.decode()
