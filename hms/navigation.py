@@ -23,10 +23,6 @@ def _oversees_units(user) -> bool:
     return access.is_hms_department(user) or bool(access.role_paths(user).get(Role.LINE_MANAGER))
 
 
-def _manages_training(user) -> bool:
-    return access.sees_everything(user) or bool(set(access.role_paths(user)) & access.MANAGER_ROLES)
-
-
 def _opens_management_review(user) -> bool:
     """The HSE department, and the rector and chief safety rep of the institution (their role
     held on a root unit). Named participants without such a role open it from /review/: the
@@ -59,7 +55,7 @@ PHASES = [
             Entry(_("Risk assessments"), "risk:list"),
             Entry(_("Red risks"), "risk:red_risks"),
             Entry(_("Work environment survey"), "surveys:index"),
-            Entry(_("Training"), "training:units", shown=_manages_training),
+            Entry(_("Training"), "training:units", shown=access.manages_records_somewhere),
             Entry(_("My training"), "training:mine"),
             Entry(_("Documentation"), "registers:document_list"),
         ],

@@ -45,12 +45,6 @@ def _unit_for_reading(request, code: str) -> Unit:
     return unit
 
 
-def _may_import(user) -> bool:
-    return access.sees_everything(user) or any(
-        access.role_paths(user).get(role) for role in access.MANAGER_ROLES
-    )
-
-
 @login_required
 def index(request):
     """Choose a unit: the units the user's roles cover, the top ones first."""
@@ -76,7 +70,7 @@ def index(request):
             "units": units[:UNITS_LISTED],
             "more": len(units) > UNITS_LISTED,
             "query": query,
-            "may_import": _may_import(request.user),
+            "may_import": access.manages_records_somewhere(request.user),
         },
     )
 
@@ -275,7 +269,7 @@ def enter(request, code: str):
 @login_required
 def values_import(request):
     """Upload a CSV file, preview it, then apply it all or nothing (as the unit import)."""
-    if not _may_import(request.user):
+    if not access.manages_records_somewhere(request.user):
         raise Http404
     form = ValuesImportForm()
     context = {"form": form}
@@ -333,7 +327,7 @@ def values_import(request):
 @login_required
 def import_example(request):
     """A file to start from: every entered indicator for one unit the user may enter for."""
-    if not _may_import(request.user):
+    if not access.manages_records_somewhere(request.user):
         raise Http404
     unit = access.units_covered(request.user, access.MANAGER_ROLES).order_by("path").first()
     code = unit.code if unit else "UNIT"

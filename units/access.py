@@ -187,6 +187,13 @@ def may_order_reports(user) -> bool:
     return is_hms_department(user) or bool(role_paths(user).get(Role.LINE_MANAGER))
 
 
+def manages_records_somewhere(user) -> bool:
+    """Does the user manage the records of some unit (line manager, HSE coordinator, HSE
+    department)? For pages and menus that exist only for those who change records."""
+    held = role_paths(user)
+    return sees_everything(user) or any(held.get(role) for role in MANAGER_ROLES)
+
+
 def reads_records_somewhere(user) -> bool:
     """Does the user read the records of some unit (and so its agreements, indicators and
     reports)? Menus show those pages only then: a plain employee would find them empty."""

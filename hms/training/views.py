@@ -102,9 +102,7 @@ def unit_list(request):
 @require_http_methods(["GET", "POST"])
 def record_new(request):
     user = request.user
-    can_choose = access.sees_everything(user) or bool(
-        set(access.role_paths(user)) & access.MANAGER_ROLES
-    )
+    can_choose = access.manages_records_somewhere(user)
     initial = {"person": request.GET.get("person") or user.username}
     if request.GET.get("course"):
         initial["course"] = request.GET["course"]
