@@ -109,16 +109,6 @@ def units_progress(units, year: int, today=None) -> dict[int, Progress]:
     return result
 
 
-def rolled_up(unit, units, progress: dict[int, Progress]) -> Progress:
-    """The sum over `unit`'s subtree, from the per-unit progress of `units` (which must hold
-    the whole subtree)."""
-    total = Progress(opened=True)
-    for other in units:
-        if other.path.startswith(unit.path) and other.pk in progress:
-            total.add(progress[other.pk])
-    return total
-
-
 def grouped_by_phase(states: list[StepState]) -> list[tuple[str, str, list[StepState]]]:
     phases: dict[str, list] = {}
     for state in states:
