@@ -23,7 +23,27 @@ def audited(**kwargs):
 
 @audited(exclude=["password", "last_login"])
 class User(AbstractUser):
-    """A person who logs in. Roles on units say what they may see and do."""
+    """A person who logs in. Roles on units say what they may see and do.
+
+    The identifiers link the account to the institution: the HR system's employee number and
+    the Feide id (eduPersonPrincipalName) come with the people import; the OpenID Connect
+    subject (`sub`) is stored at the first sign-in through the provider. Each is unique where
+    it is set."""
+
+    employee_number = models.CharField(
+        _("employee number"), max_length=32, unique=True, null=True, blank=True
+    )
+    feide_id = models.CharField(
+        _("Feide id"),
+        max_length=254,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text=_("eduPersonPrincipalName, e.g. ola.nordmann@ntnu.no."),
+    )
+    oidc_subject = models.CharField(
+        _("sign-in subject"), max_length=255, unique=True, null=True, blank=True
+    )
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
