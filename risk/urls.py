@@ -17,6 +17,7 @@ urlpatterns = [
     path("red/", matrix.red_risks, name="red_risks"),
     path("matrix/", matrix.unit_matrix, name="unit_matrix"),
     path("matrix/settings/", matrix.matrix_settings, name="matrix_settings"),
+    path("matrix/zones.css", matrix.zone_stylesheet, name="zone_stylesheet"),
     path("<int:pk>/", assessments.assessment_detail, name="assessment"),
     path("<int:pk>/edit/", assessments.assessment_edit, name="assessment_edit"),
     path("<int:pk>/activities/", assessment_rows.activities, name="activities"),

@@ -33,7 +33,7 @@ from risk.models import (
     RiskAssessment,
     RiskRow,
 )
-from risk.views.matrix import describe_row, matrix_grid
+from risk.views.matrix import describe_row, matrix_grid, zone_css
 from units import access
 from units.forms import add_service_errors
 from units.models import Unit
@@ -445,6 +445,7 @@ def assessment_pdf(request, pk: int):
         Unit.objects.filter(path__in=assessment.unit.ancestor_paths()).order_by("path")
     )
     context["printed_at"] = timezone.now()
+    context["zone_css"] = zone_css([assessment.matrix])
     pdf = render_pdf("risk/pdf/assessment.html", context)
     filename = f"risk-assessment-{assessment.unit.code}-{assessment.pk}.pdf"
     return pdf_response(pdf, filename)

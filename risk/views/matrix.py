@@ -5,13 +5,15 @@ subtree, the red risks, and the matrix settings of the HSE department.
 Every fetch is scoped: a unit whose records the user may not see is a 404.
 """
 
+import hashlib
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.db.models import Count, Exists, OuterRef
-from django.http import Http404
+from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
@@ -61,6 +63,44 @@ def text_colour(background: str) -> str:
     return "#000" if (luminance + 0.05) / 0.05 >= 1.05 / (luminance + 0.05) else "#fff"
 
 
+def zone_class(matrix: RiskMatrix, zone: str) -> str:
+    """The class that colours a zone of this matrix version; `zone_css` defines it."""
+    return f"rm-v{matrix.pk}-{Zone(zone).value}"
+
+
+def zone_css(matrices) -> str:
+    """A rule per zone of each matrix version: its colour and the text colour that reads on it.
+    The colours are the HSE department's, so they come as a stylesheet (the
+    Content-Security-Policy allows no inline style)."""
+    rules = []
+    for matrix in matrices:
+        for zone in (Zone.GREEN, Zone.YELLOW, Zone.RED):
+            colour = matrix.colour(zone)
+            if not forms.HEX_COLOUR.match(colour):  # only a colour may reach the stylesheet
+                continue
+            rules.append(
+                f".{zone_class(matrix, zone)} {{ background-color: {colour}; "
+                f"color: {text_colour(colour)}; }}"
+            )
+    return "\n".join(rules) + "\n"
+
+
+@require_safe
+def zone_stylesheet(request):
+    """The zone colours of every matrix version, for pages that show a zone. Open to all,
+    like the static files: colours are no record. The browser asks again on each page (no-cache)
+    and gets a 304 while no version has changed."""
+    matrices = list(RiskMatrix.objects.order_by("pk"))
+    etag = '"' + hashlib.sha256(zone_css(matrices).encode()).hexdigest()[:32] + '"'
+    if request.headers.get("If-None-Match") == etag:
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(zone_css(matrices), content_type="text/css; charset=utf-8")
+    response["ETag"] = etag
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
 def cell(matrix: RiskMatrix, probability: int | None, consequence: int | None) -> dict | None:
     """One cell of the matrix: its code ("C3"), risk value, zone and colours."""
     if not probability or not consequence:
@@ -78,6 +118,7 @@ def cell(matrix: RiskMatrix, probability: int | None, consequence: int | None) -
         "zone_label": zone.label,
         "colour": colour,
         "text": text_colour(colour),
+        "css": zone_class(matrix, zone),
     }
 
 
@@ -96,6 +137,7 @@ def zone_legend(matrix: RiskMatrix) -> list[dict]:
             "range": ranges[zone],
             "colour": matrix.colour(zone),
             "text": text_colour(matrix.colour(zone)),
+            "css": zone_class(matrix, zone),
         }
         for zone in (Zone.GREEN, Zone.YELLOW, Zone.RED)
     ]
