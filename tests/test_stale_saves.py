@@ -7,12 +7,14 @@ forms that by their nature cannot conflict are listed in CANNOT_CONFLICT with th
 
 import dataclasses
 import datetime
+import os
 from collections.abc import Callable
 from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from actionplans import services as plan_services
 from actionplans.models import Measure
@@ -20,6 +22,8 @@ from hms.registers import services as register_services
 from hms.registers.models import Requirement, RequirementKind, UnitRequirement
 from risk import services as risk_services
 from risk.models import RiskAssessment, RiskRow, WorkActivity
+from tests.browser import browser_page, log_in  # noqa: F401 (fixture)
+from tests.factories import load_reference_data
 
 
 class _FormFields(HTMLParser):
@@ -343,3 +347,32 @@ def test_saving_the_refused_form_again_replaces_the_first_change(
 def test_every_edit_form_is_listed_or_explained():
     assert len(EDIT_FORMS) == len({story.__name__ for story in EDIT_FORMS})
     assert all(reason for reason in CANNOT_CONFLICT.values())
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_two_people_save_the_same_hazard_in_the_browser(browser_page, org, line_manager):  # noqa: F811
+    """The issue's story in a real browser: the safety rep's tab raises the risk to red; the
+    line manager's tab, opened before, saves green. The second sees 409 and both versions."""
+    load_reference_data()
+    line_manager.set_password("hms-demo")
+    line_manager.save()
+    story = risk_row(org, line_manager, None)
+    page = browser_page
+    log_in(page, line_manager.username)
+    page.goto(story.url)
+    story.first_change()  # the other tab saved 5 × E: red
+    page.fill("textarea[name=hazard]", story.typed["hazard"])
+    page.select_option("select[name=probability]", "1")
+    with page.expect_response(lambda response: response.request.method == "POST") as posted:
+        page.click("#row-form button[type=submit]")
+    assert posted.value.status == 409
+    saved = page.locator("#row-saved")
+    expect(saved).to_contain_text("Solvent splash")
+    expect(saved.locator("[data-zone=red]").first).to_be_visible()
+    expect(page.locator("textarea[name=hazard]")).to_have_value(story.typed["hazard"])
+    if folder := os.environ.get("HMS_SCREENSHOTS"):
+        page.screenshot(path=os.path.join(folder, "stale-risk-row.png"), full_page=True)
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.screenshot(path=os.path.join(folder, "stale-risk-row-390.png"), full_page=True)
+    assert RiskRow.objects.get(pk=int(story.url.rstrip("/").split("/")[-1])).probability == 5
