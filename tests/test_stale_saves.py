@@ -8,10 +8,12 @@ forms that by their nature cannot conflict are listed in CANNOT_CONFLICT with th
 import dataclasses
 import datetime
 import os
+from decimal import Decimal
 from collections.abc import Callable
 from html.parser import HTMLParser
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -21,9 +23,10 @@ from actionplans.models import Measure
 from hms.registers import services as register_services
 from hms.registers.models import Requirement, RequirementKind, UnitRequirement
 from risk import services as risk_services
-from risk.models import RiskAssessment, RiskRow, WorkActivity
+from risk.models import AssessmentStatus, RiskAssessment, RiskRow, WorkActivity
 from tests.browser import browser_page, log_in  # noqa: F401 (fixture)
 from tests.factories import load_reference_data
+from units.models import Unit
 
 
 class _FormFields(HTMLParser):
@@ -77,13 +80,14 @@ class _FormFields(HTMLParser):
             self._textarea[1] += data
 
 
-def form_on_page(html: str, field: str) -> dict[str, str]:
-    """The data of the form on the page that has `field`, as a browser would post it."""
+def form_on_page(html: str, field: str, *also: str) -> dict[str, str]:
+    """The data of the form on the page that has `field` (and `also`), as a browser would post
+    it."""
     parser = _FormFields()
     parser.feed(html)
     for form in parser.forms:
         names = [name for name, _value in form["fields"]]
-        if field in names:
+        if field in names and all(name in names for name in also):
             return {name: value for name, value in form["fields"] if name != "csrfmiddlewaretoken"}
     raise AssertionError(f"No form with a field {field!r} on the page")
 
@@ -113,7 +117,8 @@ def _assessment(org, line_manager) -> RiskAssessment:
     )
 
 
-def risk_row(org, line_manager, hms_department):
+def risk_row(fx):
+    org, line_manager, hms_department = fx("org"), fx("line_manager"), fx("hms_department")
     """The issue's story: a red risk turned green by a second person who never saw it red."""
     assessment = _assessment(org, line_manager)
     row = risk_services.row_save(
@@ -147,7 +152,8 @@ def risk_row(org, line_manager, hms_department):
     )
 
 
-def risk_activities(org, line_manager, hms_department):
+def risk_activities(fx):
+    org, line_manager, hms_department = fx("org"), fx("line_manager"), fx("hms_department")
     assessment = _assessment(org, line_manager)
     activity = risk_services.activity_save(
         actor=line_manager, assessment=assessment, name="Distillation", harms_people=False
@@ -175,7 +181,8 @@ def risk_activities(org, line_manager, hms_department):
     )
 
 
-def risk_assessment_heading(org, line_manager, hms_department):
+def risk_assessment_heading(fx):
+    org, line_manager, hms_department = fx("org"), fx("line_manager"), fx("hms_department")
     assessment = _assessment(org, line_manager)
 
     def first_change():
@@ -208,7 +215,8 @@ def _requirement() -> Requirement:
     )
 
 
-def requirements_register(org, line_manager, hms_department):
+def requirements_register(fx):
+    org, line_manager, hms_department = fx("org"), fx("line_manager"), fx("hms_department")
     requirement = _requirement()
     register_services.requirements_register_save(
         actor=line_manager, unit=org.department, entries={requirement.pk: (False, "")}
@@ -232,7 +240,8 @@ def requirements_register(org, line_manager, hms_department):
     )
 
 
-def requirement_catalogue(org, line_manager, hms_department):
+def requirement_catalogue(fx):
+    org, line_manager, hms_department = fx("org"), fx("line_manager"), fx("hms_department")
     requirement = _requirement()
 
     def first_change():
@@ -255,7 +264,8 @@ def requirement_catalogue(org, line_manager, hms_department):
     )
 
 
-def measure_edit(org, line_manager, hms_department):
+def measure_edit(fx):
+    org, line_manager, hms_department = fx("org"), fx("line_manager"), fx("hms_department")
     measure = plan_services.plan_measure_add(
         actor=line_manager,
         unit=org.department,
@@ -284,6 +294,328 @@ def measure_edit(org, line_manager, hms_department):
     )
 
 
+def _second_person_saves(user, url, field, theirs, post_url="", version_field="version"):
+    """The first change made the way a person makes it: another browser session opens the
+    same form and saves it with `theirs`."""
+
+    def first_change():
+        other = Client()
+        other.force_login(user)
+        data = form_on_page(other.get(url).content.decode(), field, version_field)
+        response = other.post(post_url or url, {**data, **theirs})
+        assert response.status_code in (200, 302), response.status_code
+
+    return first_change
+
+
+def unit_edit(fx):
+    admin, unit = fx("administrator"), fx("org").department
+    url = reverse("units:edit", args=[unit.code])
+    return Story(
+        user=admin,
+        url=url,
+        field="name_nb",
+        typed={"name_nb": "Institutt for forsøk og feiling"},
+        first_change=_second_person_saves(admin, url, "name_nb", {"name_en": "Trials Dept"}),
+        first_change_kept=lambda: Unit.objects.get(pk=unit.pk).name_en == "Trials Dept",
+    )
+
+
+def deviation_deadline(fx):
+    from deviations import services as deviation_services
+    from deviations.models import Deviation
+    from tests.factories import make_deviation
+
+    line_manager = fx("line_manager")
+    deviation = make_deviation(fx("org").department, fx("employee"), title="Glass on the floor")
+    deviation_services.deviation_accept(actor=line_manager, deviation=deviation)
+    theirs = timezone.localdate() + datetime.timedelta(days=10)
+    typed = timezone.localdate() + datetime.timedelta(days=20)
+    url = deviation.get_absolute_url()
+    post_url = reverse("deviations:deadline", args=[deviation.number])
+    return Story(
+        user=line_manager,
+        url=url,
+        post_url=post_url,
+        field="deadline",
+        typed={"deadline": typed.isoformat()},
+        first_change=_second_person_saves(
+            line_manager, url, "deadline", {"deadline": theirs.isoformat()}, post_url
+        ),
+        first_change_kept=lambda: Deviation.objects.get(pk=deviation.pk).deadline == theirs,
+    )
+
+
+def cycle_step(fx):
+    from hms.cycle import services as cycle_services
+    from hms.cycle.models import CycleStep
+
+    line_manager, unit = fx("line_manager"), fx("org").department
+    year = timezone.localdate().year
+    step = cycle_services.cycle_open(unit=unit, year=year).steps.get(key="inform_involve")
+    url = reverse("cycle:cycle", args=[unit.code, year])
+    post_url = reverse("cycle:step_edit", args=[unit.code, year, step.pk])
+    comment = f"step-{step.pk}-comment"
+    return Story(
+        user=line_manager,
+        url=url,
+        post_url=post_url,
+        field=comment,
+        typed={comment: "We start in March"},
+        first_change=_second_person_saves(
+            fx("hms_department"),
+            url,
+            comment,
+            {comment: "HSE department's note"},
+            post_url,
+            f"step-{step.pk}-version",
+        ),
+        first_change_kept=lambda: (
+            CycleStep.objects.get(pk=step.pk).comment == "HSE department's note"
+        ),
+        version_field=f"step-{step.pk}-version",
+    )
+
+
+def _goal(fx):
+    from hms.cycle import services as cycle_services
+
+    return cycle_services.goal_create(
+        actor=fx("line_manager"),
+        unit=fx("org").department,
+        year=timezone.localdate().year,
+        title="No cuts in the workshop",
+    )
+
+
+def goal_edit(fx):
+    from hms.cycle.models import Goal
+
+    goal, user = _goal(fx), fx("line_manager")
+    url = reverse("cycle:goal_edit", args=[goal.pk])
+    return Story(
+        user=user,
+        url=url,
+        field="title",
+        typed={"title": "No cuts in the workshop or the lab"},
+        first_change=_second_person_saves(user, url, "title", {"description": "Gloves"}),
+        first_change_kept=lambda: Goal.objects.get(pk=goal.pk).description == "Gloves",
+    )
+
+
+def goal_evaluate(fx):
+    from hms.cycle.models import Goal
+
+    goal, user = _goal(fx), fx("line_manager")
+    url = reverse("cycle:goal_evaluate", args=[goal.pk])
+    theirs = {"evaluation": Goal.Evaluation.values[0], "evaluation_comment": "Reached"}
+    return Story(
+        user=user,
+        url=url,
+        field="evaluation_comment",
+        typed={"evaluation": Goal.Evaluation.values[-1], "evaluation_comment": "Not quite"},
+        first_change=_second_person_saves(user, url, "evaluation_comment", theirs),
+        first_change_kept=lambda: Goal.objects.get(pk=goal.pk).evaluation_comment == "Reached",
+    )
+
+
+def document_edit(fx):
+    from hms.registers.models import Document
+    from tests.factories import make_document
+
+    user = fx("line_manager")
+    document = make_document(fx("org").department, user)
+    url = reverse("registers:document_edit", args=[document.pk])
+    return Story(
+        user=user,
+        url=url,
+        field="title",
+        typed={"title": "Branninstruks for laboratoriet"},
+        first_change=_second_person_saves(user, url, "title", {"archive_ref": "2025/222"}),
+        first_change_kept=lambda: Document.objects.get(pk=document.pk).archive_ref == "2025/222",
+    )
+
+
+def routine_edit(fx):
+    from hms.registers.models import Routine
+    from tests.factories import make_routine
+
+    user = fx("line_manager")
+    routine = make_routine(fx("org").department, user)
+    url = reverse("registers:routine_edit", args=[routine.pk])
+    return Story(
+        user=user,
+        url=url,
+        field="purpose",
+        typed={"purpose": "Mitt formål"},
+        first_change=_second_person_saves(user, url, "purpose", {"procedure": "1. Noen andres"}),
+        first_change_kept=lambda: Routine.objects.get(pk=routine.pk).procedure == "1. Noen andres",
+    )
+
+
+def survey_result_edit(fx):
+    from hms.surveys import services as survey_services
+    from hms.surveys.models import SurveyResult
+
+    user = fx("line_manager")
+    result = survey_services.result_add(
+        actor=user,
+        unit=fx("org").department,
+        survey="ARK",
+        year=timezone.localdate().year,
+        topic="Workload",
+        score=Decimal("3.5"),
+        respondents=12,
+    )
+    url = reverse("surveys:result_edit", args=[result.pk])
+    return Story(
+        user=user,
+        url=url,
+        field="topic",
+        typed={"comment": "Heavy in exam periods"},
+        first_change=_second_person_saves(user, url, "topic", {"respondents": "14"}),
+        first_change_kept=lambda: SurveyResult.objects.get(pk=result.pk).respondents == 14,
+    )
+
+
+def appraisals(fx):
+    from hms.surveys import services as survey_services
+    from hms.surveys.models import AppraisalCount
+
+    user, unit = fx("line_manager"), fx("org").department
+    year = timezone.localdate().year
+    survey_services.appraisals_record(actor=user, unit=unit, year=year, held=3, eligible=10)
+    url = reverse("surveys:unit", args=[unit.code]) + f"?year={year}"
+    post_url = reverse("surveys:appraisals", args=[unit.code])
+    return Story(
+        user=user,
+        url=url,
+        post_url=post_url,
+        field="held",
+        typed={"held": "7"},
+        first_change=_second_person_saves(user, url, "held", {"held": "5"}, post_url),
+        first_change_kept=lambda: AppraisalCount.objects.get(unit=unit, year=year).held == 5,
+    )
+
+
+def indicator_values(fx):
+    from indicators.models import Indicator, IndicatorValue
+
+    user, unit = fx("line_manager"), fx("org").department
+    indicator = Indicator.objects.get(code="fte")
+    IndicatorValue.objects.create(
+        indicator=indicator, unit=unit, year=2025, tertial=1, value=Decimal(10)
+    )
+    url = reverse("indicators:enter", args=[unit.code]) + "?year=2025&tertial=1"
+    name = f"value_{indicator.pk}"
+    return Story(
+        user=user,
+        url=url,
+        field=name,
+        typed={name: "15"},
+        first_change=_second_person_saves(
+            user, url, name, {name: "20"}, version_field=f"version_{indicator.pk}"
+        ),
+        first_change_kept=lambda: IndicatorValue.objects.get(indicator=indicator).value == 20,
+        version_field=f"version_{indicator.pk}",
+    )
+
+
+def review_item_notes(fx):
+    from indicators.review import services as review_services
+    from indicators.review.models import AgendaItem
+
+    user = fx("hms_department")
+    review = review_services.review_create(actor=user, root=fx("org").root, year=2025)
+    item = review.items.order_by("pk").first()
+    url = reverse("review:detail", args=[2025])
+    post_url = reverse("review:item_notes", args=[2025, item.pk])
+    notes = f"n{item.pk}-notes"
+    return Story(
+        user=user,
+        url=url,
+        post_url=post_url,
+        field=notes,
+        typed={notes: "The rector asked for the sick-leave figures by faculty"},
+        first_change=_second_person_saves(
+            user, url, notes, {notes: "Noted by HMS"}, post_url, f"n{item.pk}-version"
+        ),
+        first_change_kept=lambda: AgendaItem.objects.get(pk=item.pk).notes == "Noted by HMS",
+        version_field=f"n{item.pk}-version",
+    )
+
+
+def round_notes(fx):
+    from risk.models import InspectionRound
+    from tests.test_inspection_rounds import plan
+
+    user = fx("line_manager")
+    round_ = plan(user, fx("org").department, user, fx("safety_rep"))
+    url = reverse("risk:round", args=[round_.pk])
+    field = "pre_meeting_notes"
+    button = {"action": "pre_meeting"}  # the form's submit button says which notes
+    return Story(
+        user=user,
+        url=url,
+        field=field,
+        typed={field: "Walk the basement first", **button},
+        first_change=_second_person_saves(user, url, field, {field: "Start in the lab", **button}),
+        first_change_kept=lambda: (
+            InspectionRound.objects.get(pk=round_.pk).pre_meeting_notes == "Start in the lab"
+        ),
+    )
+
+
+def _measure(fx) -> Measure:
+    user = fx("line_manager")
+    return plan_services.plan_measure_add(
+        actor=user,
+        unit=fx("org").department,
+        title="Replace the fume cupboard",
+        responsible=user,
+        deadline=timezone.localdate() + datetime.timedelta(days=60),
+    )
+
+
+def measure_progress(fx):
+    measure, user = _measure(fx), fx("line_manager")
+    url = reverse("actionplans:measure", args=[measure.pk])
+    post_url = reverse("actionplans:measure_progress", args=[measure.pk])
+    return Story(
+        user=user,
+        url=url,
+        post_url=post_url,
+        field="progress",
+        typed={"progress": "Ordered; delivery in May"},
+        first_change=_second_person_saves(
+            user, url, "progress", {"progress": "Asked for offers"}, post_url
+        ),
+        first_change_kept=lambda: Measure.objects.get(pk=measure.pk).progress == "Asked for offers",
+    )
+
+
+def risk_approval(fx):
+    """An approval based on what the approver saw before someone changed a hazard."""
+    line_manager = fx("line_manager")
+    fx("safety_rep")  # invited as the assessment is made
+    story = risk_row(fx)
+    assessment_pk = int(story.url.strip("/").split("/")[-3])
+    url = reverse("risk:assessment", args=[assessment_pk])
+    review_date = (timezone.localdate() + datetime.timedelta(days=300)).isoformat()
+    return Story(
+        user=line_manager,
+        url=url,
+        post_url=reverse("risk:approve", args=[assessment_pk]),
+        field="review_date",
+        typed={"review_date": review_date},
+        first_change=story.first_change,
+        first_change_kept=lambda: (
+            RiskAssessment.objects.get(pk=assessment_pk).status == AssessmentStatus.DRAFT
+            and story.first_change_kept()
+        ),
+    )
+
+
 EDIT_FORMS = [
     risk_row,
     risk_activities,
@@ -291,6 +623,20 @@ EDIT_FORMS = [
     requirements_register,
     requirement_catalogue,
     measure_edit,
+    unit_edit,
+    deviation_deadline,
+    cycle_step,
+    goal_edit,
+    goal_evaluate,
+    document_edit,
+    routine_edit,
+    survey_result_edit,
+    appraisals,
+    indicator_values,
+    review_item_notes,
+    round_notes,
+    measure_progress,
+    risk_approval,
 ]
 
 # Forms that change an existing record but cannot lose anyone's work to a stale save.
@@ -303,14 +649,13 @@ CANNOT_CONFLICT = {
 
 
 @pytest.mark.parametrize("story", EDIT_FORMS, ids=lambda story: story.__name__)
-def test_a_stale_save_is_refused_with_both_versions_and_the_input_kept(
-    client, org, line_manager, hms_department, story
-):
-    story = story(org, line_manager, hms_department)
+def test_a_stale_save_is_refused_with_both_versions_and_the_input_kept(client, db, request, story):
+    load_reference_data()  # a transactional test run before may have emptied the lists
+    story = story(request.getfixturevalue)
     client.force_login(story.user)
     page = client.get(story.url)
     assert page.status_code == 200
-    data = form_on_page(page.content.decode(), story.field)
+    data = form_on_page(page.content.decode(), story.field, story.version_field)
     assert story.version_field in data, "the edit form carries the version it was shown with"
     shown_version = data[story.version_field]
 
@@ -323,15 +668,14 @@ def test_a_stale_save_is_refused_with_both_versions_and_the_input_kept(
     html = response.content.decode()
     for value in story.typed.values():
         assert value in html, "the stale input is shown back in the form"
-    again = form_on_page(html, story.field)
+    again = form_on_page(html, story.field, story.version_field)
     assert again[story.version_field] != shown_version, "saving again is a deliberate overwrite"
 
 
-def test_saving_the_refused_form_again_replaces_the_first_change(
-    client, org, line_manager, hms_department
-):
+def test_saving_the_refused_form_again_replaces_the_first_change(client, db, request):
     """After the 409 the person has seen both versions; saving again is their decision."""
-    story = risk_row(org, line_manager, hms_department)
+    load_reference_data()
+    story = risk_row(request.getfixturevalue)
     client.force_login(story.user)
     data = form_on_page(client.get(story.url).content.decode(), story.field)
     story.first_change()
@@ -351,13 +695,13 @@ def test_every_edit_form_is_listed_or_explained():
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_two_people_save_the_same_hazard_in_the_browser(browser_page, org, line_manager):  # noqa: F811
+def test_two_people_save_the_same_hazard_in_the_browser(browser_page, request, line_manager):  # noqa: F811
     """The issue's story in a real browser: the safety rep's tab raises the risk to red; the
     line manager's tab, opened before, saves green. The second sees 409 and both versions."""
     load_reference_data()
     line_manager.set_password("hms-demo")
     line_manager.save()
-    story = risk_row(org, line_manager, None)
+    story = risk_row(request.getfixturevalue)
     page = browser_page
     log_in(page, line_manager.username)
     page.goto(story.url)
