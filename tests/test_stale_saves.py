@@ -8,8 +8,8 @@ forms that by their nature cannot conflict are listed in CANNOT_CONFLICT with th
 import dataclasses
 import datetime
 import os
-from decimal import Decimal
 from collections.abc import Callable
+from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
@@ -118,8 +118,8 @@ def _assessment(org, line_manager) -> RiskAssessment:
 
 
 def risk_row(fx):
-    org, line_manager, hms_department = fx("org"), fx("line_manager"), fx("hms_department")
     """The issue's story: a red risk turned green by a second person who never saw it red."""
+    org, line_manager = fx("org"), fx("line_manager")
     assessment = _assessment(org, line_manager)
     row = risk_services.row_save(
         actor=line_manager,
@@ -153,7 +153,7 @@ def risk_row(fx):
 
 
 def risk_activities(fx):
-    org, line_manager, hms_department = fx("org"), fx("line_manager"), fx("hms_department")
+    org, line_manager = fx("org"), fx("line_manager")
     assessment = _assessment(org, line_manager)
     activity = risk_services.activity_save(
         actor=line_manager, assessment=assessment, name="Distillation", harms_people=False
@@ -182,7 +182,7 @@ def risk_activities(fx):
 
 
 def risk_assessment_heading(fx):
-    org, line_manager, hms_department = fx("org"), fx("line_manager"), fx("hms_department")
+    org, line_manager = fx("org"), fx("line_manager")
     assessment = _assessment(org, line_manager)
 
     def first_change():
@@ -216,7 +216,7 @@ def _requirement() -> Requirement:
 
 
 def requirements_register(fx):
-    org, line_manager, hms_department = fx("org"), fx("line_manager"), fx("hms_department")
+    org, line_manager = fx("org"), fx("line_manager")
     requirement = _requirement()
     register_services.requirements_register_save(
         actor=line_manager, unit=org.department, entries={requirement.pk: (False, "")}
@@ -241,7 +241,7 @@ def requirements_register(fx):
 
 
 def requirement_catalogue(fx):
-    org, line_manager, hms_department = fx("org"), fx("line_manager"), fx("hms_department")
+    hms_department = fx("hms_department")
     requirement = _requirement()
 
     def first_change():
@@ -265,7 +265,7 @@ def requirement_catalogue(fx):
 
 
 def measure_edit(fx):
-    org, line_manager, hms_department = fx("org"), fx("line_manager"), fx("hms_department")
+    org, line_manager = fx("org"), fx("line_manager")
     measure = plan_services.plan_measure_add(
         actor=line_manager,
         unit=org.department,
@@ -616,6 +616,64 @@ def risk_approval(fx):
     )
 
 
+def routine_template(fx):
+    from hms.registers.models import RoutineTemplate
+
+    user = fx("hms_department")
+    template = RoutineTemplate.objects.create(title="Alenearbeid", purpose="Trygt alenearbeid")
+    url = reverse("registers:template_edit", args=[template.pk])
+    return Story(
+        user=user,
+        url=url,
+        field="purpose",
+        typed={"purpose": "Trygt alenearbeid i laboratoriet"},
+        first_change=_second_person_saves(user, url, "purpose", {"scope": "Alle laboratorier"}),
+        first_change_kept=lambda: (
+            RoutineTemplate.objects.get(pk=template.pk).scope == "Alle laboratorier"
+        ),
+    )
+
+
+def agreement_edit(fx):
+    from hms.registers.models import CoordinationAgreement
+    from tests.factories import make_agreement
+
+    user = fx("line_manager")
+    agreement = make_agreement(fx("org").department, user)
+    url = reverse("registers:agreement_edit", args=[agreement.pk])
+    return Story(
+        user=user,
+        url=url,
+        field="title",
+        typed={"title": "Samordningsavtale for Kunnskapssenteret"},
+        first_change=_second_person_saves(user, url, "title", {"premises": "Gastro-senteret"}),
+        first_change_kept=lambda: (
+            CoordinationAgreement.objects.get(pk=agreement.pk).premises == "Gastro-senteret"
+        ),
+    )
+
+
+def measure_close(fx):
+    measure, user = _measure(fx), fx("line_manager")
+    url = reverse("actionplans:measure", args=[measure.pk])
+    post_url = reverse("actionplans:measure_close", args=[measure.pk])
+    return Story(
+        user=user,
+        url=url,
+        post_url=post_url,
+        field="effectiveness_comment",
+        typed={"effectiveness": "effective", "effectiveness_comment": "No more spills since May"},
+        first_change=_second_person_saves(
+            user,
+            url,
+            "progress",
+            {"progress": "Asked for offers"},
+            reverse("actionplans:measure_progress", args=[measure.pk]),
+        ),
+        first_change_kept=lambda: Measure.objects.get(pk=measure.pk).progress == "Asked for offers",
+    )
+
+
 EDIT_FORMS = [
     risk_row,
     risk_activities,
@@ -637,14 +695,49 @@ EDIT_FORMS = [
     round_notes,
     measure_progress,
     risk_approval,
+    routine_template,
+    agreement_edit,
+    measure_close,
 ]
 
-# Forms that change an existing record but cannot lose anyone's work to a stale save.
+# Edit forms not in EDIT_FORMS, each with the reason it needs no story of its own.
 CANNOT_CONFLICT = {
-    "risk:row_measure": "adds a new measure for the hazard; nothing existing is replaced",
-    "risk:round_finding": "adds a new finding to the round; append-only",
-    "risk:participants (invite)": "adds a participant; inviting twice is refused as a duplicate",
-    "registers document, routine and agreement new-forms": "create rows; nothing to overwrite",
+    # Append-only: they add a row and replace nothing.
+    "deviations:comment": "adds a comment to the case; append-only",
+    "deviations:add_measure": "adds a new measure to the case",
+    "risk:row_create, risk:row_measure": "add a new hazard or a new measure for it",
+    "risk:round_finding": "adds a new finding to the round",
+    "risk:participants (invite)": "adds a participant; inviting someone twice is refused",
+    "risk:matrix_settings": "makes a new matrix version; the version number is unique, and "
+    "a second one made at the same moment is refused",
+    "cycle:goal_create, cycle:goal_measure, cycle:goal_carry_over": "create goals and measures",
+    "registers document, routine, agreement and catalogue new-forms": "create rows",
+    "training:record_new": "registers a new course completion; training records have no "
+    "edit form (a wrong one is deleted and registered again)",
+    "surveys:result_add, surveys:result_measure": "create a result or a measure",
+    "review:participants, review:decision_add, review:decision_measure": "add rows to the review",
+    "units:create, units:role_assign": "create a unit or a role assignment",
+    # One-way actions on a record: doing them twice gives the same result, nothing typed is lost.
+    "deviations:authorities": "records once that the authorities were told; a second is refused",
+    "units:role_end, units:deactivate, units:reactivate": "one-way state changes",
+    "registers:routine_approve": "carries the routine's version as a hidden field; a stale one "
+    "is refused (the routine_edit story covers the mechanism)",
+    # The same mechanism as a story above, on the same record and version.
+    "deviations accept, reject, transfer, delegate, close": "the case's version, as "
+    "deviation_deadline",
+    "actionplans:measure_cancel": "the measure's version, as measure_progress and measure_close",
+    "risk round answers and checks": "per-row versions with 409 (tests/test_inspection_rounds.py)",
+    "risk:round_complete": "the round's version, as round_notes",
+    "review:detail (summary), review:finalise": "the review's version, as review_item_notes",
+}
+
+# Edit forms that still save without a version check: known gaps, said out loud.
+NOT_YET_CHECKED = {
+    "cycle:member_save": "adding a person already in the working group changes their part "
+    "and the driver without a version",
+    "risk:participants (took part)": "the ticks of who took part are saved without a version",
+    "risk round participants": "the ticks of who took part are saved without a version",
+    "units:move": "moving a unit states its whole new place; two moves at once: the last wins",
 }
 
 
@@ -690,7 +783,7 @@ def test_saving_the_refused_form_again_replaces_the_first_change(client, db, req
 
 def test_every_edit_form_is_listed_or_explained():
     assert len(EDIT_FORMS) == len({story.__name__ for story in EDIT_FORMS})
-    assert all(reason for reason in CANNOT_CONFLICT.values())
+    assert all(CANNOT_CONFLICT.values()) and all(NOT_YET_CHECKED.values())
 
 
 @pytest.mark.browser

@@ -131,6 +131,8 @@ class RequirementForm(forms.ModelForm):
 
 
 class RoutineTemplateForm(forms.ModelForm):
+    version = VersionField()
+
     class Meta:
         model = RoutineTemplate
         fields = ["title", "purpose", "scope", "responsibility", "procedure", "references"]

@@ -227,6 +227,8 @@ class RoutineTemplate(models.Model):
     procedure = models.TextField(_("procedure"), blank=True)
     references = models.TextField(_("references"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # Bumped on every save: two people of the HSE department changing a template at once.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         verbose_name = _("routine template")

@@ -184,14 +184,23 @@ def document_delete(*, actor, document: Document) -> None:
 
 @transaction.atomic
 def routine_template_save(
-    *, actor, template: RoutineTemplate | None = None, **fields
+    *, actor, template: RoutineTemplate | None = None, version: int | None = None, **fields
 ) -> RoutineTemplate:
+    """Add or change a routine template (HSE department only); a change prepared on an older
+    version (`version` from the form) is refused as stale."""
     _require_hms_department(actor)
-    template = template or RoutineTemplate()
+    if template is not None:
+        template = RoutineTemplate.objects.select_for_update().get(pk=template.pk)
+        versions.check_version(template.version, version)
+    else:
+        template = RoutineTemplate()
     for name, value in fields.items():
         setattr(template, name, value.strip() if isinstance(value, str) else value)
     template.full_clean()
-    template.save()
+    if template.pk is None:
+        template.save()
+    else:
+        versions.bump(template, list(fields))
     return template
 
 

@@ -7,7 +7,12 @@ from django.utils.translation import gettext as _
 from hms.registers import services
 from hms.registers.forms import RequirementForm, RequirementsRegisterForm
 from hms.registers.models import Requirement, UnitRequirement
-from hms.registers.views.scope import forbidden, hms_department_only, records_unit
+from hms.registers.views.scope import (
+    forbidden,
+    hms_department_only,
+    records_unit,
+    saved_values,
+)
 from units import access, versions
 from units.forms import add_service_errors
 from units.models import Unit
@@ -59,8 +64,7 @@ def catalogue_edit(request, pk: int | None = None):
             add_service_errors(form, error)
             status = 400
             if versions.is_stale(error):
-                saved = Requirement.objects.get(pk=requirement.pk)
-                versions.take_current_version(form, saved.version)
+                saved = saved_values(form, Requirement.objects.get(pk=requirement.pk))
                 status = 409
         else:
             messages.success(request, _("The catalogue was saved."))
