@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint format messages stop-db clean-data bench bench-deviations bench-reports
+.PHONY: run test install lint format messages stop-db clean-data bench bench-deviations bench-reports backup restore
 
 install:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --user uv || $(PYTHON) -m pip install --quiet uv
@@ -72,3 +72,12 @@ stop-db:
 
 clean-data: stop-db
 	rm -rf .data
+
+# The database and the media files in one archive under backups/ (or FILE=...).
+backup: install
+	$(PY) manage.py backup $(FILE)
+
+# Put an archive back: make restore FILE=backups/hms-....tar (FORCE=1 replaces what is there).
+restore: install
+	@test -n "$(FILE)" || (echo "Usage: make restore FILE=backups/hms-YYYYMMDD-HHMMSS.tar [FORCE=1]"; exit 2)
+	$(PY) manage.py restore $(FILE) $(if $(FORCE),--force)

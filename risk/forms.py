@@ -18,6 +18,7 @@ from risk.models import (
     RiskMatrix,
 )
 from units.forms import PersonField, UnitCodeField
+from units.versions import VersionField
 
 # --- Risk assessments ------------------------------------------------------------------------
 
@@ -97,6 +98,7 @@ class ActivityForm(forms.Form):
     """One work task or activity of the mapping step."""
 
     id = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = VersionField()
     name = forms.CharField(
         label=_("Work task or activity"),
         max_length=300,
@@ -156,6 +158,7 @@ class RowForm(forms.Form):
     proposed_measures = forms.CharField(
         label=_("Proposed measures"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    version = VersionField()
 
     CONSEQUENCES = (
         ("consequence_people", _("People")),

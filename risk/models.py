@@ -236,6 +236,8 @@ class WorkActivity(models.Model):
     harms_material = models.BooleanField(_("can harm material or equipment"), default=False)
     harms_environment = models.BooleanField(_("can harm the external environment"), default=False)
     order = models.PositiveIntegerField(default=0)
+    # Bumped on every save through the services: two people editing the mapping at once.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         ordering = ["order", "pk"]
@@ -311,6 +313,8 @@ class RiskRow(models.Model):
         "actionplans.Measure", through="RowMeasure", related_name="risk_rows", blank=True
     )
     order = models.PositiveIntegerField(default=0)
+    # Bumped on every save through the services: two people editing the same hazard at once.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = RiskRowQuerySet.as_manager()
 

@@ -30,7 +30,7 @@ from risk.models import (
     RowMeasure,
     WorkActivity,
 )
-from units import access
+from units import access, versions
 from units.models import Role, Unit
 
 ROW_COPY_FIELDS = (
@@ -278,14 +278,28 @@ def assessment_update(
 
 @transaction.atomic
 def activity_save(
-    *, actor, assessment: RiskAssessment, activity: WorkActivity | None = None, **fields
+    *,
+    actor,
+    assessment: RiskAssessment,
+    activity: WorkActivity | None = None,
+    version: int | None = None,
+    **fields,
 ) -> WorkActivity:
+    """Add a task to the mapping or change one; a change prepared on an older version of the
+    task (`version` from the page) is refused as stale."""
     _editable(actor, assessment)
-    activity = activity or WorkActivity(assessment=assessment)
+    if activity is not None:
+        activity = WorkActivity.objects.select_for_update().get(pk=activity.pk)
+        versions.check_version(activity.version, version)
+    else:
+        activity = WorkActivity(assessment=assessment)
     for name, value in fields.items():
         setattr(activity, name, value)
     activity.full_clean()
-    activity.save()
+    if activity.pk is None:
+        activity.save()
+    else:
+        versions.bump(activity, list(fields))
     _changed(assessment)
     return activity
 
@@ -299,13 +313,30 @@ def activity_delete(*, actor, activity: WorkActivity) -> None:
 
 
 @transaction.atomic
-def row_save(*, actor, assessment: RiskAssessment, row: RiskRow | None = None, **fields) -> RiskRow:
+def row_save(
+    *,
+    actor,
+    assessment: RiskAssessment,
+    row: RiskRow | None = None,
+    version: int | None = None,
+    **fields,
+) -> RiskRow:
+    """Add a hazard or change one; a change prepared on an older version of the hazard
+    (`version` from the form) is refused as stale, so a red risk is never silently turned
+    green by someone who did not see it."""
     _editable(actor, assessment)
-    row = row or RiskRow(assessment=assessment)
+    if row is not None:
+        row = RiskRow.objects.select_for_update().get(pk=row.pk)
+        versions.check_version(row.version, version)
+    else:
+        row = RiskRow(assessment=assessment)
     for name, value in fields.items():
         setattr(row, name, value)
     row.full_clean()
-    row.save()
+    if row.pk is None:
+        row.save()
+    else:
+        versions.bump(row, list(fields))
     _changed(assessment)
     return row
 

@@ -604,7 +604,10 @@ def test_line_manager_adds_edits_and_deletes_a_row(client, assessment, line_mana
     assert (row.code, row.residual_value) == ("C3", 4)
     page = client.get(assessment.get_absolute_url()).content.decode()
     assert "Splash of acid" in page and 'data-zone="yellow">C3' in page
-    client.post(reverse("risk:row_edit", args=[assessment.pk, row.pk]), row_data(probability="4"))
+    client.post(
+        reverse("risk:row_edit", args=[assessment.pk, row.pk]),
+        row_data(probability="4", version=row.version),
+    )
     row.refresh_from_db()
     assert row.code == "C4" and row.risk_value == 12
     client.post(reverse("risk:row_delete", args=[assessment.pk, row.pk]))

@@ -188,6 +188,7 @@ def unit_edit(request, code: str):
                 request,
                 "units/unit_form.html",
                 {"form": form, "title": _("Edit unit"), "unit": unit, "current": current},
+                status=409,
             )
         except ValidationError as error:
             add_service_errors(form, error)

@@ -11,6 +11,7 @@ from hms.registers.models import (
     Requirement,
     RoutineTemplate,
 )
+from units.versions import VersionField
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DEFAULT_MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
@@ -122,12 +123,16 @@ class DocumentFileField(forms.FileField):
 
 
 class RequirementForm(forms.ModelForm):
+    version = VersionField()
+
     class Meta:
         model = Requirement
         fields = ["title", "short_name", "kind", "reference", "order", "is_active"]
 
 
 class RoutineTemplateForm(forms.ModelForm):
+    version = VersionField()
+
     class Meta:
         model = RoutineTemplate
         fields = ["title", "purpose", "scope", "responsibility", "procedure", "references"]
@@ -158,7 +163,12 @@ class RequirementsRegisterForm(forms.Form):
                 initial=entry.comment if entry else "",
                 widget=forms.Textarea(attrs={"rows": 1}),
             )
-            self.rows.append((requirement, entry, self[applies], self[comment]))
+            # The entry's version as the page showed it; 0 while the unit has no entry yet.
+            version = f"version_{requirement.pk}"
+            self.fields[version] = VersionField(
+                required=True, initial=entry.version if entry else 0
+            )
+            self.rows.append((requirement, entry, self[applies], self[comment], self[version]))
 
     def entries(self) -> dict[int, tuple[bool, str]]:
         return {
@@ -166,7 +176,13 @@ class RequirementsRegisterForm(forms.Form):
                 self.cleaned_data[f"applies_{requirement.pk}"],
                 self.cleaned_data[f"comment_{requirement.pk}"].strip(),
             )
-            for requirement, _entry, _a, _c in self.rows
+            for requirement, *_fields in self.rows
+        }
+
+    def shown_versions(self) -> dict[int, int]:
+        return {
+            requirement.pk: self.cleaned_data[f"version_{requirement.pk}"]
+            for requirement, *_fields in self.rows
         }
 
 

@@ -48,6 +48,8 @@ class Requirement(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=RequirementKind.choices)
     order = models.PositiveIntegerField(_("order"), default=100)
     is_active = models.BooleanField(_("active"), default=True)
+    # Bumped on every save: two people of the HSE department changing the catalogue at once.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         verbose_name = _("requirement")
@@ -84,6 +86,8 @@ class UnitRequirement(models.Model):
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
+    # Bumped on every review: two people reviewing the unit's register at once.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = UnitRequirementQuerySet.as_manager()
 
@@ -223,6 +227,8 @@ class RoutineTemplate(models.Model):
     procedure = models.TextField(_("procedure"), blank=True)
     references = models.TextField(_("references"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # Bumped on every save: two people of the HSE department changing a template at once.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         verbose_name = _("routine template")

@@ -20,7 +20,7 @@ from hms.registers.models import (
     RoutineTemplate,
     UnitRequirement,
 )
-from units import access
+from units import access, versions
 from units.models import Role, Unit
 
 ROUTINE_TEXT = ["title", "purpose", "scope", "responsibility", "procedure", "references"]
@@ -58,29 +58,49 @@ def _check_version(current: int, given: int | None, what) -> None:
 
 
 @transaction.atomic
-def requirement_save(*, actor, requirement: Requirement | None = None, **fields) -> Requirement:
-    """Add or change a requirement of the catalogue (HSE department only)."""
+def requirement_save(
+    *, actor, requirement: Requirement | None = None, version: int | None = None, **fields
+) -> Requirement:
+    """Add or change a requirement of the catalogue (HSE department only); a change prepared
+    on an older version (`version` from the form) is refused as stale."""
     _require_hms_department(actor)
-    requirement = requirement or Requirement()
+    if requirement is not None:
+        requirement = Requirement.objects.select_for_update().get(pk=requirement.pk)
+        versions.check_version(requirement.version, version)
+    else:
+        requirement = Requirement()
     for name, value in fields.items():
         setattr(requirement, name, value.strip() if isinstance(value, str) else value)
     requirement.full_clean()
-    requirement.save()
+    if requirement.pk is None:
+        requirement.save()
+    else:
+        versions.bump(requirement, list(fields))
     return requirement
 
 
 @transaction.atomic
 def requirements_register_save(
-    *, actor, unit: Unit, entries: dict[int, tuple[bool, str]]
+    *,
+    actor,
+    unit: Unit,
+    entries: dict[int, tuple[bool, str]],
+    shown_versions: dict[int, int] | None = None,
 ) -> list[UnitRequirement]:
     """Record which requirements apply to the unit, with a comment each. Saving is the unit's
-    review of its register: every row gets today's date and the reviewer."""
+    review of its register: every row gets today's date and the reviewer. With
+    `shown_versions` (each entry's version as the page showed it, 0 for none yet), a review
+    prepared before someone else's is refused as stale, whole: the register is one review."""
     _require_change(actor, unit)
     requirements = {r.pk: r for r in Requirement.objects.filter(pk__in=entries)}
     existing = {
         entry.requirement_id: entry
         for entry in UnitRequirement.objects.select_for_update().filter(unit=unit)
     }
+    if shown_versions is not None:
+        for requirement_id in entries:
+            current = existing[requirement_id].version if requirement_id in existing else 0
+            versions.check_version(current, shown_versions.get(requirement_id))
     today = timezone.localdate()
     saved = []
     for requirement_id, (applies, comment) in entries.items():
@@ -94,7 +114,10 @@ def requirements_register_save(
         entry.reviewed_on = today
         entry.reviewed_by = actor
         entry.full_clean()
-        entry.save()
+        if entry.pk is None:
+            entry.save()
+        else:
+            versions.bump(entry, ["applies", "comment", "reviewed_on", "reviewed_by"])
         saved.append(entry)
     return saved
 
@@ -161,14 +184,23 @@ def document_delete(*, actor, document: Document) -> None:
 
 @transaction.atomic
 def routine_template_save(
-    *, actor, template: RoutineTemplate | None = None, **fields
+    *, actor, template: RoutineTemplate | None = None, version: int | None = None, **fields
 ) -> RoutineTemplate:
+    """Add or change a routine template (HSE department only); a change prepared on an older
+    version (`version` from the form) is refused as stale."""
     _require_hms_department(actor)
-    template = template or RoutineTemplate()
+    if template is not None:
+        template = RoutineTemplate.objects.select_for_update().get(pk=template.pk)
+        versions.check_version(template.version, version)
+    else:
+        template = RoutineTemplate()
     for name, value in fields.items():
         setattr(template, name, value.strip() if isinstance(value, str) else value)
     template.full_clean()
-    template.save()
+    if template.pk is None:
+        template.save()
+    else:
+        versions.bump(template, list(fields))
     return template
 
 

@@ -26,6 +26,7 @@ from risk.views.assessments import (
     _render_detail,
 )
 from risk.views.matrix import describe_row, matrix_grid
+from units import versions
 from units.forms import add_service_errors
 
 ROW_FIELDS = (
@@ -87,14 +88,24 @@ def activities(request, pk: int):
                     )
                     next_order += 1
                     changed += 1
-                elif any(getattr(activity, name) != value for name, value in fields.items()):
+                elif data.get("version") != activity.version or any(
+                    getattr(activity, name) != value for name, value in fields.items()
+                ):
+                    # A task changed meanwhile is refused even when this page left it as it
+                    # was: the page showed the old version, and saving it would undo theirs.
                     services.activity_save(
-                        actor=request.user, assessment=assessment, activity=activity, **fields
+                        actor=request.user,
+                        assessment=assessment,
+                        activity=activity,
+                        version=data.get("version"),
+                        **fields,
                     )
                     changed += 1
     except PermissionDenied:
         return _forbidden(request, assessment)
     except ValidationError as error:
+        if versions.is_stale(error):
+            return _stale_mapping(request, assessment, formset)
         formset._non_form_errors = formset.error_class(error.messages)
         return _render_detail(request, assessment, bound={"activities": formset}, status=400)
     if changed:
@@ -102,11 +113,37 @@ def activities(request, pk: int):
     return redirect(reverse("risk:assessment", args=[assessment.pk]) + "#mapping")
 
 
-def _row_page(request, assessment, form, *, row=None, status=200):
+def _stale_mapping(request, assessment, formset):
+    """409: someone changed a task of the mapping after this page was opened. The typed
+    mapping stays in the form, now carrying the current versions; what they saved is listed
+    above it."""
+    current = {activity.pk: activity for activity in assessment.activities.all()}
+    data = formset.data.copy()
+    saved = []
+    for form in formset:
+        activity = current.get((form.cleaned_data or {}).get("id"))
+        if activity is None:
+            continue
+        if form.cleaned_data.get("version") != activity.version:
+            saved.append(activity)
+        data[form.add_prefix("version")] = activity.version
+    formset = _activity_formset([], data=data)
+    formset.is_valid()
+    formset._non_form_errors = formset.error_class([versions.stale_error().messages[0]])
+    return _render_detail(
+        request,
+        assessment,
+        bound={"activities": formset, "activities_saved": saved},
+        status=409,
+    )
+
+
+def _row_page(request, assessment, form, *, row=None, saved=None, status=200):
     context = {
         "assessment": assessment,
         "form": form,
         "row": row,
+        "saved": saved,
         "grid": matrix_grid(assessment.matrix),
         "title": _("Edit hazard") if row else _("New hazard"),
     }
@@ -123,6 +160,7 @@ def _save_row(request, assessment, *, row=None):
     if request.method != "POST":
         if row is not None:
             initial = {name: getattr(row, name) for name in ROW_FIELDS}
+            initial["version"] = row.version
         else:
             initial = {}
             activity_id = request.GET.get("activity", "")
@@ -133,16 +171,29 @@ def _save_row(request, assessment, *, row=None):
         form = forms.RowForm(initial=initial, **form_kwargs)
         return _row_page(request, assessment, form, row=row)
     form = forms.RowForm(request.POST, **form_kwargs)
+    if row is not None:
+        # An edit without the version it was shown with could overwrite anything.
+        form.fields["version"].required = True
     if form.is_valid():
         fields = {name: form.cleaned_data[name] for name in ROW_FIELDS}
         if row is None:
             fields["order"] = (max(assessment.rows.values_list("order", flat=True), default=0)) + 1
         try:
-            services.row_save(actor=request.user, assessment=assessment, row=row, **fields)
+            services.row_save(
+                actor=request.user,
+                assessment=assessment,
+                row=row,
+                version=form.cleaned_data["version"] if row else None,
+                **fields,
+            )
         except PermissionDenied:
             return _forbidden(request, assessment)
         except ValidationError as error:
             add_service_errors(form, error)
+            if versions.is_stale(error):
+                saved = describe_row(_row(assessment, row.pk), assessment.matrix)
+                versions.take_current_version(form, saved.version)
+                return _row_page(request, assessment, form, row=row, saved=saved, status=409)
         else:
             messages.success(request, _("The hazard was saved."))
             return redirect(reverse("risk:assessment", args=[assessment.pk]) + "#hazards")

@@ -240,6 +240,7 @@ def _activity_formset(activities, data=None):
             "harms_people": activity.harms_people,
             "harms_material": activity.harms_material,
             "harms_environment": activity.harms_environment,
+            "version": activity.version,
         }
         for activity in activities
     ]
@@ -340,6 +341,7 @@ def _render_detail(request, assessment: RiskAssessment, *, bound=None, status: i
             value = str(form["id"].value() or "")
             form.activity = by_id.get(int(value)) if value.isdigit() else None
         context["activity_formset"] = formset
+        context["activities_saved"] = bound.get("activities_saved", [])
         context["participant_form"] = bound.get("participant") or forms.ParticipantForm(
             auto_id="participant-%s"
         )

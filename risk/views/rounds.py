@@ -475,19 +475,25 @@ def round_detail(request, pk: int):
             )
         except ValidationError as error:
             add_service_errors(form, error)
-            _refresh_version(form, round_)
+            status = _refresh_version(form, round_)
         else:
             messages.success(request, _("The notes were saved."))
             return redirect(_round_url(round_, anchor))
+    else:
+        status = 400
     key = "pre_form" if action == "pre_meeting" else "post_form"
-    return _render_detail(request, round_, focus=anchor, **{key: form})
+    # The page shows the round as saved now: on 409, the other person's notes beside the form.
+    return _render_detail(request, round_, status=status, focus=anchor, **{key: form})
 
 
-def _refresh_version(form, round_: InspectionRound) -> None:
-    """After a refused change the page shows what is saved now; saving again then overwrites."""
+def _refresh_version(form, round_: InspectionRound) -> int:
+    """After a refused change the page shows what is saved now; saving again then overwrites.
+    Answers 409 when the refusal was someone else's change, else 400."""
     current = InspectionRound.objects.get(pk=round_.pk)
+    stale = current.version != form.cleaned_data.get("version")
     form.data = form.data.copy()
     form.data["version"] = current.version
+    return 409 if stale else 400
 
 
 @login_required
@@ -506,9 +512,14 @@ def complete(request, pk: int):
                 version=form.cleaned_data["version"],
             )
         except ValidationError as error:
-            _refresh_version(form, round_)
+            status = _refresh_version(form, round_)
             return _render_detail(
-                request, round_, post_form=form, completion_errors=error.messages, focus="post"
+                request,
+                round_,
+                post_form=form,
+                completion_errors=error.messages,
+                focus="post",
+                status=status,
             )
         messages.success(
             request, _("The round is completed. Its report is below and can be downloaded.")

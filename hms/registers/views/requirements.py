@@ -7,8 +7,13 @@ from django.utils.translation import gettext as _
 from hms.registers import services
 from hms.registers.forms import RequirementForm, RequirementsRegisterForm
 from hms.registers.models import Requirement, UnitRequirement
-from hms.registers.views.scope import forbidden, hms_department_only, records_unit
-from units import access
+from hms.registers.views.scope import (
+    forbidden,
+    hms_department_only,
+    records_unit,
+    saved_values,
+)
+from units import access, versions
 from units.forms import add_service_errors
 from units.models import Unit
 
@@ -44,7 +49,12 @@ def catalogue(request):
 def catalogue_edit(request, pk: int | None = None):
     hms_department_only(request)
     requirement = get_object_or_404(Requirement, pk=pk) if pk else None
-    form = RequirementForm(request.POST or None, instance=requirement)
+    initial = {"version": requirement.version} if requirement else {}
+    form = RequirementForm(request.POST or None, instance=requirement, initial=initial)
+    if requirement is not None:
+        form.fields["version"].required = True
+    status = 200
+    saved = None
     if request.method == "POST" and form.is_valid():
         try:
             services.requirement_save(
@@ -52,6 +62,10 @@ def catalogue_edit(request, pk: int | None = None):
             )
         except ValidationError as error:
             add_service_errors(form, error)
+            status = 400
+            if versions.is_stale(error):
+                saved = saved_values(form, Requirement.objects.get(pk=requirement.pk))
+                status = 409
         else:
             messages.success(request, _("The catalogue was saved."))
             return redirect("registers:catalogue")
@@ -59,7 +73,8 @@ def catalogue_edit(request, pk: int | None = None):
     return render(
         request,
         "registers/simple_form.html",
-        {"form": form, "title": title, "back": "registers:catalogue"},
+        {"form": form, "title": title, "back": "registers:catalogue", "saved": saved},
+        status=status,
     )
 
 
@@ -87,10 +102,17 @@ def register(request, code: str):
         if form.is_valid():
             try:
                 services.requirements_register_save(
-                    actor=request.user, unit=unit, entries=form.entries()
+                    actor=request.user,
+                    unit=unit,
+                    entries=form.entries(),
+                    shown_versions=form.shown_versions(),
                 )
             except PermissionDenied:
                 return forbidden(request, _("You may not change this register."))
+            except ValidationError as error:
+                if not versions.is_stale(error):
+                    raise
+                return _stale_register(request, unit, form, requirements, can_change)
             messages.success(request, _("The requirements register was saved."))
             return redirect("registers:requirements", unit.code)
         status = 400
@@ -103,3 +125,34 @@ def register(request, code: str):
         "applying": sum(entry.applies for entry in entries.values()),
     }
     return render(request, "registers/requirements.html", context, status=status)
+
+
+def _stale_register(request, unit, form, requirements, can_change):
+    """409: someone reviewed the register after this page was opened. The ticks and comments
+    typed here stay in the form, now carrying the current versions; what the other person
+    saved is shown beside each requirement they changed."""
+    entries = {
+        entry.requirement_id: entry
+        for entry in UnitRequirement.objects.filter(unit=unit).select_related("reviewed_by")
+    }
+    shown = form.shown_versions()
+    data = form.data.copy()
+    changed = set()
+    for requirement in requirements:
+        current = entries[requirement.pk].version if requirement.pk in entries else 0
+        if shown.get(requirement.pk) != current:
+            changed.add(requirement.pk)
+        data[f"version_{requirement.pk}"] = current
+    form = RequirementsRegisterForm(data, requirements=requirements, entries=entries)
+    form.is_valid()
+    reviewed = [entry.reviewed_on for entry in entries.values()]
+    context = {
+        "unit": unit,
+        "form": form,
+        "can_change": can_change,
+        "last_reviewed": max(reviewed) if reviewed else None,
+        "applying": sum(entry.applies for entry in entries.values()),
+        "stale": versions.stale_error().messages[0],
+        "changed": changed,
+    }
+    return render(request, "registers/requirements.html", context, status=409)

@@ -13,8 +13,14 @@ from hms.pdf import pdf_response, render_pdf
 from hms.registers import services
 from hms.registers.forms import RoutineForm, RoutineTemplateForm
 from hms.registers.models import Routine, RoutineStatus, RoutineTemplate
-from hms.registers.views.scope import PAGE_SIZE, forbidden, hms_department_only, shared_unit
-from units import access
+from hms.registers.views.scope import (
+    PAGE_SIZE,
+    forbidden,
+    hms_department_only,
+    saved_values,
+    shared_unit,
+)
+from units import access, versions
 from units.forms import add_service_errors
 from units.models import Unit
 
@@ -214,7 +220,12 @@ def template_list(request):
 def template_edit(request, pk: int | None = None):
     hms_department_only(request)
     template = get_object_or_404(RoutineTemplate, pk=pk) if pk else None
-    form = RoutineTemplateForm(request.POST or None, instance=template)
+    initial = {"version": template.version} if template else {}
+    form = RoutineTemplateForm(request.POST or None, instance=template, initial=initial)
+    if template is not None:
+        form.fields["version"].required = True
+    status = 200
+    saved = None
     if request.method == "POST" and form.is_valid():
         try:
             services.routine_template_save(
@@ -222,6 +233,10 @@ def template_edit(request, pk: int | None = None):
             )
         except ValidationError as error:
             add_service_errors(form, error)
+            status = 400
+            if versions.is_stale(error):
+                saved = saved_values(form, RoutineTemplate.objects.get(pk=template.pk))
+                status = 409
         else:
             messages.success(request, _("The template was saved."))
             return redirect("registers:templates")
@@ -229,5 +244,6 @@ def template_edit(request, pk: int | None = None):
     return render(
         request,
         "registers/simple_form.html",
-        {"form": form, "title": title, "back": "registers:templates"},
+        {"form": form, "title": title, "back": "registers:templates", "saved": saved},
+        status=status,
     )

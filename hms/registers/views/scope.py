@@ -3,8 +3,9 @@
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 
-from units import access
+from units import access, versions
 from units.models import Unit
 
 PAGE_SIZE = 50
@@ -37,3 +38,18 @@ def hms_department_only(request) -> None:
 
 def forbidden(request, message: str):
     return render(request, "registers/forbidden.html", {"message": message}, status=403)
+
+
+def saved_values(form, current) -> list[tuple[str, object]]:
+    """After a stale save of a catalogue form: the form takes the current version (saving
+    again is a deliberate overwrite) and the page lists the values saved meanwhile."""
+    versions.take_current_version(form, current.version)
+    shown = []
+    for name in form._meta.fields:
+        value = getattr(current, name)
+        if isinstance(value, bool):
+            value = _("yes") if value else _("no")
+        elif display := getattr(current, f"get_{name}_display", None):
+            value = display()
+        shown.append((form.fields[name].label, value))
+    return shown
