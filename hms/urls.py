@@ -1,16 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from hms import views
-from hms.accounts import views as accounts_views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("history/<int:content_type_id>/<int:object_id>/", views.history, name="history"),
-    path("accounts/login/", accounts_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("hms.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -25,12 +23,6 @@ urlpatterns = [
     path("indicators/", include("indicators.urls")),
     path("reports/", include("indicators.reports.urls")),
     path("review/", include("indicators.review.urls")),
-    # One password form for everyone, with its throttle and second factor: not the admin's own.
-    path(
-        "admin/login/",
-        RedirectView.as_view(pattern_name="login", query_string=True),
-        name="admin_login",
-    ),
     path("admin/", admin.site.urls),
 ]
 # Uploaded files are never served as /media/: attachments go through views that check who

@@ -6,8 +6,9 @@ from django.utils.http import urlencode
 
 from units.access import requires_second_factor
 
-# Set in the session by the login view when a password was checked (hms.accounts.views).
-PASSWORD_LOGIN_SESSION_KEY = "hms_password_login"
+# Sessions opened by these backends were opened with a local password (axes' backend only
+# refuses; ModelBackend checks the password). Any other backend (the institution's OpenID
+# Connect sign-in) brings its own second factor.
 LOCAL_BACKENDS = frozenset(
     {"django.contrib.auth.backends.ModelBackend", "axes.backends.AxesStandaloneBackend"}
 )
@@ -24,7 +25,6 @@ def second_factor_due(request) -> bool:
     return bool(
         settings.HMS_REQUIRE_2FA
         and user.is_authenticated
-        and request.session.get(PASSWORD_LOGIN_SESSION_KEY)
         and request.session.get(BACKEND_SESSION_KEY) in LOCAL_BACKENDS
         and not user.is_verified()
         and requires_second_factor(user)

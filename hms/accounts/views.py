@@ -15,18 +15,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hms.accounts import services
 from hms.accounts.forms import CodeForm
-from hms.accounts.middleware import PASSWORD_LOGIN_SESSION_KEY, second_factor_due
+from hms.accounts.middleware import second_factor_due
 from units.access import requires_second_factor
-
-
-class LoginView(auth_views.LoginView):
-    """Django's login, remembering that the password was checked here: the second-factor
-    middleware asks such a session for a code (hms.accounts.middleware)."""
-
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        self.request.session[PASSWORD_LOGIN_SESSION_KEY] = True
-        return response
 
 
 class PasswordResetView(auth_views.PasswordResetView):
