@@ -38,7 +38,9 @@ class SecondFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if second_factor_due(request) and _url_name(request) not in OPEN_URL_NAMES:
+        # The layout hides its menus while the code is owed: none of their links would open.
+        request.second_factor_due = second_factor_due(request)
+        if request.second_factor_due and _url_name(request) not in OPEN_URL_NAMES:
             target = reverse("second_factor")
             return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
