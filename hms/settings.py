@@ -1,6 +1,7 @@
 """Settings for the HMS project: one file, driven by environment variables."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -62,7 +63,12 @@ INSTALLED_APPS = [
     "pghistory.admin",
     "treebeard",
     "bootstrap",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "hms",
+    "hms.accounts",
     "units",
     "deviations",
     "risk",
@@ -87,10 +93,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "hms.accounts.middleware.SecondFactorMiddleware",
     "hms.middleware.HistoryContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # django-axes wants its middleware last: it turns a refused login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "hms.urls"
@@ -133,6 +143,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# django-axes first: it refuses a locked-out login before any backend checks the password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -227,6 +242,22 @@ TRAINING_PROOF_MAX_BYTES = env_int("TRAINING_PROOF_MAX_BYTES", 10 * 1024 * 1024)
 # Set when a proxy or load balancer in front of the app appends the client's address to
 # X-Forwarded-For (as docker-compose's production shape assumes): throttles use it.
 BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+
+# Login throttling (django-axes): locked after AXES_FAILURE_LIMIT wrong passwords for one
+# username from one address, for AXES_COOLOFF_MINUTES after the last one. Another user, or the
+# same user from elsewhere, is not locked. Failures are kept in the database (axes' admin).
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "hms.accounts.throttle.client_address"
+AXES_LOCKOUT_CALLABLE = "hms.accounts.throttle.locked_out"
+
+# A second factor (TOTP, with recovery codes) for superusers and the HSE department when they
+# sign in with a local password; sign-in through the institution is not asked. On by default
+# in production (DEBUG off); off with DEBUG on so the demo users log in with only a password.
+HMS_REQUIRE_2FA = env_bool("HMS_REQUIRE_2FA", not DEBUG)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "HMS")
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

@@ -10,6 +10,7 @@ urlpatterns = [
     path("history/<int:content_type_id>/<int:object_id>/", views.history, name="history"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("hms.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("units/", include("units.urls")),
     path("deviations/", include("deviations.urls")),

@@ -137,6 +137,12 @@ def is_hms_department(user) -> bool:
     return sees_everything(user) or bool(role_paths(user).get(Role.HMS_DEPARTMENT))
 
 
+def requires_second_factor(user) -> bool:
+    """Superusers and the HSE department read every record of the organisation: when they sign
+    in with a local password, a stolen password alone must not be enough (a TOTP code too)."""
+    return is_hms_department(user)
+
+
 def can_manage_units(user) -> bool:
     """Administrators maintain the unit tree and the role assignments."""
     return bool(getattr(user, "is_active", False) and user.has_perm("units.manage_tree"))
