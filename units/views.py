@@ -13,9 +13,9 @@ from django.views.decorators.http import require_POST
 
 from units import access, people_import, roles_import, services, tree_csv
 from units.forms import (
-    RoleAssignForm,
     RegisterImportApplyForm,
     RegisterImportForm,
+    RoleAssignForm,
     RoleEndForm,
     UnitCreateForm,
     UnitEditForm,
