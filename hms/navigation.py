@@ -44,6 +44,7 @@ PHASES = [
             Entry(_("Yearly HMS cycle"), "cycle:home"),
             Entry(_("Cycle overview"), "cycle:overview", shown=_oversees_units),
             Entry(_("Organisation and roles"), "units:tree"),
+            Entry(_("People"), "people:list", shown=access.can_view_people),
             Entry(_("My roles"), "home"),
         ],
     ),

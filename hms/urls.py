@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from hms import views
+from hms import people, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("hms.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("units/", include("units.urls")),
+    path("people/", include((people.urlpatterns, "people"))),
     path("deviations/", include("deviations.urls")),
     path("risk/", include("risk.urls")),
     path("cycle/", include("hms.cycle.urls")),

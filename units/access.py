@@ -213,3 +213,12 @@ def leads_institution(user, root: Unit) -> bool:
     return sees_everything(user) or (
         root.depth == 1 and root.path in role_paths(user).get(Role.LINE_MANAGER, ())
     )
+
+
+def can_view_people(user) -> bool:
+    """The people register (who works where, their roles and open work) is for administrators
+    and the HSE department holding its role at the root of the tree."""
+    at_root = any(
+        len(path) == Unit.steplen for path in role_paths(user).get(Role.HMS_DEPARTMENT, ())
+    )
+    return can_manage_units(user) or at_root

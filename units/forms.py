@@ -182,3 +182,20 @@ class UnitImportApplyForm(forms.Form):
             )
         cleaned["content"] = content
         return cleaned
+
+
+class RegisterImportForm(UnitImportForm):
+    """The people or role assignment file; the people import may be a partial extract."""
+
+    file = forms.FileField(
+        label=_("CSV or Excel file"),
+        allow_empty_file=True,  # reported by the import's own checks, with the others
+    )
+    partial = forms.BooleanField(
+        label=_("The file lists only some people (do not treat the others as leaving)"),
+        required=False,
+    )
+
+
+class RegisterImportApplyForm(UnitImportApplyForm):
+    partial = forms.BooleanField(widget=forms.HiddenInput, required=False)

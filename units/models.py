@@ -1,7 +1,7 @@
 import datetime
 
 import pghistory
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -19,6 +19,33 @@ def audited(**kwargs):
     return pghistory.track(
         pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), **kwargs
     )
+
+
+class UserQuerySet(models.QuerySet):
+    def search(self, text: str) -> "UserQuerySet":
+        """People whose name, e-mail or username contains the text, or who hold a current role
+        on a unit whose code or name matches it. Each word must match somewhere, so "kari
+        ikj" finds Kari in the Department of Chemistry."""
+        today = timezone.localdate()
+        result = self
+        for word in text.split()[:5]:
+            in_unit = RoleAssignment.objects.current(today).filter(
+                Q(unit__code__iexact=word)
+                | Q(unit__name_nb__icontains=word)
+                | Q(unit__name_en__icontains=word)
+            )
+            result = result.filter(
+                Q(first_name__icontains=word)
+                | Q(last_name__icontains=word)
+                | Q(email__icontains=word)
+                | Q(username__icontains=word)
+                | Q(pk__in=in_unit.values("user_id"))
+            )
+        return result
+
+
+class PersonManager(UserManager.from_queryset(UserQuerySet)):
+    pass
 
 
 @audited(exclude=["password", "last_login"])
@@ -44,6 +71,8 @@ class User(AbstractUser):
     oidc_subject = models.CharField(
         _("sign-in subject"), max_length=255, unique=True, null=True, blank=True
     )
+
+    objects = PersonManager()
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
@@ -215,3 +244,51 @@ class RoleAssignment(models.Model):
     def is_current(self, on: datetime.date | None = None) -> bool:
         on = on or timezone.localdate()
         return self.valid_from <= on and (self.valid_to is None or self.valid_to >= on)
+
+
+@audited()
+class Employment(models.Model):
+    """A person's employment in a unit for a period, as the HR register has it.
+
+    A row of its own rather than fields on User: a person may hold several positions (two
+    units at 50 % each) and leave and come back, and each period must stay on record. The
+    people import keeps one employee role (`RoleAssignment`) per employment with the same
+    dates, so access keeps working through roles alone."""
+
+    person = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="employments", verbose_name=_("person")
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="employments", verbose_name=_("unit")
+    )
+    position_share = models.DecimalField(_("position share (%)"), max_digits=5, decimal_places=2)
+    start = models.DateField(_("start of employment"))
+    end = models.DateField(_("end of employment"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("employment")
+        verbose_name_plural = _("employments")
+        ordering = ["-start", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(position_share__gt=0) & Q(position_share__lte=100),
+                name="employment_share_percentage",
+            ),
+            models.CheckConstraint(
+                condition=Q(end__isnull=True) | Q(end__gte=models.F("start")),
+                name="employment_period_ordered",
+            ),
+            models.UniqueConstraint(
+                fields=["person", "unit", "start"], name="employment_one_per_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} – {self.unit.code} ({self.position_share:g} %)"
+
+    def get_absolute_url(self) -> str:
+        return reverse("people:detail", args=[self.person_id])
+
+    def is_current(self, on: datetime.date | None = None) -> bool:
+        on = on or timezone.localdate()
+        return self.start <= on and (self.end is None or self.end >= on)

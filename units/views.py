@@ -8,10 +8,13 @@ from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from units import access, services, tree_csv
+from units import access, people_import, roles_import, services, tree_csv
 from units.forms import (
+    RegisterImportApplyForm,
+    RegisterImportForm,
     RoleAssignForm,
     RoleEndForm,
     UnitCreateForm,
@@ -378,3 +381,100 @@ def unit_export(request):
     )
     response["Content-Disposition"] = f'attachment; filename="{tree_csv.export_filename()}"'
     return response
+
+
+# The people register and role assignment imports: the unit import's pattern, for two files.
+REGISTER_IMPORTS = {
+    "people": {
+        "plan": lambda content, filename, partial: people_import.plan_people(
+            content, filename, partial=partial
+        ),
+        "apply": lambda **kwargs: people_import.people_import(**kwargs),
+        "columns": people_import.COLUMNS,
+        "title": _lazy("Import people"),
+        "url": "units:import_people",
+    },
+    "roles": {
+        "plan": lambda content, filename, partial: roles_import.plan_roles(content, filename),
+        "apply": lambda *, partial, **kwargs: roles_import.roles_import(**kwargs),
+        "columns": roles_import.COLUMNS,
+        "title": _lazy("Import role assignments"),
+        "url": "units:import_roles",
+    },
+}
+
+
+COUNT_LABELS = {
+    "new": _lazy("new"),
+    "changed": _lazy("changed"),
+    "leaving": _lazy("leaving"),
+    "unchanged": _lazy("unchanged"),
+}
+
+
+def _register_import(request, kind: str):
+    """Upload → preview → apply, all or nothing; the file travels back in the page."""
+    _manager_only(request)
+    spec = REGISTER_IMPORTS[kind]
+    form = RegisterImportForm()
+    context = {"form": form, "kind": kind, "spec": spec}
+    if request.method == "POST" and "apply" in request.POST:
+        apply_form = RegisterImportApplyForm(request.POST)
+        if not apply_form.is_valid():
+            context["apply_errors"] = apply_form.non_field_errors() or [
+                _("The previewed file did not come back intact. Upload it again.")
+            ]
+        else:
+            data = apply_form.cleaned_data
+            context["filename"] = data["filename"]
+            try:
+                plan = spec["apply"](
+                    content=data["content"],
+                    filename=data["filename"],
+                    partial=data["partial"],
+                    expected_digest=data["plan_digest"],
+                )
+            except people_import.ImportRejected as rejected:
+                context["plan"] = rejected.plan
+            except people_import.ImportChanged as changed:
+                context["plan"] = changed.plan
+                context["plan_changed"] = True
+                context["apply_form"] = _apply_form(
+                    data["content"], data["filename"], changed.plan, data["partial"]
+                )
+            else:
+                counts = ", ".join(
+                    f"{count} {COUNT_LABELS[name]}" for name, count in plan.counts().items()
+                )
+                messages.success(
+                    request,
+                    _("Imported %(filename)s: %(counts)s.")
+                    % {"filename": data["filename"], "counts": counts},
+                )
+                return redirect(spec["url"])
+    elif request.method == "POST":
+        form = RegisterImportForm(request.POST, request.FILES)
+        context["form"] = form
+        if form.is_valid():
+            content, partial = form.content(), form.cleaned_data["partial"]
+            plan = spec["plan"](content, form.filename(), partial)
+            context.update(plan=plan, filename=form.filename())
+            if plan.ok:
+                context["apply_form"] = _apply_form(content, form.filename(), plan, partial)
+    return render(request, "units/register_import.html", context)
+
+
+def _apply_form(content: bytes, filename: str, plan, partial: bool) -> RegisterImportApplyForm:
+    form = RegisterImportApplyForm.for_file(content=content, filename=filename, plan=plan)
+    form.initial["partial"] = partial
+    return form
+
+
+@login_required
+def people_import_page(request):
+    return _register_import(request, "people")
+
+
+@login_required
+def roles_import_page(request):
+    return _register_import(request, "roles")
