@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_filters",
@@ -102,6 +103,9 @@ MIDDLEWARE = [
     # django-axes wants its middleware last: it turns a refused login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Widgets render with the project's templates too (the person picker's), not only Django's.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 ROOT_URLCONF = "hms.urls"
 WSGI_APPLICATION = "hms.wsgi.application"

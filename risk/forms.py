@@ -17,7 +17,7 @@ from risk.models import (
     ParticipantRole,
     RiskMatrix,
 )
-from units.forms import PersonField, UnitCodeField
+from units.forms import PeoplePickerWidget, PersonField, UnitCodeField
 from units.versions import VersionField
 
 # --- Risk assessments ------------------------------------------------------------------------
@@ -339,7 +339,7 @@ def _round_date_input():
 class RoundPeopleField(forms.CharField):
     """Any number of people, by user name or e-mail, one per line or separated by commas."""
 
-    widget = forms.Textarea(attrs={"rows": 2})
+    widget = PeoplePickerWidget(attrs={"rows": 2})
 
     def clean(self, value):
         value = super().clean(value) or ""

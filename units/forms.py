@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from units.models import Role, Unit, UnitType
@@ -44,12 +45,86 @@ def add_service_errors(form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
+class PickedPerson(str):
+    """What a person picker sends: the chosen person's user name (or, without JavaScript, the
+    text typed), remembering the text shown so a form that comes back shows it again."""
+
+    text: str = ""
+
+    def __new__(cls, value: str, text: str = ""):
+        picked = super().__new__(cls, value)
+        picked.text = text
+        return picked
+
+
+class PersonPickerWidget(forms.TextInput):
+    """A search-as-you-type picker: the visible box (`<name>_text`) asks the people search
+    with htmx as one types and shows the matches as a listbox; choosing one puts the user name
+    in the hidden input the form reads (`<name>`). Without JavaScript the typed user name or
+    e-mail is what the form reads."""
+
+    template_name = "units/widgets/person_picker.html"
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        if isinstance(value, get_user_model()):
+            key, text = value.get_username(), str(value)
+        else:
+            key = "" if value is None else str(value)
+            text = getattr(value, "text", "")
+            if key and not text:
+                # An initial user name: show the person's name (pages with many pickers pass
+                # the User itself and need no query).
+                user = get_user_model().objects.filter(username=key).first()
+                text = str(user) if user else key
+        context["widget"].update(
+            key=key, text=text, search_url=reverse("units:person_pick"), text_name=name + "_text"
+        )
+        return context
+
+    def value_from_datadict(self, data, files, name):
+        text = (data.get(name + "_text") or "").strip()
+        chosen = (data.get(name) or "").strip()
+        if not chosen and not text:
+            return None
+        return PickedPerson(chosen or text, text)
+
+    def value_omitted_from_data(self, data, files, name):
+        return name not in data and name + "_text" not in data
+
+
+class PeoplePickerWidget(forms.Textarea):
+    """The picker for several people: each choice adds a user name to the list the form reads
+    (one per line), shown as a removable chip; without JavaScript the list is a plain text
+    area of user names or e-mails."""
+
+    template_name = "units/widgets/people_picker.html"
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        keys = [line.strip() for line in (value or "").replace(",", "\n").splitlines()]
+        keys = [key for key in keys if key]
+        people = {
+            user.get_username(): str(user)
+            for user in get_user_model().objects.filter(username__in=keys)
+        }
+        context["widget"].update(
+            chosen=[(key, people.get(key, key)) for key in keys],
+            search_url=reverse("units:person_pick"),
+            text_name=name + "_text",
+        )
+        return context
+
+
 class PersonField(forms.CharField):
-    """A person by user name or e-mail address: a select of every employee would be unusable."""
+    """A person, chosen with the search-as-you-type picker; a typed user name or e-mail
+    address works too. A select of every employee would be unusable."""
+
+    widget = PersonPickerWidget
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 254)
-        kwargs.setdefault("help_text", _("User name or e-mail address."))
+        kwargs.setdefault("help_text", _("Type a name, e-mail or unit, and choose the person."))
         super().__init__(**kwargs)
 
     def clean(self, value):
@@ -60,7 +135,9 @@ class PersonField(forms.CharField):
         users = get_user_model().objects.filter(is_active=True)
         matches = list(users.filter(Q(username__iexact=value) | Q(email__iexact=value))[:2])
         if not matches:
-            raise forms.ValidationError(_("No active user has this user name or e-mail."))
+            raise forms.ValidationError(
+                _("No active user has this user name or e-mail. Type part of a name and choose.")
+            )
         if len(matches) > 1:
             raise forms.ValidationError(
                 _("Several users have this e-mail address; give the user name.")

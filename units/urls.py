@@ -11,6 +11,7 @@ urlpatterns = [
     path("import/people/", views.people_import_page, name="import_people"),
     path("import/roles/", views.roles_import_page, name="import_roles"),
     path("export.csv", views.unit_export, name="export"),
+    path("people/pick/", views.person_pick, name="person_pick"),
     path("roles/<int:pk>/end/", views.role_end, name="role_end"),
     path("<str:code>/", views.detail, name="detail"),
     path("<str:code>/children/", views.children, name="children"),

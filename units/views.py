@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -27,6 +28,8 @@ from units.forms import (
 from units.models import Role, RoleAssignment, Unit
 
 SEARCH_LIMIT = 100
+PICKER_LIMIT = 10
+PICKER_MIN_LENGTH = 2
 ROLE_ORDER = {role: index for index, role in enumerate(Role.values)}
 
 
@@ -478,3 +481,47 @@ def people_import_page(request):
 @login_required
 def roles_import_page(request):
     return _register_import(request, "roles")
+
+
+@login_required
+def person_pick(request):
+    """The person picker's matches: active people only, and of each only what the unit roles
+    pages already show every logged-in user (name, e-mail and the units of current roles; no
+    e-mail for a person who holds no role anywhere)."""
+    query = next(
+        (
+            value
+            for key, value in request.GET.items()
+            if (key == "q" or key.endswith("_text")) and value.strip()
+        ),
+        "",
+    )
+    query = query.replace("\x00", "").strip()[:100]
+    people = []
+    if len(query) >= PICKER_MIN_LENGTH:
+        people = list(
+            get_user_model()
+            .objects.filter(is_active=True)
+            .search(query)
+            .only("username", "first_name", "last_name", "email")
+            .order_by("last_name", "first_name", "username")[:PICKER_LIMIT]
+        )
+        units_of = {}
+        for assignment in (
+            RoleAssignment.objects.current()
+            .filter(user__in=people)
+            .select_related("unit")
+            .order_by("unit__path")
+        ):
+            label = f"{assignment.unit.code} {assignment.unit.name}"
+            labels = units_of.setdefault(assignment.user_id, [])
+            if label not in labels:
+                labels.append(label)
+        for person in people:
+            person.picker_units = units_of.get(person.pk, [])
+    list_id = request.GET.get("list", "picker")[:60]
+    return render(
+        request,
+        "units/_person_options.html",
+        {"people": people, "query": query, "list_id": list_id},
+    )

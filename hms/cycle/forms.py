@@ -31,7 +31,7 @@ class StepForm(forms.Form):
                 {
                     "status": step.status,
                     "due_date": step.due_date,
-                    "responsible": step.responsible.username if step.responsible else "",
+                    "responsible": step.responsible,
                     "comment": step.comment,
                     "version": step.version,
                 },
