@@ -329,3 +329,11 @@ def test_usernames_are_derived_safely_and_unique(db):
     assert odd.username == "å.b" and odd.first_name == "Å <b>'"
     nameless = oidc_sign_in(subject="s3", claims={})
     assert nameless.username == "user"
+
+
+def test_logout_after_a_password_login_goes_to_the_login_page(client, oidc_provider, org):
+    client.force_login(UserFactory(username="admin-local"))
+    response = client.post("/accounts/logout/")
+    assert response["Location"] == "/accounts/login/"
+    assert signed_in_user(client) is None
+    assert client.get("/accounts/logout/").status_code == 405  # a link cannot log you out

@@ -16,6 +16,7 @@ Nothing here answers unless OIDC_ISSUER is set.
 """
 
 import logging
+import re
 from urllib.parse import urlencode
 
 import jwt
@@ -119,6 +120,7 @@ class ProviderBackend(OIDCAuthenticationBackend):
             audience=self.OIDC_RP_CLIENT_ID,
             issuer=self.issuer,
             options={"require": ["iss", "aud", "exp", "iat", "sub"]},
+            leeway=30,  # seconds of clock difference between the provider and us
         )
         # OpenID Connect Core 1.0, 3.1.3.7: several audiences need us as the authorized party.
         audiences = payload["aud"] if isinstance(payload["aud"], list) else [payload["aud"]]
@@ -196,7 +198,8 @@ class AuthenticationCallback(OIDCAuthenticationCallbackView):
         if request.GET.get("error"):
             # Only the error's code: a provider's description may quote the person. The
             # library then forgets the state, logs out and calls login_failure.
-            self.failure = ("denied", f"provider answered {request.GET['error'][:40]}")
+            error = re.sub(r"[^a-z_]", "", request.GET["error"][:40])
+            self.failure = ("denied", f"provider answered {error}")
         try:
             return super().get(request)
         except SignInRefused as exc:
