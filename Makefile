@@ -11,6 +11,10 @@ PORT ?= 8000
 install:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --user uv || $(PYTHON) -m pip install --quiet uv
 	@$(UV) sync --frozen --quiet
+	@# The real OpenID provider of the sign-in tests (tests/oidc/provider.mjs); only with npm.
+	@if command -v npm >/dev/null 2>&1 && { [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; }; then \
+	  npm ci --no-audit --no-fund --loglevel=error && touch node_modules; \
+	fi
 
 run: install
 	$(PY) manage.py migrate --noinput
@@ -35,6 +39,12 @@ test: install
 	  echo ""; \
 	  echo "!!! No Chromium found: the browser journeys (Playwright) will be SKIPPED."; \
 	  echo "!!! Install Debian's chromium (apt-get install chromium) to run them."; \
+	  echo ""; \
+	fi
+	@if [ ! -d node_modules/oidc-provider ]; then \
+	  echo ""; \
+	  echo "!!! No node/npm: the sign-in tests against a real OpenID provider will be SKIPPED."; \
+	  echo "!!! Install Debian's nodejs and npm (apt-get install nodejs npm) to run them."; \
 	  echo ""; \
 	fi
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -263,6 +263,25 @@ AXES_LOCKOUT_CALLABLE = "hms.accounts.throttle.locked_out"
 HMS_REQUIRE_2FA = env_bool("HMS_REQUIRE_2FA", not DEBUG)
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "HMS")
 
+# Sign-in through the institution's OpenID Connect provider (Feide), with mozilla-django-oidc
+# (units/oidc.py). Only with OIDC_ISSUER: the endpoints come from its discovery document,
+# fetched at first use, so the app starts while the provider is down.
+OIDC_ISSUER = env_str("OIDC_ISSUER").rstrip("/")
+if OIDC_ISSUER:
+    AUTHENTICATION_BACKENDS += ["units.oidc.ProviderBackend"]
+OIDC_RP_CLIENT_ID = env_str("OIDC_CLIENT_ID")
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET")
+# Feide releases the Feide id (eduPersonPrincipalName) only with its userid-feide scope.
+OIDC_RP_SCOPES = env_str("OIDC_SCOPES", "openid profile email userid-feide")
+OIDC_LOGIN_LABEL = env_str("OIDC_LOGIN_LABEL")  # empty: "Log in with Feide", translated
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_STORE_ID_TOKEN = True  # the id_token_hint of the provider's logout
+OIDC_OP_LOGOUT_URL_METHOD = "units.oidc.provider_logout_url"
+# Seconds to wait for the provider before showing "the sign-in service did not answer".
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 5)
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"

@@ -1,16 +1,30 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from mozilla_django_oidc.views import OIDCLogoutView
 
 from hms import people, views
+from units import oidc
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("history/<int:content_type_id>/<int:object_id>/", views.history, name="history"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Ends the session here and, after an institution sign-in, at the provider too.
+    path("accounts/logout/", OIDCLogoutView.as_view(), name="logout"),
     path("accounts/", include("hms.accounts.urls")),
+    # The institution's sign-in; each answers 404 without OIDC_ISSUER.
+    path(
+        "accounts/oidc/authenticate/",
+        oidc.AuthenticationRequest.as_view(),
+        name="oidc_authentication_init",
+    ),
+    path(
+        "accounts/oidc/callback/",
+        oidc.AuthenticationCallback.as_view(),
+        name="oidc_authentication_callback",
+    ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("units/", include("units.urls")),
     path("people/", include((people.urlpatterns, "people"))),

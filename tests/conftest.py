@@ -18,6 +18,7 @@ from django.db import connection
 from django.utils import translation
 
 from tests.factories import RoleAssignmentFactory, UserFactory, make_unit
+from tests.oidc_provider import oidc_provider, oidc_provider_factory  # noqa: F401
 from units.models import Role, Unit, UnitType
 
 

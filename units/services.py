@@ -5,6 +5,7 @@ request middleware, or by `pghistory.context(...)` in commands).
 """
 
 import datetime
+import re
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,13 +14,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from units.access import forget_roles
-from units.models import RoleAssignment, Unit
+from units.models import RoleAssignment, Unit, User
 
 RESERVED_CODES = {"new", "import", "export.csv", "roles"}
 
 
 class ConcurrentEdit(Exception):
     """Someone else saved the object after this edit started."""
+
+
+class SignInRefused(Exception):
+    """The provider vouched for the person, but they may not sign in here. `reason` is
+    "inactive" (the account is deactivated) or "ambiguous" (the claims fit several accounts,
+    or an account already linked to another subject)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
 
 
 def _check_code(code: str, *, exclude_pk: int | None = None) -> None:
@@ -181,3 +192,89 @@ def role_end(
     assignment.save(update_fields=["valid_to"])
     forget_roles(assignment.user)
     return assignment
+
+
+# Feide releases the Feide id under its own claim name; other providers use the plain one.
+FEIDE_ID_CLAIMS = ("https://n.feide.no/claims/eduPersonPrincipalName", "eduPersonPrincipalName")
+
+
+def _claimed_feide_id(claims: dict) -> str:
+    for name in FEIDE_ID_CLAIMS:
+        value = claims.get(name)
+        if isinstance(value, str) and value.strip():
+            return value.strip()[:254]
+    return ""
+
+
+def _claimed_names(claims: dict) -> tuple[str, str]:
+    first, last = claims.get("given_name") or "", claims.get("family_name") or ""
+    if not (first or last) and claims.get("name"):
+        first, _space, last = str(claims["name"]).strip().rpartition(" ")
+        if not first:
+            first, last = last, ""
+    return str(first).strip()[:150], str(last).strip()[:150]
+
+
+def _free_username(*candidates: str) -> str:
+    """A unique username from the first usable candidate (the Feide id's or e-mail's local
+    part, the name), reduced to the characters Django's username validator accepts."""
+    base = ""
+    for candidate in candidates:
+        base = re.sub(r"[^\w.+-]+", "", candidate.split("@")[0].lower().replace(" ", "."))
+        base = base.strip(".")[:140]
+        if base:
+            break
+    base = base or "user"
+    username, number = base, 1
+    while User.objects.filter(username__iexact=username).exists():
+        number += 1
+        username = f"{base}{number}"
+    return username
+
+
+def _only_unlinked(users, subject: str) -> User | None:
+    """The one account found, if it is not already linked to another subject."""
+    found = list(users[:2])
+    if len(found) > 1:
+        raise SignInRefused("ambiguous")
+    if found and found[0].oidc_subject not in (None, subject):
+        raise SignInRefused("ambiguous")
+    return found[0] if found else None
+
+
+@transaction.atomic
+def oidc_sign_in(*, subject: str, claims: dict) -> User:
+    """The person the provider signed in, found or created; name and e-mail follow the claims.
+
+    Found by, in order: the subject (`sub`) stored at an earlier sign-in; the Feide id
+    (eduPersonPrincipalName) of an imported person; an account with the same e-mail, only when
+    the provider says it is verified. Otherwise a new account is made, with no password and no
+    roles: roles come only from the unit tree's role assignments, never from the provider.
+    Raises SignInRefused for a deactivated person or claims that fit more than one account."""
+    if not subject:
+        raise SignInRefused("ambiguous")
+    feide_id = _claimed_feide_id(claims)
+    email = str(claims.get("email") or "").strip()[:254]
+    user = User.objects.select_for_update().filter(oidc_subject=subject).first()
+    if user is None and feide_id:
+        user = _only_unlinked(User.objects.filter(feide_id__iexact=feide_id), subject)
+    if user is None and email and claims.get("email_verified") is True:
+        user = _only_unlinked(User.objects.filter(email__iexact=email), subject)
+    first_name, last_name = _claimed_names(claims)
+    if user is None:
+        user = User(username=_free_username(feide_id, email, f"{first_name} {last_name}"))
+        user.set_unusable_password()
+    elif not user.is_active:
+        raise SignInRefused("inactive")
+    user.oidc_subject = subject
+    if feide_id and not user.feide_id:
+        if User.objects.filter(feide_id__iexact=feide_id).exclude(pk=user.pk).exists():
+            raise SignInRefused("ambiguous")
+        user.feide_id = feide_id
+    if first_name or last_name:
+        user.first_name, user.last_name = first_name, last_name
+    if email:
+        user.email = email
+    user.full_clean(exclude=["password"])
+    user.save()
+    return user
