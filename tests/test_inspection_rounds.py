@@ -572,7 +572,7 @@ def test_notes_and_participants_are_saved(client, round_, line_manager, employee
         round_.get_absolute_url(),
         {"action": "post_meeting", "version": round_.version - 1, "post_meeting_notes": "Old"},
     )
-    assert response.status_code == 200
+    assert response.status_code == 409
     assert "Someone else changed this round" in response.content.decode()
     round_.refresh_from_db()
     assert round_.post_meeting_notes == ""

@@ -155,7 +155,7 @@ def test_concurrent_edit_is_detected_and_input_kept(client, org, administrator):
         },
     )
     page = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 409
     assert "Someone else changed this unit" in page
     assert 'value="Mitt navn"' in page and "Andres navn" in page
     assert fresh(org.department).name_nb == "Andres navn"

@@ -480,7 +480,7 @@ def round_detail(request, pk: int):
             messages.success(request, _("The notes were saved."))
             return redirect(_round_url(round_, anchor))
     else:
-        status = 400
+        status = 200
     key = "pre_form" if action == "pre_meeting" else "post_form"
     # The page shows the round as saved now: on 409, the other person's notes beside the form.
     return _render_detail(request, round_, status=status, focus=anchor, **{key: form})
@@ -488,12 +488,12 @@ def round_detail(request, pk: int):
 
 def _refresh_version(form, round_: InspectionRound) -> int:
     """After a refused change the page shows what is saved now; saving again then overwrites.
-    Answers 409 when the refusal was someone else's change, else 400."""
+    Answers 409 when the refusal was someone else's change, else 200 (the page as before)."""
     current = InspectionRound.objects.get(pk=round_.pk)
     stale = current.version != form.cleaned_data.get("version")
     form.data = form.data.copy()
     form.data["version"] = current.version
-    return 409 if stale else 400
+    return 409 if stale else 200
 
 
 @login_required
