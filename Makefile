@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint format messages stop-db clean-data bench bench-deviations bench-reports backup restore
+.PHONY: run test install lint format messages stop-db clean-data bench bench-deviations bench-reports backup restore bench-people bench-picker
 
 install:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --user uv || $(PYTHON) -m pip install --quiet uv
@@ -76,6 +76,18 @@ bench-reports: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) manage.py bench_reports --fill 100000
+
+# The people and role imports at the institution's size (5,000 people, 8,000 roles), dry run,
+# apply and the second no-change run; rolled back, so nothing is kept.
+# The person picker at 50,000 people (built and rolled back): median and p95 per kind of query.
+bench-picker: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py bench_person_picker
+
+bench-people: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py bench_people
 
 stop-db:
 	@$(PY) -c "from pathlib import Path; from hms.embedded_db import stop_embedded_server; stop_embedded_server(Path('.data/postgres'))"
