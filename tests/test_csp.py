@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from indicators.review import services as review_services
 from risk import services as risk_services
@@ -36,6 +37,10 @@ document.addEventListener("securitypolicyviolation", function (event) {
     + " at " + (event.sourceFile || location.pathname) + ":" + event.lineNumber);
 });
 """
+
+INJECT_INLINE_STYLE = (
+    """document.body.insertAdjacentHTML("beforeend", '<p style="color: red">x</p>')"""
+)
 
 
 def test_no_inline_script_or_style_in_served_templates():
@@ -142,7 +147,8 @@ class Visit:
     def open(self, path: str, name: str):
         response = self.page.goto(path)
         assert response.status < 400, f"{path} answered {response.status}"
-        self.page.wait_for_load_state("load")
+        # The parts htmx loads after the page (hx-trigger="load") must be in too.
+        self.page.wait_for_load_state("networkidle")
         self.collect(name)
 
     def collect(self, name: str):
@@ -169,6 +175,12 @@ def test_key_pages_open_without_a_policy_violation(
     visit = Visit(page)
     header = page.goto("/accounts/login/").headers["content-security-policy"]
     assert "unsafe-inline" not in header
+    # The listener hears a violation: an inline style put in by hand is one.
+    page.evaluate(INJECT_INLINE_STYLE)
+    page.wait_for_function("() => window.__cspViolations.length > 0")
+    page.evaluate("window.__cspViolations = []")
+    page.reload()
+    visit.console.clear()
     visit.collect("login")
 
     log_in(page, "line_manager", "hms-test-password")
@@ -208,6 +220,17 @@ def test_key_pages_open_without_a_policy_violation(
     badge = page.locator('[data-kind="now"]')
     assert re.search(r"\brm-v\d+-red\b", badge.get_attribute("class"))
     assert "25" in badge.inner_text()
+
+    # The report form names the unit typed in (static/js/deviation-form.js).
+    page.goto("/deviations/new/")
+    page.fill("#id_unit", "DEP")
+    expect(page.locator("#report-unit-name")).to_contain_text("Department of Trials")
+
+    # htmx still swaps in partials: the tree's search.
+    page.goto("/units/")
+    page.fill("input[name=q]", "Trials")
+    expect(page.locator("#tree-body")).to_contain_text("Department of Trials")
+    visit.collect("unit-tree-search")
 
     # The QR poster's print button prints.
     page.goto("/deviations/qr/DEP/")
