@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from units.models import Unit, UnitType, code_validator
 from units.services import RESERVED_CODES
+from units.spreadsheet import neutralise, read_back
 
 HEADER = ("code", "parent_code", "name_nb", "name_en", "unit_type")
 PREVIEW_ROWS = 10
@@ -333,7 +334,9 @@ def parse(content: bytes) -> tuple[list[Row], list[Problem]]:
                     )
                 )
                 continue
-            values = {name: value.strip() for name, value in zip(names, record, strict=True)}
+            values = {
+                name: read_back(value.strip()) for name, value in zip(names, record, strict=True)
+            }
             values["unit_type"] = values["unit_type"].lower()
             row = Row(line=line, **values)
             problems.extend(_row_problems(row))
@@ -677,4 +680,4 @@ def export_lines() -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield "\ufeff"
     for row in export_rows():
-        yield writer.writerow(row)
+        yield writer.writerow([neutralise(value) for value in row])
