@@ -11,6 +11,7 @@ from hms.registers.models import (
     Requirement,
     RoutineTemplate,
 )
+from units.images import REENCODE, strip_metadata
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DEFAULT_MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
@@ -117,6 +118,8 @@ class DocumentFileField(forms.FileField):
                 ),
                 params={"name": upload.name},
             )
+        if content_type in REENCODE:
+            content_type, _extension = strip_metadata(upload, content_type)
         upload.sniffed_type = content_type
         return upload
 
