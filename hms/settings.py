@@ -227,6 +227,13 @@ BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
+
+# --- Sessions end after SESSION_IDLE_TIMEOUT seconds without a request (privacy) ---
+# Each request pushes the expiry on, so the cookie's age is the idle time, not a working day.
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 8 * 60 * 60)
+SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
+SESSION_SAVE_EVERY_REQUEST = True
+# --- end of sessions ---
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -1,0 +1,42 @@
+"""Sessions end when idle, and pages and files with health details are never kept by a cache."""
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from deviations.models import Deviation
+from tests.test_deviation_report import form_data, media, png_bytes  # noqa: F401 (fixture)
+
+
+def test_session_expires_after_the_idle_timeout_and_each_request_extends_it(client, employee):
+    assert settings.SESSION_IDLE_TIMEOUT == 8 * 60 * 60
+    assert settings.SESSION_COOKIE_AGE == settings.SESSION_IDLE_TIMEOUT
+    client.force_login(employee)
+    response = client.get("/")
+    # Saved on every request: the cookie is sent again with a fresh idle-time expiry.
+    cookie = response.cookies[settings.SESSION_COOKIE_NAME]
+    assert int(cookie["max-age"]) == settings.SESSION_IDLE_TIMEOUT
+
+
+@pytest.fixture
+def case_with_photo(client, employee, line_manager):
+    client.force_login(employee)
+    photo = SimpleUploadedFile("glass.png", png_bytes(), "image/png")
+    client.post(reverse("deviations:report"), form_data(attachments=[photo], unit="DEP"))
+    client.force_login(line_manager)
+    return Deviation.objects.get()
+
+
+def test_case_page_attachment_and_export_are_not_stored_by_caches(client, case_with_photo):
+    deviation = case_with_photo
+    attachment = deviation.attachments.get()
+    urls = [
+        reverse("deviations:detail", args=[deviation.number]),
+        reverse("deviations:attachment", args=[deviation.number, attachment.token]),
+        reverse("deviations:export", args=["csv"]),
+    ]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "no-store" in response["Cache-Control"], url
