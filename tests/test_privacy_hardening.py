@@ -40,3 +40,38 @@ def test_case_page_attachment_and_export_are_not_stored_by_caches(client, case_w
         response = client.get(url)
         assert response.status_code == 200, url
         assert "no-store" in response["Cache-Control"], url
+
+
+def test_request_over_the_limit_is_refused_before_it_is_read(client, employee, settings):
+    settings.REQUEST_MAX_BYTES = 1000
+    client.force_login(employee)
+    photo = SimpleUploadedFile("big.png", png_bytes() + b"\0" * 5000, "image/png")
+    response = client.post(reverse("deviations:report"), form_data(attachments=[photo]))
+    assert response.status_code == 413
+    assert "Too much to send" in response.content.decode()
+    assert "1000" in response.content.decode() or "1.0" in response.content.decode()
+    assert not Deviation.objects.exists()
+
+
+def test_request_under_the_limit_goes_through(client, employee, settings):
+    settings.REQUEST_MAX_BYTES = 1_000_000
+    client.force_login(employee)
+    response = client.post(reverse("deviations:report"), form_data())
+    assert response.status_code == 200
+    assert Deviation.objects.exists()
+
+
+def test_unit_export_neutralises_formula_cells_and_imports_back_unchanged(client, administrator):
+    from tests.factories import make_unit
+    from units import tree_csv
+    from units.models import Unit
+
+    make_unit(code="EVIL", name_nb="=SUM(1,2)", name_en="-1+2")
+    client.force_login(administrator)
+    response = client.get(reverse("units:export"))
+    text = b"".join(response.streaming_content).decode()
+    assert "'=SUM(1,2)" in text and "'-1+2" in text
+    plan = tree_csv.plan_import(text.encode())
+    assert not plan.problems
+    assert not plan.updated and not plan.new  # the apostrophe is read back, not imported
+    assert Unit.objects.get(code="EVIL").name_en == "-1+2"
