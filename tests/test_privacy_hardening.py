@@ -75,3 +75,16 @@ def test_unit_export_neutralises_formula_cells_and_imports_back_unchanged(client
     assert not plan.problems
     assert not plan.updated and not plan.new  # the apostrophe is read back, not imported
     assert Unit.objects.get(code="EVIL").name_en == "-1+2"
+
+
+def test_unit_import_refuses_a_tree_deeper_than_the_path_holds_by_line(db):
+    from units import tree_csv
+
+    lines = ["code,parent_code,name_nb,name_en,unit_type", "L1,,Nivå 1,,institution"]
+    for level in range(2, tree_csv.MAX_DEPTH + 3):
+        lines.append(f"L{level},L{level - 1},Nivå {level},,other")
+    plan = tree_csv.plan_import("\n".join(lines).encode())
+    too_deep = [p for p in plan.problems if "levels down" in p.message]
+    # Levels MAX_DEPTH + 1 and + 2, on lines MAX_DEPTH + 2 and + 3 (the header is line 1).
+    assert [p.line for p in too_deep] == [tree_csv.MAX_DEPTH + 2, tree_csv.MAX_DEPTH + 3]
+    assert all(p.field == "parent_code" for p in too_deep)
