@@ -10,13 +10,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from actionplans.models import Effectiveness, MeasureSource, MeasureStatus, Priority
+from units.spreadsheet import neutralise
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 2000
 
 # (header, width in characters)
@@ -37,14 +36,6 @@ COLUMNS = [
     (gettext_lazy("Comment on the effect"), 40),
     (gettext_lazy("Completed"), 12),
 ]
-
-
-def neutralise(value):
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        if value.startswith(FORMULA_START):
-            return "'" + value
-    return value
 
 
 def person(user) -> str:

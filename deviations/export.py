@@ -15,16 +15,13 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from deviations.models import OPEN_STATUSES, DeviationType, Severity, Status
+from units.spreadsheet import neutralise
 
 CHUNK = 2000
-# A cell starting with one of these is a formula to Excel and LibreOffice (OWASP: CSV
-# injection); tab and carriage return too, as some programs strip them first.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 FIELDS = [
     "number",
@@ -68,13 +65,6 @@ COLUMNS = [
     (gettext_lazy("Description"), 60),
     (gettext_lazy("Where"), 28),
 ]
-
-
-def neutralise(value):
-    """Text a spreadsheet would evaluate is made plain text with a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def header() -> list[str]:
@@ -187,9 +177,7 @@ def xlsx_file(queryset, sheet_title: str):
     count = 0
     for row in rows(queryset):
         # Control characters (pasted text can hold them) are not allowed in the file format.
-        sheet.append(
-            [neutralise(ILLEGAL_CHARACTERS_RE.sub("", v)) if isinstance(v, str) else v for v in row]
-        )
+        sheet.append([neutralise(v) for v in row])
         count += 1
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{count + 1}"
     output = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115 - returned

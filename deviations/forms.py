@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from actionplans.models import Effectiveness, MeasureStatus
 from deviations.models import Category, DeviationType, InjuryKind, Severity
 from units.forms import PersonField, UnitCodeField
+from units.images import REENCODE, strip_metadata
 from units.models import Unit
 
 # --- Reporting a deviation ---------------------------------------------------------------------
@@ -272,6 +273,12 @@ class DeviationReportForm(forms.Form):
                     )
                 )
                 continue
+            if found[0] in REENCODE:
+                try:
+                    found = strip_metadata(upload, found[0])
+                except forms.ValidationError as error:
+                    errors.append(error)
+                    continue
             # Stored with the type found in the file, not the one the browser claimed.
             upload.content_type, upload.detected_extension = found
         if errors:

@@ -7,7 +7,7 @@ import secrets
 import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -124,6 +124,12 @@ def _check_date(deviation: Deviation, field: str, value: datetime.date | None) -
         )
 
 
+def _token_lock_key(token: uuid.UUID) -> int:
+    # A signed 64-bit key for pg_advisory_xact_lock from the token's last 64 bits.
+    key = uuid.UUID(str(token)).int & 0xFFFF_FFFF_FFFF_FFFF
+    return key - (1 << 64) if key >= (1 << 63) else key
+
+
 @transaction.atomic
 def deviation_report(
     *,
@@ -142,6 +148,12 @@ def deviation_report(
     the last submit, so a repeated anonymous submit gets a fresh code (the earlier one stops
     working) rather than none: otherwise a double click would lose the way back.
     """
+    # Two sends of one form racing past the lookup would both insert, and the loser's INSERT
+    # would fail on the unique token; PostgreSQL then logs the whole failing statement, health
+    # details included. A lock on the token, held to the end of the transaction, makes the
+    # second send wait and find the first one's row, so no statement with personal data fails.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_token_lock_key(submission_token)])
     existing = (
         Deviation.objects.select_for_update().filter(submission_token=submission_token).first()
     )

@@ -53,3 +53,28 @@ class LanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse a request whose declared body is over REQUEST_MAX_BYTES before any of it is
+    read: Django's DATA_UPLOAD_MAX_MEMORY_SIZE leaves files out, so a huge upload would be
+    written to disk in full before the form could say it is too large."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.REQUEST_MAX_BYTES:
+            from django.shortcuts import render
+            from django.template.defaultfilters import filesizeformat
+
+            context = {"limit": filesizeformat(settings.REQUEST_MAX_BYTES)}
+            response = render(request, "413.html", context, status=413)
+            # The unread body must not be taken for the next request on this connection.
+            response["Connection"] = "close"
+            return response
+        return self.get_response(request)

@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "hms.accounts.middleware.SecondFactorMiddleware",
+    "hms.middleware.RequestSizeLimitMiddleware",
     "hms.middleware.HistoryContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -237,6 +238,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Uploads (CSV imports and later attachments) are read in memory up to this size.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+# --- Largest request body, files included, refused before it is read (privacy) ---
+REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 50 * 1024 * 1024)
+# --- end of request size ---
 UNIT_IMPORT_MAX_BYTES = env_int("UNIT_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
 DEVIATION_ATTACHMENT_MAX_BYTES = env_int("DEVIATION_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 # Training: a course counts as "expires soon" (and its holder is reminded) this many days ahead.
@@ -284,6 +288,13 @@ OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 5)
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
+
+# --- Sessions end after SESSION_IDLE_TIMEOUT seconds without a request (privacy) ---
+# Each request pushes the expiry on, so the cookie's age is the idle time, not a working day.
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 8 * 60 * 60)
+SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
+SESSION_SAVE_EVERY_REQUEST = True
+# --- end of sessions ---
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from units.models import Unit, UnitType, code_validator
 from units.services import RESERVED_CODES
+from units.spreadsheet import neutralise, read_back
 
 HEADER = ("code", "parent_code", "name_nb", "name_en", "unit_type")
 PREVIEW_ROWS = 10
@@ -39,6 +40,7 @@ NAME_EN_MAX = Unit._meta.get_field("name_en").max_length
 STEPLEN = Unit.steplen
 ALPHABET = Unit.alphabet
 MAX_STEP = len(ALPHABET) ** STEPLEN - 1
+MAX_DEPTH = Unit._meta.get_field("path").max_length // STEPLEN
 
 
 @dataclass(frozen=True)
@@ -333,7 +335,9 @@ def parse(content: bytes) -> tuple[list[Row], list[Problem]]:
                     )
                 )
                 continue
-            values = {name: value.strip() for name, value in zip(names, record, strict=True)}
+            values = {
+                name: read_back(value.strip()) for name, value in zip(names, record, strict=True)
+            }
             values["unit_type"] = values["unit_type"].lower()
             row = Row(line=line, **values)
             problems.extend(_row_problems(row))
@@ -445,6 +449,20 @@ def plan_import(content: bytes) -> Plan:
     depth, cycles = _final_depths(parent_of)
     line_of = {row.key: row.line for row in file_rows}
     code_of = {row.key: row.code for row in file_rows}
+    # The materialised path holds MAX_DEPTH levels; a deeper unit would fail at the insert.
+    for row in file_rows:
+        if (depth.get(row.key) or 0) > MAX_DEPTH:
+            plan.problems.append(
+                Problem(
+                    row.line,
+                    "parent_code",
+                    _(
+                        "This unit would be %(depth)s levels down; the tree holds at most "
+                        "%(max)s levels. Attach it higher up."
+                    )
+                    % {"depth": depth[row.key], "max": MAX_DEPTH},
+                )
+            )
     for cycle in cycles:
         if len(cycle) == 1:
             continue  # "its own parent" is reported with the row
@@ -677,4 +695,4 @@ def export_lines() -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield "\ufeff"
     for row in export_rows():
-        yield writer.writerow(row)
+        yield writer.writerow([neutralise(value) for value in row])

@@ -18,6 +18,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from deviations import forms, services
@@ -217,12 +218,15 @@ def _act(
     return _render_case(request, deviation, bound={action: form})
 
 
+# Every case page and file carries health details: no browser or proxy may keep a copy.
+@never_cache
 @login_required
 @require_safe
 def detail(request, number: str):
     return _render_case(request, _case(request, number))
 
 
+@never_cache
 @login_required
 @require_POST
 def accept(request, number: str):
@@ -237,6 +241,7 @@ def accept(request, number: str):
     return _act(request, number, "accept", perform, _("You are now handling the deviation."))
 
 
+@never_cache
 @login_required
 @require_POST
 def reject(request, number: str):
@@ -251,6 +256,7 @@ def reject(request, number: str):
     return _act(request, number, "reject", perform, _("The deviation was rejected."))
 
 
+@never_cache
 @login_required
 @require_POST
 def transfer(request, number: str):
@@ -275,6 +281,7 @@ def transfer(request, number: str):
     return _act(request, number, "transfer", perform, _("The deviation was transferred."))
 
 
+@never_cache
 @login_required
 @require_POST
 def delegate(request, number: str):
@@ -299,6 +306,7 @@ def delegate(request, number: str):
     )
 
 
+@never_cache
 @login_required
 @require_POST
 def set_deadline(request, number: str):
@@ -313,6 +321,7 @@ def set_deadline(request, number: str):
     return _act(request, number, "deadline", perform, _("The deadline was set."))
 
 
+@never_cache
 @login_required
 @require_POST
 def add_measure(request, number: str):
@@ -330,6 +339,7 @@ def add_measure(request, number: str):
     return _act(request, number, "add_measure", perform, _("The measure was added."))
 
 
+@never_cache
 @login_required
 @require_POST
 def close(request, number: str):
@@ -346,6 +356,7 @@ def close(request, number: str):
     return _act(request, number, "close", perform, _("The deviation was closed."))
 
 
+@never_cache
 @login_required
 @require_POST
 def comment(request, number: str):
@@ -365,6 +376,7 @@ def comment(request, number: str):
     )
 
 
+@never_cache
 @login_required
 @require_POST
 def authorities_notified(request, number: str):
@@ -381,6 +393,7 @@ def authorities_notified(request, number: str):
     return _back_to_top(deviation)
 
 
+@never_cache
 @login_required
 @require_safe
 def attachment(request, number: str, token):

@@ -21,6 +21,7 @@ from django.utils.http import urlencode
 from django.utils.text import capfirst, slugify
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 
 from deviations import export
 from deviations.charts import BarChart, Series
@@ -138,6 +139,8 @@ def deviation_list(request):
     return render(request, "deviations/deviation_list.html", context)
 
 
+# The export can hold health details: no browser or proxy may keep a copy.
+@never_cache
 @login_required
 def deviation_export(request, fmt: str):
     if fmt not in ("csv", "xlsx"):

@@ -19,7 +19,6 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -177,12 +176,6 @@ def report(request):
     except ValidationError as error:
         add_service_errors(form, error)
         return _render_form(request, form)
-    except IntegrityError:
-        # The same form sent twice at once: the first one took the token.
-        deviation = Deviation.objects.filter(submission_token=data["submission_token"]).first()
-        if deviation is None:
-            raise
-        receipt_code, created = None, False
     context = {
         "deviation": deviation,
         "receipt_code": receipt_code,

@@ -12,6 +12,7 @@ from hms.registers.models import (
     RoutineTemplate,
 )
 from units.versions import VersionField
+from units.images import REENCODE, strip_metadata
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DEFAULT_MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
@@ -118,6 +119,8 @@ class DocumentFileField(forms.FileField):
                 ),
                 params={"name": upload.name},
             )
+        if content_type in REENCODE:
+            content_type, _extension = strip_metadata(upload, content_type)
         upload.sniffed_type = content_type
         return upload
 

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hms.training.models import Course
 from units.forms import PersonField
+from units.images import REENCODE, strip_metadata
 
 EARLIEST_YEAR = 1950  # a typing slip like 0024 for 2024, not a course
 
@@ -99,5 +100,7 @@ class TrainingRecordForm(forms.Form):
             raise forms.ValidationError(
                 _("“%(name)s” is not a PDF, JPEG or PNG file."), params={"name": upload.name}
             )
+        if found[0] in REENCODE:
+            found = strip_metadata(upload, found[0])
         upload.detected_type, upload.detected_extension = found
         return upload

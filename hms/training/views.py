@@ -25,6 +25,7 @@ from hms.training.models import TrainingRecord
 from units import access
 from units.forms import add_service_errors
 from units.models import Role, RoleAssignment, Unit
+from units.spreadsheet import neutralise
 
 CONTENT_TYPE = re.compile(r"^[\w.+-]+/[\w.+-]+$")
 INLINE_TYPES = frozenset({"image/png", "image/jpeg"})
@@ -267,11 +268,6 @@ def _export_rows(context) -> list[list[str]]:
     return rows
 
 
-def _safe(value: str) -> str:
-    # A cell starting like a formula would run in a spreadsheet (CSV injection).
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 @login_required
 @require_safe
 def unit_export(request, code: str, fmt: str):
@@ -279,7 +275,7 @@ def unit_export(request, code: str, fmt: str):
     if fmt not in ("csv", "xlsx"):
         raise Http404
     context = matrix.unit_matrix(unit, below=_below(request))
-    rows = [[_safe(str(value)) for value in row] for row in _export_rows(context)]
+    rows = [[neutralise(str(value)) for value in row] for row in _export_rows(context)]
     filename = f"training-{unit.code}-{timezone.localdate().isoformat()}.{fmt}"
     if fmt == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
