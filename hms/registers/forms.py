@@ -11,8 +11,8 @@ from hms.registers.models import (
     Requirement,
     RoutineTemplate,
 )
-from units.versions import VersionField
 from units.images import REENCODE, strip_metadata
+from units.versions import VersionField
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DEFAULT_MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
