@@ -103,6 +103,13 @@ def private_media(settings, tmp_path, monkeypatch):
 
 
 @pytest.fixture
+def through_the_broker(monkeypatch):
+    """Queued tasks go to the broker, for the workers these tests start themselves (the
+    suite runs them in-process otherwise)."""
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
+
+
+@pytest.fixture
 def categories(transactional_db):
     # An earlier transactional test may have flushed the categories the migrations load.
     Category.objects.get_or_create(
@@ -265,7 +272,7 @@ def _assert_produced_once(report, log):
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_a_report_whose_worker_was_killed_is_restarted_by_the_beat_sweep(
-    tmp_path, private_media, org, hms_department
+    tmp_path, private_media, through_the_broker, org, hms_department
 ):
     """REAL WORKER, killed with SIGKILL while the report runs. On the filesystem broker its
     message is gone for good; the sweep restarts the report from its row, and a new worker
@@ -298,7 +305,7 @@ def test_a_report_whose_worker_was_killed_is_restarted_by_the_beat_sweep(
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_ordering_a_stalled_report_again_restarts_it(
-    client, tmp_path, private_media, org, hms_department
+    client, tmp_path, private_media, through_the_broker, org, hms_department
 ):
     """REAL WORKER, killed: the reports page shows the report as stopped, not an eternal 5 %,
     and ordering it again restarts it."""
