@@ -1,5 +1,6 @@
 """E-mails about measures, whichever app made them: to the responsible person when a measure is
-given to them, and reminders before and after its deadline. Called by tasks.py after commit.
+given to them (through the outbox, units/outbox.py), and reminders before and after its
+deadline (sent by tasks.py).
 
 This app owns every measure mail, so a person never gets the same measure from two places
 (the deviations' daily digest covers deviations only)."""
@@ -14,6 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from actionplans.models import Measure, MeasureReminder, ReminderKind
+from units import outbox
 
 # How many days before the deadline the "due soon" reminder goes out.
 DUE_SOON_DAYS = 7
@@ -42,11 +44,24 @@ def _context(measure: Measure) -> dict:
     }
 
 
-def measure_assigned(measure_id: int) -> int:
-    measure = Measure.objects.select_related("unit", "responsible").get(pk=measure_id)
-    if not measure.is_open:
+def measure_assigned(measure: Measure) -> int:
+    """The measure was given to someone: tell them. Called inside the service's transaction;
+    the e-mail goes into the outbox (units/outbox.py), once per measure version, so it is
+    sent after commit, never lost and never twice."""
+    user = measure.responsible
+    if not measure.is_open or not (user and user.is_active and user.email):
         return 0
-    return _send("measure_assigned", measure.responsible, _context(measure))
+    with translation.override(settings.LANGUAGE_CODE):
+        context = _context(measure)
+        subject = render_to_string("actionplans/email/measure_assigned_subject.txt", context)
+        body = render_to_string("actionplans/email/measure_assigned.txt", context)
+    return outbox.add(
+        kind="actionplans.measure_assigned",
+        key=f"{measure.pk}:v{measure.version}",
+        recipients=[user.email],
+        subject=subject.strip(),
+        body=body,
+    )
 
 
 def _remind(measure: Measure, kind: str, today: datetime.date) -> int:

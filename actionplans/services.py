@@ -14,7 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from actionplans import tasks
+from actionplans import notifications
 from actionplans.models import (
     OPEN_STATUSES,
     Effectiveness,
@@ -103,7 +103,7 @@ def measure_create(
     )
     measure.full_clean()
     measure.save()
-    transaction.on_commit(lambda: tasks.notify_measure_assigned.delay(measure.pk))
+    notifications.measure_assigned(measure)  # into the outbox, in this transaction
     return measure
 
 
@@ -163,7 +163,7 @@ def measure_update(
     fields = ["title", "description", "responsible", "deadline", "priority", "estimated_cost"]
     _save(measure, fields)
     if reassigned:
-        transaction.on_commit(lambda: tasks.notify_measure_assigned.delay(measure.pk))
+        notifications.measure_assigned(measure)  # into the outbox, in this transaction
     return measure
 
 

@@ -1,4 +1,6 @@
-"""E-mails about deviations and their measures. Called by the tasks in tasks.py, after commit.
+"""E-mails about deviations and their measures. The events' e-mails are written to the outbox
+(units/outbox.py) by the service, in the transaction that records the event, so none is lost
+and none is sent twice; the daily digest is sent by its task.
 
 Rules: an e-mail never carries health-related details, and never names the reporter of an
 anonymous case (it says nothing of the reporter at all, so the two cannot be told apart).
@@ -7,12 +9,11 @@ anonymous case (it says nothing of the reporter at all, so the two cannot be tol
 from collections import defaultdict
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from deviations.models import Deviation
-from units import access
+from units import access, outbox
 from units.models import Role, RoleAssignment
 
 
@@ -20,17 +21,29 @@ def _absolute(url: str) -> str:
     return settings.SITE_URL.rstrip("/") + url
 
 
-def _send(template: str, recipients, context: dict) -> int:
-    """One e-mail per recipient (addresses are not shown to each other), in bokmål."""
-    addresses = sorted(
-        {user.email for user in recipients if user and user.is_active and user.email}
-    )
+def _render(template: str, context: dict) -> tuple[str, str]:
+    """Subject and body, in bokmål (the users' common language)."""
     with translation.override(settings.LANGUAGE_CODE):
         subject = render_to_string(f"deviations/email/{template}_subject.txt", context).strip()
         body = render_to_string(f"deviations/email/{template}.txt", context)
-    for address in addresses:
-        send_mail(subject, body, None, [address])
-    return len(addresses)
+    return subject, body
+
+
+def _addresses(recipients) -> list[str]:
+    return sorted({user.email for user in recipients if user and user.is_active and user.email})
+
+
+def _queue(template: str, step, recipients, context: dict) -> int:
+    """One e-mail per recipient into the outbox, keyed by the deviation's step that caused it:
+    the same step never mails the same address twice."""
+    subject, body = _render(template, context)
+    return outbox.add(
+        kind=f"deviations.{template}",
+        key=str(step.pk),
+        recipients=_addresses(recipients),
+        subject=subject,
+        body=body,
+    )
 
 
 def _unit_contacts(deviation: Deviation, *roles: str) -> list:
@@ -40,31 +53,30 @@ def _unit_contacts(deviation: Deviation, *roles: str) -> list:
     return people
 
 
-def new_deviation(deviation_id: int) -> int:
-    deviation = Deviation.objects.select_related("unit", "category", "handler").get(pk=deviation_id)
+def new_deviation(deviation: Deviation, step) -> int:
+    """A deviation was reported to (or transferred to) its unit: its line manager and safety
+    rep are told. Called inside the service's transaction."""
     recipients = _unit_contacts(deviation, Role.LINE_MANAGER, Role.SAFETY_REP)
     if deviation.handler:
         recipients.append(deviation.handler)
     context = {"deviation": deviation, "url": _absolute(deviation.get_absolute_url())}
-    return _send("new_deviation", recipients, context)
+    return _queue("new_deviation", step, recipients, context)
 
 
-def serious_injury(deviation_id: int) -> int:
+def serious_injury(deviation: Deviation, step) -> int:
     """Death or serious injury: the handler side is reminded at once of the duty to notify the
     labour inspection authority and the police (arbeidsmiljøloven § 5-2)."""
-    deviation = Deviation.objects.select_related("unit", "category", "handler").get(pk=deviation_id)
     recipients = _unit_contacts(deviation, Role.LINE_MANAGER, Role.SAFETY_REP, Role.HMS_DEPARTMENT)
     if deviation.handler:
         recipients.append(deviation.handler)
     context = {"deviation": deviation, "url": _absolute(deviation.get_absolute_url())}
-    return _send("serious_injury", recipients, context)
+    return _queue("serious_injury", step, recipients, context)
 
 
-def handler_assigned(deviation_id: int) -> int:
+def handler_assigned(deviation: Deviation, step) -> int:
     """The handling of a case was delegated to someone: tell them."""
-    deviation = Deviation.objects.select_related("unit", "category", "handler").get(pk=deviation_id)
     context = {"deviation": deviation, "url": _absolute(deviation.get_absolute_url())}
-    return _send("handler_assigned", [deviation.handler], context)
+    return _queue("handler_assigned", step, [deviation.handler], context)
 
 
 def overdue_digest(today=None) -> int:
@@ -93,7 +105,9 @@ def overdue_digest(today=None) -> int:
                 if deviation not in items:
                     people[assignment.user.pk] = assignment.user
                     items.append(deviation)
-    sent = 0
+    # Through the outbox, keyed by the day: a retry after a mail server fault, or a second
+    # run the same day, sends nobody their digest twice.
+    key = today.isoformat()
     for user_pk, items in per_user.items():
         context = {
             "user": people[user_pk],
@@ -101,5 +115,12 @@ def overdue_digest(today=None) -> int:
             "today": today,
             "site_url": settings.SITE_URL,
         }
-        sent += _send("overdue_digest", [people[user_pk]], context)
-    return sent
+        subject, body = _render("overdue_digest", context)
+        outbox.add(
+            kind="deviations.overdue_digest",
+            key=key,
+            recipients=_addresses([people[user_pk]]),
+            subject=subject,
+            body=body,
+        )
+    return outbox.send_event("deviations.overdue_digest", key)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from actionplans.models import Effectiveness, Measure, MeasureSource, MeasureStatus
 from actionplans.services import measure_create
+from deviations import notifications
 from deviations.models import (
     OPEN_STATUSES,
     Attachment,
@@ -191,12 +192,11 @@ def deviation_report(
         )
         attachment.file.save(str(attachment.token), upload, save=False)
         attachment.save()
-    _event(deviation, EventKind.REPORTED, actor=None if anonymous else reporter)
-    from deviations import tasks
-
-    transaction.on_commit(lambda: tasks.notify_new_deviation.delay(deviation.pk))
+    step = _event(deviation, EventKind.REPORTED, actor=None if anonymous else reporter)
+    # The e-mails go into the outbox in this transaction: sent after commit, never lost.
+    notifications.new_deviation(deviation, step)
     if deviation.is_serious_injury:
-        transaction.on_commit(lambda: tasks.alert_serious_injury.delay(deviation.pk))
+        notifications.serious_injury(deviation, step)
     return deviation, receipt_code, True
 
 
@@ -273,7 +273,7 @@ def deviation_transfer(
     deviation.status = Status.REPORTED
     deviation.handler = None
     _save(deviation, ["unit", "status", "handler"])
-    _event(
+    step = _event(
         deviation,
         EventKind.TRANSFERRED,
         actor,
@@ -283,9 +283,7 @@ def deviation_transfer(
         to_unit=to_unit,
         note=note.strip(),
     )
-    from deviations import tasks
-
-    transaction.on_commit(lambda: tasks.notify_new_deviation.delay(deviation.pk))
+    notifications.new_deviation(deviation, step)  # into the outbox, in this transaction
     return deviation
 
 
@@ -305,7 +303,7 @@ def deviation_delegate(*, actor, deviation: Deviation, handler, version: int | N
     if deviation.status == Status.REPORTED:
         deviation.status = Status.UNDER_TREATMENT
     _save(deviation, ["handler", "status"])
-    _event(
+    step = _event(
         deviation,
         EventKind.DELEGATED,
         actor,
@@ -314,9 +312,7 @@ def deviation_delegate(*, actor, deviation: Deviation, handler, version: int | N
         note=str(handler),
     )
     if handler.pk != actor.pk:
-        from deviations import tasks
-
-        transaction.on_commit(lambda: tasks.notify_handler_assigned.delay(deviation.pk))
+        notifications.handler_assigned(deviation, step)  # into the outbox, in this transaction
     return deviation
 
 

@@ -21,6 +21,17 @@ app.conf.beat_schedule = {
         "task": "indicators.reports.tasks.order_due_reports",
         "schedule": crontab(hour=5, minute=30),
     },
+    # Every minute: what a killed worker or a lost broker message left undone is taken up
+    # again from the database's state (kombu's filesystem broker deletes a message when a
+    # worker fetches it; only the rows can tell what is still to do).
+    "reports-requeue-stalled": {
+        "task": "indicators.reports.tasks.requeue_stalled_reports",
+        "schedule": 60.0,
+    },
+    "outbox-sweep": {
+        "task": "units.tasks.sweep_outbox",
+        "schedule": 60.0,
+    },
     "actionplans-measure-reminders": {
         "task": "actionplans.tasks.send_measure_reminders",
         "schedule": crontab(hour=7, minute=5),

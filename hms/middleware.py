@@ -1,7 +1,16 @@
+import logging
+import sys
+
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse
+from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
 from django.utils import translation
+from django.views import defaults
 from pghistory.middleware import HistoryMiddleware
+
+logger = logging.getLogger(__name__)
 
 
 def history_without_user(view):
@@ -78,3 +87,42 @@ class RequestSizeLimitMiddleware:
             response["Connection"] = "close"
             return response
         return self.get_response(request)
+
+
+# Seconds a client is asked to wait: a database restart or failover takes about that long.
+RETRY_AFTER_SECONDS = 30
+
+
+def database_unavailable_response() -> HttpResponse:
+    """The site's own 503 page. It needs neither the database nor a request context: the
+    database is what is missing."""
+    response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """A database that refuses connections (restart, failover, maintenance) is a short
+    outage, not a crash: the user gets 503 "try again shortly", and a form they sent is
+    told it was not saved (its input is still in the browser, one step back)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, (OperationalError, InterfaceError)):
+            logger.warning("Database unavailable for %s %s", request.method, request.path)
+            return database_unavailable_response()
+        return None
+
+
+def server_error(request, template_name="500.html"):
+    """handler500. A database error raised outside a view (loading the session or the user
+    in a middleware) reaches this handler, not the middleware above: it too gets the 503."""
+    error = sys.exc_info()[1]
+    if isinstance(error, (OperationalError, InterfaceError)):
+        return database_unavailable_response()
+    return defaults.server_error(request, template_name)

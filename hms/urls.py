@@ -42,3 +42,6 @@ urlpatterns = [
 ]
 # Uploaded files are never served as /media/: attachments go through views that check who
 # may see them.
+
+# A database outage raised outside a view still gets the site's 503 page (hms/middleware.py).
+handler500 = "hms.middleware.server_error"

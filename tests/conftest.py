@@ -163,12 +163,10 @@ def _test_database_url() -> str:
     return f"postgres://{credentials}@{host}{port}/{quote(db['NAME'], safe='')}"
 
 
-@pytest.fixture
-def real_celery_worker(tmp_path):
-    """A real Celery worker process on the broker the settings name (filesystem transport, or
-    Redis with REDIS_URL), writing e-mails as files into a temporary folder."""
-    mail_dir = tmp_path / "mail"
-    mail_dir.mkdir()
+def start_celery_worker(tmp_path: Path, mail_dir: Path, name: str = "worker"):
+    """Start a real Celery worker process on the broker the settings name (filesystem
+    transport, or Redis with REDIS_URL), writing e-mails as files into `mail_dir`. Returns
+    the process and its log file; `stop_celery_worker` ends it."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "hms.settings",
@@ -177,7 +175,8 @@ def real_celery_worker(tmp_path):
         "EMAIL_FILE_PATH": str(mail_dir),
     }
     base_dir = Path(django_settings.BASE_DIR)
-    log = (tmp_path / "worker.log").open("w")
+    log_path = tmp_path / f"{name}.log"
+    log = log_path.open("w")
     worker = subprocess.Popen(
         [
             str(base_dir / ".venv" / "bin" / "celery"),
@@ -199,13 +198,29 @@ def real_celery_worker(tmp_path):
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    try:
-        yield mail_dir, tmp_path / "worker.log"
-    finally:
+    worker.log_file = log
+    return worker, log_path
+
+
+def stop_celery_worker(worker) -> None:
+    if worker.poll() is None:
         worker.terminate()
         try:
             worker.wait(timeout=15)
         except subprocess.TimeoutExpired:
             worker.kill()
             worker.wait(timeout=5)
-        log.close()
+    worker.log_file.close()
+
+
+@pytest.fixture
+def real_celery_worker(tmp_path):
+    """A real Celery worker process (see start_celery_worker); yields the mail folder and
+    the worker's log."""
+    mail_dir = tmp_path / "mail"
+    mail_dir.mkdir()
+    worker, log_path = start_celery_worker(tmp_path, mail_dir)
+    try:
+        yield mail_dir, log_path
+    finally:
+        stop_celery_worker(worker)

@@ -14,12 +14,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from actionplans.models import Measure
-from deviations import notifications, services, tasks
+from deviations import notifications, services
 from deviations.models import Category, Deviation, InjuryKind, Severity
 from hms.celery import app as celery_app
 from tests.conftest import WORKER_TIMEOUT, user_with_role
 from tests.factories import UserFactory, make_deviation
-from units.models import Role
+from units import tasks as outbox_tasks
+from units.models import OutboxMessage, Role
 
 HEALTH_TEXT = "Brukket håndledd, sykmeldt to uker"
 
@@ -90,7 +91,7 @@ def test_nothing_is_queued_before_commit_nor_after_a_rollback(
     org, line_manager, safety_rep, monkeypatch, mailoutbox, django_capture_on_commit_callbacks
 ):
     queued = []
-    monkeypatch.setattr(tasks.notify_new_deviation, "delay", queued.append)
+    monkeypatch.setattr(outbox_tasks.send_outbox, "delay", lambda *args: queued.append(args))
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         try:
             with transaction.atomic():
@@ -103,10 +104,13 @@ def test_nothing_is_queued_before_commit_nor_after_a_rollback(
     assert queued == []
     assert mailoutbox == []
     assert not Deviation.objects.filter(pk=deviation.pk).exists()
+    assert not OutboxMessage.objects.exists()  # the e-mails went with the rollback
 
     with django_capture_on_commit_callbacks(execute=True):
         kept = report(org.section)
-    assert queued == [kept.pk]
+    step = kept.steps.get()
+    assert queued == [("deviations.new_deviation", str(step.pk))]
+    assert OutboxMessage.objects.filter(sent_at=None).count() == 2
 
 
 @pytest.mark.parametrize(
@@ -332,16 +336,11 @@ def test_real_worker_sends_the_new_deviation_mail(
         code="building",
         defaults={"name_nb": "Bygning, teknisk, materiell", "name_en": "Building, technical"},
     )
-    with monkeypatch.context() as patched:
-        # Only the task queued below is wanted, not the one the report queues on commit.
-        patched.setattr(tasks.notify_new_deviation, "delay", lambda *args: None)
-        patched.setattr(tasks.alert_serious_injury, "delay", lambda *args: None)
-        deviation = report(
-            org.section, title="Solvent smell in the corridor", health_details=HEALTH_TEXT
-        )
     assert not celery_app.conf.task_always_eager
-
-    tasks.notify_new_deviation.delay(deviation.pk)
+    # The report writes its e-mails to the outbox and queues them on commit.
+    deviation = report(
+        org.section, title="Solvent smell in the corridor", health_details=HEALTH_TEXT
+    )
 
     deadline = time.monotonic() + WORKER_TIMEOUT
     found = []

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook
 
-from tests.factories import RoleAssignmentFactory, UserFactory
+from tests.factories import RoleAssignmentFactory
 from units import people_import, roles_import
 from units.models import (
     Employment,

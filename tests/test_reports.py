@@ -101,7 +101,9 @@ def test_beat_orders_the_annual_report_in_january(org):
     assert Report.objects.count() == 2  # February: no new annual report, same tertial
 
 
-def test_beat_queues_a_report_whose_worker_was_killed(org, monkeypatch):
+def test_beat_queues_a_report_whose_worker_was_killed(
+    org, monkeypatch, django_capture_on_commit_callbacks
+):
     report = Report.objects.create(
         kind=ReportKind.TERTIAL, year=LAST_YEAR, tertial=1, unit=org.root
     )
@@ -110,9 +112,11 @@ def test_beat_queues_a_report_whose_worker_was_killed(org, monkeypatch):
     )
     queued = []
     monkeypatch.setattr(tasks.produce_report, "delay", queued.append)
-    monkeypatch.setattr(services, "report_order_due", lambda: [])
-    tasks.order_due_reports()
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.requeue_stalled_reports()
     assert queued == [report.pk]
+    report.refresh_from_db()
+    assert report.status == ReportStatus.QUEUED and report.claim is None
 
 
 # --- ordering -------------------------------------------------------------------------------

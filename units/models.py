@@ -318,3 +318,40 @@ class Employment(models.Model):
     def is_current(self, on: datetime.date | None = None) -> bool:
         on = on or timezone.localdate()
         return self.start <= on and (self.end is None or self.end >= on)
+
+
+class OutboxMessage(models.Model):
+    """One e-mail to one address, written in the same transaction as the change that causes
+    it and marked sent by the worker that sends it. A broker that loses the task, a worker
+    killed half-way or a database outage delays the e-mail; it is neither lost (the beat sweep
+    queues unsent rows again) nor sent twice (the unique key, and a row is sent under a lock)."""
+
+    # What happened, e.g. "deviations.new_deviation", and to what: with the recipient the key
+    # the same event never gets a second row.
+    kind = models.CharField(max_length=60)
+    key = models.CharField(max_length=100)
+    recipient = models.EmailField(max_length=254)
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "key", "recipient"], name="outbox_once_per_event_and_recipient"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"], condition=Q(sent_at__isnull=True), name="outbox_unsent_idx"
+            ),
+            models.Index(fields=["kind", "key"], name="outbox_event_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key} → {self.recipient}"

@@ -13,6 +13,13 @@ from django.utils.translation import gettext_lazy as _
 from units import access
 from units.models import Unit, audited
 
+# A running report whose run has not been heard from for this long, or a queued one no worker
+# has taken for this long, is stalled: its worker was killed, or the broker lost its message
+# (kombu's filesystem transport deletes a message when a worker fetches it, so acks_late
+# cannot bring it back). A live run beats every HEARTBEAT_EVERY, whatever stage it is in.
+STALE_AFTER = datetime.timedelta(minutes=3)
+HEARTBEAT_EVERY = datetime.timedelta(seconds=20)
+
 
 class ReportKind(models.TextChoices):
     TERTIAL = "tertial", _("Tertial report to AMU")
@@ -97,6 +104,15 @@ class ReportQuerySet(models.QuerySet):
 
     def done(self) -> "ReportQuerySet":
         return self.filter(status=ReportStatus.DONE)
+
+    def stalled(self, now=None) -> "ReportQuerySet":
+        """Pending reports nobody is working on (see STALE_AFTER)."""
+        limit = (now or timezone.now()) - STALE_AFTER
+        running = Q(status=ReportStatus.RUNNING) & (
+            Q(heartbeat_at__lt=limit) | Q(heartbeat_at__isnull=True)
+        )
+        queued = Q(status=ReportStatus.QUEUED, ordered_at__lt=limit)
+        return self.filter(running | queued)
 
 
 # The figures are left out of the audit trail: they are frozen once, with the file, and the
@@ -195,6 +211,22 @@ class Report(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status in (ReportStatus.QUEUED, ReportStatus.RUNNING)
+
+    @property
+    def is_stalled(self) -> bool:
+        if not self.is_pending:
+            return False
+        since = self.heartbeat_at if self.status == ReportStatus.RUNNING else self.ordered_at
+        return since is None or since < timezone.now() - STALE_AFTER
+
+    @property
+    def was_restarted(self) -> bool:
+        """Taken up again after a run stopped (or failed) half-way."""
+        if self.is_stalled:
+            return False
+        if self.status == ReportStatus.QUEUED:
+            return self.attempts >= 1
+        return self.status == ReportStatus.RUNNING and self.attempts >= 2
 
     def download_name(self) -> str:
         period = f"{self.year}-T{self.tertial}" if self.tertial else str(self.year)

@@ -4,24 +4,34 @@ A report is produced once per (kind, year, tertial, unit): ordering is a get-or-
 the production job claims the report with a conditional UPDATE before it starts, so two runs
 of the job never both produce it. The PDF is written under a temporary name and moved into
 place in the same transaction that marks the report done: a worker killed half-way leaves
-the report not done and no file behind it, and the job runs again (the broker redelivers it,
-and a "running" report whose run stopped sending heartbeats is claimed anew).
+the report not done and no file behind it, and the job runs again.
+
+What brings it back is the report's own row, not the broker: kombu's filesystem transport
+deletes a message when a worker fetches it, so `acks_late` cannot redeliver it there (on
+Redis it would, but only after the visibility timeout, an hour). A run beats its heartbeat
+every HEARTBEAT_EVERY while it works; a report not heard from for STALE_AFTER is stalled, and
+the beat task `requeue_stalled_reports` (every minute) or ordering it again restarts it.
 """
 
+import contextlib
 import datetime
+import logging
 import os
+import threading
 import traceback
 import uuid
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from indicators.reports import collect, document
 from indicators.reports.models import (
+    HEARTBEAT_EVERY,
+    STALE_AFTER,
     Report,
     ReportKind,
     ReportStatus,
@@ -32,8 +42,7 @@ from indicators.reports.models import (
 from units import access
 from units.models import Unit
 
-# Longer than the task's hard time limit: a run this silent has certainly been killed.
-STALE_AFTER = datetime.timedelta(minutes=12)
+logger = logging.getLogger(__name__)
 
 
 class ClaimLost(Exception):
@@ -83,16 +92,23 @@ def report_order(
         else:
             _queue(report)
             return report
-    if existing.status == ReportStatus.FAILED:
-        existing.status, existing.stage, existing.percent = ReportStatus.QUEUED, "", 0
-        existing.error = ""
-        existing.ordered_at = timezone.now()
-        existing.ordered_by = actor or existing.ordered_by
-        existing.save(
-            update_fields=["status", "stage", "percent", "error", "ordered_at", "ordered_by"]
-        )
-        _queue(existing)
+    if existing.status == ReportStatus.FAILED or existing.is_stalled:
+        _restart(existing, actor)
     return existing
+
+
+def _restart(report: Report, actor=None) -> None:
+    """Queue a failed or stalled report again. Its claim is dropped, so a run that was only
+    slow, not dead, finds it lost and writes nothing."""
+    report.status, report.stage, report.percent = ReportStatus.QUEUED, "", 0
+    report.claim = None
+    report.error = ""
+    report.ordered_at = timezone.now()
+    report.ordered_by = actor or report.ordered_by
+    report.save(
+        update_fields=["status", "stage", "percent", "claim", "error", "ordered_at", "ordered_by"]
+    )
+    _queue(report)
 
 
 def _queue(report: Report) -> None:
@@ -132,11 +148,14 @@ def report_order_due(*, today: datetime.date | None = None) -> list[Report]:
     return ordered
 
 
-def stale_reports():
-    """Reports whose run stopped sending heartbeats: their worker was killed."""
-    return Report.objects.filter(status=ReportStatus.RUNNING).filter(
-        Q(heartbeat_at__lt=timezone.now() - STALE_AFTER) | Q(heartbeat_at__isnull=True)
-    )
+@transaction.atomic
+def report_requeue_stalled() -> list[Report]:
+    """Restart every stalled report (run by beat every minute). Locked rows are skipped: an
+    order or a claim is changing them right now."""
+    stalled = list(Report.objects.stalled().select_for_update(skip_locked=True))
+    for report in stalled:
+        _restart(report)
+    return stalled
 
 
 # --- producing --------------------------------------------------------------------------
@@ -193,6 +212,8 @@ def report_produce(report_id: int) -> Outcome:
         return Outcome(produced=False, busy_for=max(busy.total_seconds(), 1.0))
     report = Report.objects.select_related("unit").get(pk=report_id)
     temporary = None
+    beating = _Heartbeat(report_id, token)
+    beating.start()
     try:
         with translation.override(report.language):
             figures = collect.collect_figures(report)
@@ -208,6 +229,14 @@ def report_produce(report_id: int) -> Outcome:
         temporary = None
     except ClaimLost:
         return Outcome(produced=False)
+    except (OperationalError, InterfaceError):
+        # The database hiccupped: not the report's fault. Give the report back, if the
+        # database lets us, so the task's retry claims it at once (else it is stalled soon).
+        with contextlib.suppress(OperationalError, InterfaceError):
+            Report.objects.filter(pk=report_id, claim=token).update(
+                status=ReportStatus.QUEUED, claim=None
+            )
+        raise
     except Exception as error:
         Report.objects.filter(pk=report_id, claim=token).update(
             status=ReportStatus.FAILED,
@@ -216,9 +245,36 @@ def report_produce(report_id: int) -> Outcome:
         )
         raise
     finally:
+        beating.stop()
         if temporary is not None and os.path.exists(temporary):
             os.remove(temporary)
     return Outcome(produced=True)
+
+
+class _Heartbeat(threading.Thread):
+    """Beats the report's heartbeat while the run works, also through the long layout step
+    that reports no progress: a report falls silent only when its worker is gone."""
+
+    def __init__(self, report_id: int, token: uuid.UUID):
+        super().__init__(daemon=True, name=f"report-{report_id}-heartbeat")
+        self.report_id, self.token = report_id, token
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self.stopped.wait(HEARTBEAT_EVERY.total_seconds()):
+                Report.objects.filter(
+                    pk=self.report_id, claim=self.token, status=ReportStatus.RUNNING
+                ).update(heartbeat_at=timezone.now())
+        except (OperationalError, InterfaceError):
+            # A lost beat only makes the report look stalled sooner; the claim decides.
+            logger.warning("Report %s: heartbeat lost", self.report_id, exc_info=True)
+        finally:
+            connection.close()  # this thread's own connection
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.join(timeout=10)
 
 
 def _final_name(report: Report) -> str:
