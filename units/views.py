@@ -5,8 +5,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db.models import Value
 from django.db.models.functions import Coalesce, NullIf
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -29,6 +30,7 @@ from units.models import Role, RoleAssignment, Unit
 
 SEARCH_LIMIT = 100
 PICKER_LIMIT = 10
+PICKER_CANDIDATES = 200
 PICKER_MIN_LENGTH = 2
 ROLE_ORDER = {role: index for index, role in enumerate(Role.values)}
 
@@ -499,12 +501,20 @@ def person_pick(request):
     query = query.replace("\x00", "").strip()[:100]
     people = []
     if len(query) >= PICKER_MIN_LENGTH:
-        people = list(
-            get_user_model()
-            .objects.filter(is_active=True)
+        User = get_user_model()
+        # Sorting every match of a common name (thousands at a university) costs more than
+        # the search: take a bounded set of candidates first and sort only those. With more
+        # candidates than that, the list asks for more letters.
+        candidates = (
+            User.objects.filter(is_active=True)
             .search(query)
+            .order_by()
+            .values("pk")[:PICKER_CANDIDATES]
+        )
+        people = list(
+            User.objects.filter(pk__in=candidates)
             .only("username", "first_name", "last_name", "email")
-            .order_by("last_name", "first_name", "username")[:PICKER_LIMIT]
+            .order_by("last_name", "first_name", "username")[: PICKER_LIMIT + 1]
         )
         units_of = {}
         for assignment in (
@@ -520,8 +530,12 @@ def person_pick(request):
         for person in people:
             person.picker_units = units_of.get(person.pk, [])
     list_id = request.GET.get("list", "picker")[:60]
-    return render(
-        request,
-        "units/_person_options.html",
-        {"people": people, "query": query, "list_id": list_id},
-    )
+    # A fragment asked for at every few keystrokes: rendered without the page's context
+    # processors (the menu's role queries), which it does not show.
+    context = {
+        "people": people[:PICKER_LIMIT],
+        "query": query,
+        "list_id": list_id,
+        "more": len(people) > PICKER_LIMIT,
+    }
+    return HttpResponse(render_to_string("units/_person_options.html", context))
