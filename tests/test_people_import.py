@@ -23,7 +23,10 @@ from units.models import (
     UserEvent,
 )
 
-HEADER = "employee_number,feide_id,first_name,last_name,email,unit_code,position_share,start_date,end_date"
+HEADER = (
+    "employee_number,feide_id,first_name,last_name,email,unit_code,position_share,"
+    "start_date,end_date"
+)
 
 
 def people_csv(*lines: str, header: str = HEADER) -> bytes:
@@ -111,7 +114,7 @@ def test_absent_person_leaves_with_roles_ended_and_comes_back(org):
     assert events() == before
 
     # Back with a new start: reactivated, a new employment and employee role.
-    comeback = "1002,,Ola,Hansen,ola@example.org,DEP,80,%s," % timezone.localdate().isoformat()
+    comeback = f"1002,,Ola,Hansen,ola@example.org,DEP,80,{timezone.localdate().isoformat()},"
     plan = people_import.people_import(content=people_csv(KARI, comeback), filename="hr3.csv")
     ola.refresh_from_db()
     assert ola.is_active and plan.counts()["changed"] == 1
@@ -203,7 +206,7 @@ def test_bad_files_are_reported_not_imported(org, name):
 
 
 def test_email_clash_with_another_person_is_an_error(org, line_manager):
-    clash = "1001,,Kari,N,%s,DEP,100,2024-08-01," % line_manager.email.upper()
+    clash = f"1001,,Kari,N,{line_manager.email.upper()},DEP,100,2024-08-01,"
     plan = people_import.plan_people(people_csv(clash))
     assert [(p.line, p.field) for p in plan.problems] == [(2, "email")]
 
@@ -285,10 +288,10 @@ def test_roles_import_by_any_identifier_and_twice_no_change(org, employee):
 
 def test_roles_import_errors_by_line(org, employee):
     content = roles_csv(
-        "NOPE,line_manager,%s,2025-01-01," % employee.username,
-        "DEP,boss,%s,2025-01-01," % employee.username,
+        f"NOPE,line_manager,{employee.username},2025-01-01,",
+        f"DEP,boss,{employee.username},2025-01-01,",
         "DEP,line_manager,nobody,2025-01-01,",
-        "DEP,line_manager,%s,1.1.25x," % employee.username,
+        f"DEP,line_manager,{employee.username},1.1.25x,",
     )
     plan = roles_import.plan_roles(content)
     assert [(p.line, p.field) for p in plan.problems] == [
