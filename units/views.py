@@ -505,11 +505,11 @@ def person_pick(request):
         # Sorting every match of a common name (thousands at a university) costs more than
         # the search: take a bounded set of candidates first and sort only those. With more
         # candidates than that, the list asks for more letters.
-        candidates = (
+        candidates = list(
             User.objects.filter(is_active=True)
-            .search(query)
+            .search(query, first=PICKER_CANDIDATES)
             .order_by()
-            .values("pk")[:PICKER_CANDIDATES]
+            .values_list("pk", flat=True)[:PICKER_CANDIDATES]
         )
         people = list(
             User.objects.filter(pk__in=candidates)
