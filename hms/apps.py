@@ -5,3 +5,15 @@ from django.utils.translation import gettext_lazy as _
 class HmsConfig(AppConfig):
     name = "hms"
     verbose_name = _("HSE management")
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from hms.middleware import touch_session
+
+        # A fresh sign-in counts as the session's first sign of life (SessionIdleMiddleware).
+        def touch_at_sign_in(sender, request, user, **kwargs):
+            if getattr(request, "session", None) is not None:
+                touch_session(request.session)
+
+        user_logged_in.connect(touch_at_sign_in, dispatch_uid="hms-touch-session-at-sign-in")

@@ -1,5 +1,6 @@
 import logging
 import sys
+import time
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
@@ -126,3 +127,35 @@ def server_error(request, template_name="500.html"):
     if isinstance(error, (OperationalError, InterfaceError)):
         return database_unavailable_response()
     return defaults.server_error(request, template_name)
+
+
+# The session's last sign of life, in seconds since the epoch.
+SESSION_TOUCHED = "_touched"
+
+
+def touch_session(session) -> None:
+    session[SESSION_TOUCHED] = int(time.time())
+
+
+class SessionIdleMiddleware:
+    """A session ends SESSION_IDLE_TIMEOUT after its last request (the cookie's and the
+    stored session's age). Saving the session at every request would cost a database write on
+    every page, so a request marks it touched, which saves it and pushes its expiry on, only
+    when SESSION_TOUCH_INTERVAL has passed since the last time: an idle session ends at most
+    that much earlier than the timeout."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session = getattr(request, "session", None)
+        if session is not None and session.session_key:
+            try:
+                touched = session.get(SESSION_TOUCHED, 0)
+            except (OperationalError, InterfaceError):
+                # The database is away: the view answers for itself (the health check's
+                # JSON, everyone else's 503 page); the session is touched next time.
+                touched = time.time()
+            if time.time() - touched >= settings.SESSION_TOUCH_INTERVAL:
+                touch_session(session)
+        return self.get_response(request)

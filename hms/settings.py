@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "hms.middleware.SessionIdleMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "hms.accounts.middleware.SecondFactorMiddleware",
     "hms.middleware.RequestSizeLimitMiddleware",
@@ -294,7 +295,9 @@ CSRF_COOKIE_HTTPONLY = False
 # Each request pushes the expiry on, so the cookie's age is the idle time, not a working day.
 SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 8 * 60 * 60)
 SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
-SESSION_SAVE_EVERY_REQUEST = True
+# A request pushes the expiry on when this many seconds have passed since the last push
+# (hms.middleware.SessionIdleMiddleware): one session write per few minutes, not per page.
+SESSION_TOUCH_INTERVAL = env_int("SESSION_TOUCH_INTERVAL", 5 * 60)
 # --- end of sessions ---
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

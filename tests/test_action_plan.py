@@ -160,6 +160,8 @@ def plan(org, line_manager, fixer):
             org.department,
             line_manager,
             title="Manager's own",
+            # This year whatever the date: a default "in a month" falls next year in December.
+            deadline=datetime.date(TODAY.year, 12, 31),
             estimated_cost=Decimal("250.50"),
             status=MeasureStatus.IN_PROGRESS,
         ),

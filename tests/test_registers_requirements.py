@@ -69,6 +69,8 @@ def test_line_manager_marks_what_applies_with_a_comment(client, org, line_manage
             f"applies_{law.pk}": "on",
             f"comment_{law.pk}": "Gjelder alt arbeid",
             f"comment_{radiation.pk}": "Ingen strålekilder",
+            # The register as the page showed it: no entries yet (version 0 each).
+            **{f"version_{pk}": 0 for pk in Requirement.objects.values_list("pk", flat=True)},
         },
     )
     assert response.status_code == 302

@@ -12,6 +12,7 @@ from hms.training import matrix
 from hms.training.models import Course, RoleRequirement, TrainingRecord
 from tests.conftest import user_with_role
 from tests.factories import load_reference_data
+from tests.test_deviation_report import png_bytes
 from units.models import Role
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -476,7 +477,7 @@ def test_deleting_a_registration_removes_its_certificate_after_commit(
     client, employee, lab_course, media, django_capture_on_commit_callbacks
 ):
     client.force_login(employee)
-    upload = SimpleUploadedFile("cert.png", b"\x89PNG\r\n\x1a\n" + b"0" * 64)
+    upload = SimpleUploadedFile("cert.png", png_bytes())  # a real image: images are re-encoded
     assert _post_certificate(client, lab_course, upload).status_code == 302
     record = TrainingRecord.objects.get()
     stored = media / record.proof_file.name

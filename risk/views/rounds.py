@@ -140,8 +140,9 @@ def _plan_initial(unit: Unit, managers: list, reps: list) -> dict:
         kinds |= LAB_CHECKLISTS
     return {
         "planned_for": timezone.localdate(),
-        "line_manager": _user_label(managers[0]) if managers else "",
-        "safety_rep": _user_label(reps[0]) if reps else "",
+        # The people themselves: the pickers show their names without a query each.
+        "line_manager": managers[0] if managers else "",
+        "safety_rep": reps[0] if reps else "",
         "others": "\n".join(_user_label(user) for user in [*managers[1:], *reps[1:]]),
         "checklists": list(ChecklistTemplate.objects.filter(kind__in=kinds, is_active=True)),
     }
@@ -330,7 +331,7 @@ def _detail_context(request, round_: InspectionRound, overrides: dict) -> dict:
     version_initial = {"version": round_.version}
 
     measure_initial = {
-        "responsible": _user_label(line_manager),
+        "responsible": line_manager or "",
         "deadline": _deadline_default(),
     }
     finding_forms = overrides.get("finding_forms", {})
