@@ -149,8 +149,8 @@ def test_plan_page_proposes_the_units_line_manager_and_safety_rep(
     response = client.get(reverse("risk:round_plan"), {"unit": "SEC"})
     assert response.status_code == 200
     form = response.context["form"]
-    assert form["line_manager"].value() == "line_manager"
-    assert form["safety_rep"].value() == "safety_rep"
+    assert form["line_manager"].value() == line_manager  # the person, shown by name
+    assert form["safety_rep"].value() == safety_rep
 
 
 def test_plan_form_refuses_without_a_safety_rep_and_keeps_the_input(
@@ -450,7 +450,7 @@ def test_the_measure_form_is_prefilled_from_the_finding(client, round_, line_man
     response = client.get(round_.get_absolute_url())
     form = next(f for f in response.context["findings"] if f.pk == finding.pk).measure_form
     assert form["title"].value() == "Missing first aid kit"
-    assert form["responsible"].value() == "line_manager"
+    assert form["responsible"].value() == line_manager
 
 
 def test_finding_becomes_a_deviation_in_one_post(client, round_, org, line_manager):
