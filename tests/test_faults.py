@@ -15,7 +15,7 @@ from collections import Counter
 
 import psycopg2
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.urls import reverse
 from django.utils import timezone
 
@@ -45,6 +45,15 @@ def _admin_connection():
     )
     admin.autocommit = True
     return admin
+
+
+@pytest.fixture(autouse=True)
+def fresh_connections_afterwards():
+    """An outage cuts connections that Django still holds (a live server's, the test's own
+    after a transactional test): close them all once the test is over, so the next test
+    opens new ones instead of finding "server closed the connection unexpectedly"."""
+    yield
+    connections.close_all()
 
 
 @contextlib.contextmanager
