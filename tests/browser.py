@@ -9,6 +9,7 @@ import os
 import shutil
 
 import pytest
+from django.db import connections
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -54,6 +55,10 @@ def browser_page(live_server, monkeypatch):
         try:
             yield page
         finally:
+            # Playwright runs the test in a greenlet with a context of its own, and Django's
+            # connections are context-local: one opened here would outlive the test unseen
+            # by the usual clean-up (and be dead after a later test's database outage).
+            connections.close_all()
             artifacts = os.environ.get("HMS_SCREENSHOTS")
             if artifacts:
                 page.screenshot(path=os.path.join(artifacts, "last-page.png"), full_page=True)
