@@ -170,9 +170,14 @@ def round_plan(request):
         # The unit the user leads is proposed: most plan their own unit's round.
         held = access.role_paths(user)
         own = sorted({path for role in OWN_UNIT_ROLES for path in held.get(role, ())})
-        proposed = Unit.objects.filter(path=own[0]).values_list("code", flat=True).first()
+        # The HSE department and administrators may hold no unit role of their own.
+        proposed = (
+            Unit.objects.filter(path=own[0]).values_list("code", flat=True).first()
+            if own
+            else None
+        )
         unit_form = forms.RoundUnitForm(
-            request.GET if code else None, initial={"unit": proposed} if own else None
+            request.GET if code else None, initial={"unit": proposed} if proposed else None
         )
         if code:
             unit_form.is_valid()

@@ -67,8 +67,8 @@ def routine_create(request, code: str):
         return forbidden(request, _("You may read this unit's routines, but not add to them."))
     templates = RoutineTemplate.objects.filter(is_active=True)
     template = None
-    if request.GET.get("template"):
-        template = templates.filter(pk=request.GET["template"]).first()
+    if (chosen := request.GET.get("template", "")).isdigit():
+        template = templates.filter(pk=chosen).first()
     if template is None and request.method == "GET" and not request.GET.get("blank"):
         context = {"unit": unit, "templates": templates}
         return render(request, "registers/routine_start.html", context)
