@@ -172,9 +172,7 @@ def round_plan(request):
         own = sorted({path for role in OWN_UNIT_ROLES for path in held.get(role, ())})
         # The HSE department and administrators may hold no unit role of their own.
         proposed = (
-            Unit.objects.filter(path=own[0]).values_list("code", flat=True).first()
-            if own
-            else None
+            Unit.objects.filter(path=own[0]).values_list("code", flat=True).first() if own else None
         )
         unit_form = forms.RoundUnitForm(
             request.GET if code else None, initial={"unit": proposed} if proposed else None
