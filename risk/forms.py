@@ -18,6 +18,7 @@ from risk.models import (
     RiskMatrix,
 )
 from units.forms import PeoplePickerWidget, PersonField, UnitCodeField
+from units.limits import bounded_formset
 from units.versions import VersionField
 
 # --- Risk assessments ------------------------------------------------------------------------
@@ -133,8 +134,8 @@ class BaseActivityFormSet(forms.BaseFormSet):
             form.fields["DELETE"].widget.attrs.update(CHECKBOX, **{"aria-label": _("Remove")})
 
 
-ActivityFormSet = forms.formset_factory(
-    ActivityForm, formset=BaseActivityFormSet, extra=1, can_delete=True, max_num=200
+ActivityFormSet = bounded_formset(
+    ActivityForm, formset=BaseActivityFormSet, extra=1, can_delete=True
 )
 
 

@@ -12,6 +12,7 @@ from hms.registers.models import (
     RoutineTemplate,
 )
 from units.images import REENCODE, strip_metadata
+from units.limits import bounded_formset
 from units.versions import VersionField
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -308,11 +309,17 @@ class BasePartyFormSet(forms.BaseFormSet):
         ]
 
 
+# An agreement for a building shared by many tenants has perhaps a dozen parties.
+MAX_PARTIES = 50
+
+
 def party_formset(data=None, initial=None):
     initial = list(initial or [])
     # Room for two more parties than there are, and at least three rows in all.
     extra = max(3 - len(initial), 2)
-    formset_class = forms.formset_factory(PartyForm, formset=BasePartyFormSet, extra=extra)
+    formset_class = bounded_formset(
+        PartyForm, formset=BasePartyFormSet, extra=extra, max_num=MAX_PARTIES
+    )
     return formset_class(data, initial=initial, prefix="party")
 
 
