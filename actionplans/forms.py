@@ -1,13 +1,10 @@
-import datetime
-
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from actionplans.models import Effectiveness, MeasureStatus, Priority
 from units.forms import PersonField
-
-FIRST_DAY, LAST_DAY = datetime.date(1900, 1, 1), datetime.date(2999, 12, 31)
+from units.limits import BoundedDateField
 
 
 class DateInput(forms.DateInput):
@@ -23,7 +20,7 @@ class MeasureForm(forms.Form):
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     responsible = PersonField(label=_("Responsible"))
-    deadline = forms.DateField(label=_("Deadline"), widget=DateInput())
+    deadline = BoundedDateField(label=_("Deadline"), widget=DateInput())
     priority = forms.ChoiceField(
         label=_("Priority"), choices=Priority.choices, initial=Priority.MEDIUM
     )
@@ -45,8 +42,6 @@ class MeasureForm(forms.Form):
 
     def clean_deadline(self):
         deadline = self.cleaned_data["deadline"]
-        if not FIRST_DAY <= deadline <= LAST_DAY:
-            raise forms.ValidationError(_("Give a date between 1900 and 2999."))
         # A deadline already past is kept on edit (it is the record), but a new one is a typo.
         if self.new and deadline < timezone.localdate():
             raise forms.ValidationError(_("The deadline is in the past."))

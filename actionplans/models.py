@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from units import access
+from units.limits import validate_date_in_range
 from units.models import Unit, audited
 
 
@@ -72,7 +73,7 @@ class Measure(models.Model):
         related_name="measures",
         verbose_name=_("responsible"),
     )
-    deadline = models.DateField(_("deadline"))
+    deadline = models.DateField(_("deadline"), validators=[validate_date_in_range])
     status = models.CharField(
         _("status"), max_length=20, choices=MeasureStatus.choices, default=MeasureStatus.PLANNED
     )

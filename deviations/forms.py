@@ -12,6 +12,7 @@ from actionplans.models import Effectiveness, MeasureStatus
 from deviations.models import Category, DeviationType, InjuryKind, Severity
 from units.forms import PersonField, UnitCodeField
 from units.images import REENCODE, strip_metadata
+from units.limits import EARLIEST_DATE, BoundedDateField, BoundedDateTimeField
 from units.models import Unit
 
 # --- Reporting a deviation ---------------------------------------------------------------------
@@ -19,7 +20,6 @@ from units.models import Unit
 MAX_ATTACHMENTS = 10
 # A clock a few minutes ahead of the server's must not make "now" count as the future.
 CLOCK_LEEWAY = datetime.timedelta(minutes=5)
-EARLIEST_YEAR = 1900  # a typing slip like 0024 for 2024, not an event
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 # What a file is, told by its first bytes: the name and the browser's content type can lie.
@@ -146,7 +146,7 @@ class DeviationReportForm(forms.Form):
         required=False,
         help_text=_("Building, room or area, e.g. “Realfagbygget D3-117” or “the field site”."),
     )
-    occurred_at = forms.DateTimeField(
+    occurred_at = BoundedDateTimeField(
         label=_("When did it happen?"),
         help_text=_("Date and time; an estimate is fine."),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
@@ -226,7 +226,7 @@ class DeviationReportForm(forms.Form):
         # The browser refuses later days; the time of day is checked here, after sending.
         end_of_today = timezone.localtime().replace(hour=23, minute=59)
         self.fields["occurred_at"].widget.attrs.update(
-            min=f"{EARLIEST_YEAR}-01-01T00:00", max=end_of_today.strftime(DATETIME_LOCAL)
+            min=f"{EARLIEST_DATE.isoformat()}T00:00", max=end_of_today.strftime(DATETIME_LOCAL)
         )
 
     def fieldsets(self):
@@ -236,8 +236,6 @@ class DeviationReportForm(forms.Form):
         occurred_at = self.cleaned_data["occurred_at"]
         if occurred_at > timezone.now() + CLOCK_LEEWAY:
             raise forms.ValidationError(_("This is in the future. When did it happen?"))
-        if occurred_at.year < EARLIEST_YEAR:
-            raise forms.ValidationError(_("Check the year: this is too long ago."))
         return occurred_at
 
     def clean_attachments(self):
@@ -354,7 +352,7 @@ class CaseChangeForm(forms.Form):
 
 
 class AcceptForm(CaseChangeForm):
-    deadline = forms.DateField(
+    deadline = BoundedDateField(
         label=_("Deadline"),
         required=False,
         widget=_date_input(),
@@ -396,7 +394,7 @@ class DelegateForm(CaseChangeForm):
 
 
 class DeadlineForm(CaseChangeForm):
-    deadline = forms.DateField(label=_("Deadline"), widget=_date_input())
+    deadline = BoundedDateField(label=_("Deadline"), widget=_date_input())
 
 
 class MeasureForm(forms.Form):
@@ -408,7 +406,7 @@ class MeasureForm(forms.Form):
         max_length=5000,
     )
     responsible = PersonField(label=_("Responsible"))
-    deadline = forms.DateField(label=_("Deadline"), widget=_date_input())
+    deadline = BoundedDateField(label=_("Deadline"), widget=_date_input())
 
 
 class CloseForm(CaseChangeForm):

@@ -8,6 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from units import access
+from units.limits import validate_date_in_range
 from units.models import Unit, audited
 
 
@@ -127,7 +128,7 @@ class Deviation(models.Model):
     title = models.CharField(_("what happened (short)"), max_length=200)
     description = models.TextField(_("description"))
     location = models.CharField(_("where"), max_length=200, blank=True)
-    occurred_at = models.DateTimeField(_("when"))
+    occurred_at = models.DateTimeField(_("when"), validators=[validate_date_in_range])
     deviation_type = models.CharField(_("type"), max_length=20, choices=DeviationType.choices)
     category = models.ForeignKey(
         Category, on_delete=models.PROTECT, related_name="deviations", verbose_name=_("category")
@@ -155,7 +156,9 @@ class Deviation(models.Model):
         related_name="handled_deviations",
         verbose_name=_("handler"),
     )
-    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    deadline = models.DateField(
+        _("deadline"), null=True, blank=True, validators=[validate_date_in_range]
+    )
     rejection_reason = models.TextField(_("reason for rejection"), blank=True)
     cause = models.TextField(_("cause"), blank=True)
     lessons_learned = models.TextField(_("lessons learned"), blank=True)

@@ -18,7 +18,7 @@ from risk.models import (
     RiskMatrix,
 )
 from units.forms import PeoplePickerWidget, PersonField, UnitCodeField
-from units.limits import bounded_formset
+from units.limits import BoundedDateField, bounded_formset
 from units.versions import VersionField
 
 # --- Risk assessments ------------------------------------------------------------------------
@@ -76,7 +76,7 @@ class AssessmentForm(forms.Form):
         max_length=300,
         help_text=_("What is assessed, e.g. “Organic synthesis lab, room D2-104”."),
     )
-    assessed_on = forms.DateField(label=_("Date"), widget=DATE_INPUT)
+    assessed_on = BoundedDateField(label=_("Date"), widget=DATE_INPUT)
 
 
 class AssessmentCreateForm(AssessmentForm):
@@ -193,7 +193,7 @@ class MeasureForm(forms.Form):
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     responsible = PersonField(label=_("Responsible"))
-    deadline = forms.DateField(label=_("Deadline"), widget=DATE_INPUT)
+    deadline = BoundedDateField(label=_("Deadline"), widget=DATE_INPUT)
 
     def clean_deadline(self):
         deadline = self.cleaned_data["deadline"]
@@ -221,7 +221,7 @@ class TookPartForm(forms.Form):
 
 
 class ApproveForm(forms.Form):
-    review_date = forms.DateField(
+    review_date = BoundedDateField(
         label=_("Review by"),
         widget=DATE_INPUT,
         help_text=_("When the assessment is to be reviewed again; usually a year from now."),
@@ -373,7 +373,7 @@ class RoundUnitForm(forms.Form):
 
 
 class RoundPlanForm(forms.Form):
-    planned_for = forms.DateField(label=_("Date of the round"), widget=_round_date_input())
+    planned_for = BoundedDateField(label=_("Date of the round"), widget=_round_date_input())
     line_manager = PersonField(label=_("Line manager"))
     safety_rep = PersonField(label=_("Safety representative"))
     others = RoundPeopleField(
@@ -596,7 +596,7 @@ class RoundMeasureForm(forms.Form):
 
     title = forms.CharField(label=_("What will be done"), max_length=300)
     responsible = PersonField(label=_("Responsible"))
-    deadline = forms.DateField(label=_("Deadline"), widget=_round_date_input())
+    deadline = BoundedDateField(label=_("Deadline"), widget=_round_date_input())
 
     def clean_deadline(self):
         deadline = self.cleaned_data["deadline"]

@@ -10,6 +10,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from units import access
+from units.limits import validate_date_in_range
 from units.models import Unit, audited
 
 
@@ -124,7 +125,9 @@ class RiskAssessment(models.Model):
     )
     title = models.CharField(_("title"), max_length=200)
     activity = models.CharField(_("activity or area"), max_length=300)
-    assessed_on = models.DateField(_("date"), default=timezone.localdate)
+    assessed_on = models.DateField(
+        _("date"), default=timezone.localdate, validators=[validate_date_in_range]
+    )
     matrix = models.ForeignKey(
         RiskMatrix, on_delete=models.PROTECT, related_name="assessments", verbose_name=_("matrix")
     )
@@ -143,7 +146,9 @@ class RiskAssessment(models.Model):
         verbose_name=_("approved by"),
     )
     approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
-    review_date = models.DateField(_("review date"), null=True, blank=True)
+    review_date = models.DateField(
+        _("review date"), null=True, blank=True, validators=[validate_date_in_range]
+    )
     previous = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
@@ -498,7 +503,7 @@ class InspectionRound(models.Model):
     unit = models.ForeignKey(
         Unit, on_delete=models.PROTECT, related_name="inspection_rounds", verbose_name=_("unit")
     )
-    planned_for = models.DateField(_("date"))
+    planned_for = models.DateField(_("date"), validators=[validate_date_in_range])
     status = models.CharField(
         _("status"), max_length=20, choices=RoundStatus.choices, default=RoundStatus.PLANNED
     )

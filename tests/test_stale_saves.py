@@ -83,12 +83,18 @@ class _FormFields(HTMLParser):
 def form_on_page(html: str, field: str, *also: str) -> dict[str, str]:
     """The data of the form on the page that has `field` (and `also`), as a browser would post
     it."""
+    return action_and_form_on_page(html, field, *also)[1]
+
+
+def action_and_form_on_page(html: str, field: str, *also: str) -> tuple[str, dict[str, str]]:
+    """The action and the data of the form on the page that has `field` (and `also`)."""
     parser = _FormFields()
     parser.feed(html)
     for form in parser.forms:
         names = [name for name, _value in form["fields"]]
         if field in names and all(name in names for name in also):
-            return {name: value for name, value in form["fields"] if name != "csrfmiddlewaretoken"}
+            data = {name: value for name, value in form["fields"] if name != "csrfmiddlewaretoken"}
+            return form["action"], data
     raise AssertionError(f"No form with a field {field!r} on the page")
 
 

@@ -12,6 +12,7 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from units.limits import BoundedDateField
 from units.models import Role, Unit, UnitType
 
 
@@ -172,10 +173,10 @@ class UnitMoveForm(forms.Form):
 class RoleAssignForm(forms.Form):
     person = PersonField(label=_("Person"))
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
-    valid_from = forms.DateField(
+    valid_from = BoundedDateField(
         label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"}), required=False
     )
-    valid_to = forms.DateField(
+    valid_to = BoundedDateField(
         label=_("Valid to"), widget=forms.DateInput(attrs={"type": "date"}), required=False
     )
 
@@ -188,7 +189,7 @@ class RoleAssignForm(forms.Form):
 
 
 class RoleEndForm(forms.Form):
-    valid_to = forms.DateField(
+    valid_to = BoundedDateField(
         label=_("Last day in the role"),
         widget=forms.DateInput(attrs={"type": "date"}),
         required=False,

@@ -1,8 +1,16 @@
-"""The bounds every input keeps, whatever the page sent: how many rows a formset builds. One
-place, so every form says the same."""
+"""The bounds every input keeps, whatever the page sent: how many rows a formset builds and
+which dates make sense. One place, so every form, model and import says the same."""
+
+import datetime
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
+
+# --- Formsets ----------------------------------------------------------------------------------
 
 # A formset's TOTAL_FORMS comes from the page and can say anything; Django builds at most
 # `absolute_max` forms, and this many rows is more than any page of the app shows.
@@ -24,3 +32,49 @@ def bounded_formset(form, *, max_num: int = MAX_FORMSET_ROWS, **kwargs):
         ),
     }
     return formset_class
+
+
+# --- Dates -------------------------------------------------------------------------------------
+
+# A year like 0024 or 9999 is a typing slip, not a deadline: the reminders and reports add days
+# to these dates, and 9999-12-31 plus a day is beyond Python's dates. Domain rules (a deadline
+# not in the past, an event not in the future) are the forms' own, on top of this.
+EARLIEST_DATE = datetime.date(1900, 1, 1)
+YEARS_AHEAD = 50
+
+
+def latest_date(today: datetime.date | None = None) -> datetime.date:
+    today = today or timezone.localdate()
+    try:
+        return today.replace(year=today.year + YEARS_AHEAD)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year + YEARS_AHEAD, day=28)
+
+
+def validate_date_in_range(value: datetime.date | datetime.datetime) -> None:
+    """Refuse a date, or a date and time, before 1900 or more than 50 years from today."""
+    day = value
+    if isinstance(value, datetime.datetime):
+        try:
+            day = timezone.localdate(value) if timezone.is_aware(value) else value.date()
+        except OverflowError:  # the last hours of year 9999: out of range either way
+            day = value.date()
+    latest = latest_date()
+    if not EARLIEST_DATE <= day <= latest:
+        raise ValidationError(
+            _("Check the year: give a date from %(first)s to %(last)s."),
+            code="date_out_of_range",
+            params={"first": date_format(EARLIEST_DATE), "last": date_format(latest)},
+        )
+
+
+class BoundedDateField(forms.DateField):
+    """A date a person types, within the sane range."""
+
+    default_validators = [validate_date_in_range]
+
+
+class BoundedDateTimeField(forms.DateTimeField):
+    """A date and time a person types, within the sane range."""
+
+    default_validators = [validate_date_in_range]

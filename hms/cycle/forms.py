@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from actionplans.models import Priority
 from hms.cycle.models import Goal, StepStatus
 from units.forms import PersonField
+from units.limits import BoundedDateField
 
 
 class DateInput(forms.DateInput):
@@ -16,7 +17,7 @@ class DateInput(forms.DateInput):
 
 class StepForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=StepStatus.choices)
-    due_date = forms.DateField(label=_("Due date"), widget=DateInput())
+    due_date = BoundedDateField(label=_("Due date"), widget=DateInput())
     responsible = PersonField(label=_("Responsible"), required=False)
     comment = forms.CharField(
         label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -80,7 +81,7 @@ class GoalMeasureForm(forms.Form):
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     responsible = PersonField(label=_("Responsible"))
-    deadline = forms.DateField(label=_("Deadline"), widget=DateInput())
+    deadline = BoundedDateField(label=_("Deadline"), widget=DateInput())
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial="medium")
 
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hms.cycle.evidence import STEP_KEYS
 from units import access
+from units.limits import validate_date_in_range
 from units.models import Unit, audited
 
 
@@ -155,7 +156,7 @@ class CycleStep(StepTextMixin):
     cycle = models.ForeignKey(
         UnitCycle, on_delete=models.CASCADE, related_name="steps", verbose_name=_("cycle")
     )
-    due_date = models.DateField(_("due date"))
+    due_date = models.DateField(_("due date"), validators=[validate_date_in_range])
     status = models.CharField(
         _("status"), max_length=20, choices=StepStatus.choices, default=StepStatus.NOT_STARTED
     )

@@ -12,7 +12,7 @@ from hms.registers.models import (
     RoutineTemplate,
 )
 from units.images import REENCODE, strip_metadata
-from units.limits import bounded_formset
+from units.limits import BoundedDateField, bounded_formset
 from units.versions import VersionField
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -197,8 +197,8 @@ class DocumentForm(forms.Form):
         label=_("Version"), max_length=30, required=False, help_text=_("e.g. 2.1 or 2025-03")
     )
     approved_by = forms.CharField(label=_("Approved by"), max_length=200, required=False)
-    approved_on = forms.DateField(label=_("Approved on"), required=False, widget=DATE)
-    review_due = forms.DateField(label=_("Review date"), required=False, widget=DATE)
+    approved_on = BoundedDateField(label=_("Approved on"), required=False, widget=DATE)
+    review_due = BoundedDateField(label=_("Review date"), required=False, widget=DATE)
     file = DocumentFileField(label=_("File"), required=False)
     archive_ref = forms.CharField(
         label=_("Archive case number"),
@@ -242,7 +242,7 @@ class RoutineForm(forms.Form):
     references = forms.CharField(
         label=_("References"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-    review_due = forms.DateField(label=_("Review date"), required=False, widget=DATE)
+    review_due = BoundedDateField(label=_("Review date"), required=False, widget=DATE)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
@@ -258,8 +258,8 @@ class AgreementForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("What each party does there."),
     )
-    valid_from = forms.DateField(label=_("Valid from"), widget=DATE)
-    valid_to = forms.DateField(label=_("Valid to"), required=False, widget=DATE)
+    valid_from = BoundedDateField(label=_("Valid from"), widget=DATE)
+    valid_to = BoundedDateField(label=_("Valid to"), required=False, widget=DATE)
     archive_ref = forms.CharField(label=_("Archive case number"), max_length=100, required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 

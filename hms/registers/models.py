@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from units import access
+from units.limits import validate_date_in_range
 from units.models import Unit, audited
 
 # A review date this close counts as "due soon" on pages and in reminders.
@@ -168,8 +169,12 @@ class Document(ReviewDates, models.Model):
     title = models.CharField(_("title"), max_length=200)
     edition = models.CharField(_("version"), max_length=30, blank=True)
     approved_by = models.CharField(_("approved by"), max_length=200, blank=True)
-    approved_on = models.DateField(_("approved on"), null=True, blank=True)
-    review_due = models.DateField(_("review date"), null=True, blank=True)
+    approved_on = models.DateField(
+        _("approved on"), null=True, blank=True, validators=[validate_date_in_range]
+    )
+    review_due = models.DateField(
+        _("review date"), null=True, blank=True, validators=[validate_date_in_range]
+    )
     file = models.FileField(_("file"), upload_to=document_path, blank=True)
     file_name = models.CharField(max_length=255, blank=True)
     file_type = models.CharField(max_length=100, blank=True)
@@ -288,7 +293,9 @@ class Routine(ReviewDates, models.Model):
         verbose_name=_("approved by"),
     )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
-    review_due = models.DateField(_("review date"), null=True, blank=True)
+    review_due = models.DateField(
+        _("review date"), null=True, blank=True, validators=[validate_date_in_range]
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
@@ -347,8 +354,10 @@ class CoordinationAgreement(models.Model):
     title = models.CharField(_("title"), max_length=200)
     premises = models.TextField(_("premises"), help_text=_("Buildings, floors, rooms, areas."))
     activities = models.TextField(_("activities"), help_text=_("What each party does there."))
-    valid_from = models.DateField(_("valid from"))
-    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    valid_from = models.DateField(_("valid from"), validators=[validate_date_in_range])
+    valid_to = models.DateField(
+        _("valid to"), null=True, blank=True, validators=[validate_date_in_range]
+    )
     archive_ref = models.CharField(_("archive case number"), max_length=100, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
@@ -424,7 +433,7 @@ class CooperationItem(models.Model):
     agreement = models.ForeignKey(
         CoordinationAgreement, on_delete=models.CASCADE, related_name="plan_items"
     )
-    date = models.DateField(_("date"))
+    date = models.DateField(_("date"), validators=[validate_date_in_range])
     what = models.CharField(_("what"), max_length=300)
     who = models.CharField(_("who"), max_length=200)
 

@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from units import access
+from units.limits import validate_date_in_range
 from units.models import Role, RoleAssignment, audited
 
 
@@ -134,7 +135,7 @@ class TrainingRecord(models.Model):
     course = models.ForeignKey(
         Course, on_delete=models.PROTECT, related_name="records", verbose_name=_("course")
     )
-    completed_on = models.DateField(_("completed on"))
+    completed_on = models.DateField(_("completed on"), validators=[validate_date_in_range])
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
     duration_hours = models.DecimalField(
         _("duration (hours)"), max_digits=5, decimal_places=1, null=True, blank=True

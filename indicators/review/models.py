@@ -14,6 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from units import access
+from units.limits import validate_date_in_range
 from units.models import Role, Unit, audited
 
 # The agenda at the end of the seed ("Følgende momenter bør gjennomgås"), in its order:
@@ -134,7 +135,9 @@ class ManagementReview(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT
     )
-    meeting_date = models.DateField(_("meeting date"), null=True, blank=True)
+    meeting_date = models.DateField(
+        _("meeting date"), null=True, blank=True, validators=[validate_date_in_range]
+    )
     archive_case_number = models.CharField(
         _("archive case number"),
         max_length=50,
@@ -267,7 +270,9 @@ class Decision(models.Model):
         related_name="+",
         verbose_name=_("responsible"),
     )
-    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    deadline = models.DateField(
+        _("deadline"), null=True, blank=True, validators=[validate_date_in_range]
+    )
     # Set when the decision was turned into a measure of the institution's action plan.
     measure = models.OneToOneField(
         "actionplans.Measure",
