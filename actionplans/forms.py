@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from actionplans.models import Effectiveness, MeasureStatus, Priority
 from units.forms import PersonField
-from units.limits import BoundedDateField
+from units.limits import LONG_TEXT, SHORT_TEXT, BoundedDateField
 
 
 class DateInput(forms.DateInput):
@@ -17,7 +17,10 @@ class DateInput(forms.DateInput):
 class MeasureForm(forms.Form):
     title = forms.CharField(label=_("Measure"), max_length=300)
     description = forms.CharField(
-        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Description"),
+        required=False,
+        max_length=LONG_TEXT,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     responsible = PersonField(label=_("Responsible"))
     deadline = BoundedDateField(label=_("Deadline"), widget=DateInput())
@@ -59,6 +62,7 @@ class ProgressForm(forms.Form):
     progress = forms.CharField(
         label=_("Progress"),
         required=False,
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("What has been done so far, and what remains."),
     )
@@ -73,13 +77,18 @@ class CloseForm(forms.Form):
         error_messages={"required": _("Record whether the measure worked.")},
     )
     effectiveness_comment = forms.CharField(
-        label=_("Comment on the effect"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Comment on the effect"),
+        required=False,
+        max_length=LONG_TEXT,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 class CancelForm(forms.Form):
     cancel_reason = forms.CharField(
-        label=_("Why is the measure cancelled?"), widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Why is the measure cancelled?"),
+        max_length=SHORT_TEXT,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     version = forms.IntegerField(widget=forms.HiddenInput)

@@ -12,7 +12,7 @@ from actionplans.models import Effectiveness, MeasureStatus
 from deviations.models import Category, DeviationType, InjuryKind, Severity
 from units.forms import PersonField, UnitCodeField
 from units.images import REENCODE, strip_metadata
-from units.limits import EARLIEST_DATE, BoundedDateField, BoundedDateTimeField
+from units.limits import EARLIEST_DATE, LONG_TEXT, BoundedDateField, BoundedDateTimeField
 from units.models import Unit
 
 # --- Reporting a deviation ---------------------------------------------------------------------
@@ -92,6 +92,7 @@ def _text(label, help_text="", rows=3, required=False, **kwargs):
         label=label,
         help_text=help_text,
         required=required,
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": rows}),
         **kwargs,
     )
@@ -321,7 +322,7 @@ class ReceiptCodeForm(forms.Form):
 class ReceiptAnswerForm(forms.Form):
     text = forms.CharField(
         label=_("Your answer or comment"),
-        max_length=5000,
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("The handler sees it on the case, without your name."),
     )
@@ -364,7 +365,7 @@ class RejectForm(CaseChangeForm):
     reason = forms.CharField(
         label=_("Reason for rejection"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=5000,
+        max_length=LONG_TEXT,
         help_text=_("The reporter and the safety representative can read it."),
     )
 
@@ -378,7 +379,7 @@ class TransferForm(CaseChangeForm):
         label=_("Note to the new unit"),
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
-        max_length=5000,
+        max_length=LONG_TEXT,
     )
 
 
@@ -403,7 +404,7 @@ class MeasureForm(forms.Form):
         label=_("Description"),
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
-        max_length=5000,
+        max_length=LONG_TEXT,
     )
     responsible = PersonField(label=_("Responsible"))
     deadline = BoundedDateField(label=_("Deadline"), widget=_date_input())
@@ -414,13 +415,13 @@ class CloseForm(CaseChangeForm):
     Whether each effect is required is decided by the service (deviation_close)."""
 
     cause = forms.CharField(
-        label=_("Cause"), widget=forms.Textarea(attrs={"rows": 3}), max_length=10000
+        label=_("Cause"), widget=forms.Textarea(attrs={"rows": 3}), max_length=LONG_TEXT
     )
     lessons_learned = forms.CharField(
         label=_("Lessons learned"),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
-        max_length=10000,
+        max_length=LONG_TEXT,
     )
 
     def __init__(self, *args, measures=(), **kwargs):
@@ -436,7 +437,7 @@ class CloseForm(CaseChangeForm):
                 label=_("Comment on the effect"),
                 widget=forms.Textarea(attrs={"rows": 1}),
                 required=False,
-                max_length=5000,
+                max_length=LONG_TEXT,
             )
 
     def measure_rows(self):
@@ -458,5 +459,5 @@ class CloseForm(CaseChangeForm):
 
 class CommentForm(forms.Form):
     text = forms.CharField(
-        label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}), max_length=10000
+        label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}), max_length=LONG_TEXT
     )

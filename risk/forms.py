@@ -18,7 +18,7 @@ from risk.models import (
     RiskMatrix,
 )
 from units.forms import PeoplePickerWidget, PersonField, UnitCodeField
-from units.limits import BoundedDateField, bounded_formset
+from units.limits import LONG_TEXT, NOTES_TEXT, BoundedDateField, bounded_formset
 from units.versions import VersionField
 
 # --- Risk assessments ------------------------------------------------------------------------
@@ -154,10 +154,16 @@ class RowForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     existing_measures = forms.CharField(
-        label=_("Existing measures"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Existing measures"),
+        required=False,
+        max_length=LONG_TEXT,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     proposed_measures = forms.CharField(
-        label=_("Proposed measures"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Proposed measures"),
+        required=False,
+        max_length=LONG_TEXT,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     version = VersionField()
 
@@ -190,7 +196,10 @@ class RowForm(forms.Form):
 class MeasureForm(forms.Form):
     title = forms.CharField(label=_("Measure"), max_length=300)
     description = forms.CharField(
-        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Description"),
+        required=False,
+        max_length=LONG_TEXT,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     responsible = PersonField(label=_("Responsible"))
     deadline = BoundedDateField(label=_("Deadline"), widget=DATE_INPUT)
@@ -396,7 +405,7 @@ class RoundPlanForm(forms.Form):
         label=_("Pre-meeting notes"),
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
-        max_length=20000,
+        max_length=NOTES_TEXT,
         help_text=_(
             "What to look at: areas, open deviations, last year's findings, sick-leave figures."
         ),
@@ -432,7 +441,7 @@ class PreMeetingForm(RoundVersionForm):
         label=_("Pre-meeting notes"),
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
-        max_length=20000,
+        max_length=NOTES_TEXT,
     )
 
 
@@ -441,7 +450,7 @@ class PostMeetingForm(RoundVersionForm):
         label=_("Post-meeting notes"),
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
-        max_length=20000,
+        max_length=NOTES_TEXT,
         help_text=_("What was agreed, priorities, and anything for next year's round."),
     )
 
@@ -466,7 +475,7 @@ def _comment_field() -> forms.CharField:
     return forms.CharField(
         label=_("Comment"),
         required=False,
-        max_length=5000,
+        max_length=LONG_TEXT,
         widget=forms.TextInput(attrs={"class": "form-control", "placeholder": _("Comment")}),
     )
 
@@ -491,7 +500,7 @@ class RowsForm(forms.Form):
                 self.fields[f"{name}_{row.pk}"] = field
                 self.initial[f"{name}_{row.pk}"] = self.row_value(row, name)
             self.fields[f"shown_{row.pk}"] = forms.CharField(
-                widget=forms.HiddenInput, required=False
+                widget=forms.HiddenInput, required=False, max_length=64
             )
             self.initial[f"shown_{row.pk}"] = self.digest(row)
 
@@ -583,7 +592,7 @@ class FindingForm(forms.Form):
     text = forms.CharField(
         label=_("Finding"),
         widget=forms.Textarea(attrs={"rows": 2}),
-        max_length=5000,
+        max_length=LONG_TEXT,
         help_text=_("What was found, e.g. a blocked escape route or a missing label."),
     )
     location = forms.CharField(

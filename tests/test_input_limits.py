@@ -1,29 +1,52 @@
 """Input a page can send but no person would: a formset claiming 100,000 rows, a deadline on
-9999-12-31. Each is a clear form error on the page, never a 500 or a huge allocation, and
-nothing is saved."""
+9999-12-31, a text of a megabyte. Each is a clear form error on the page, never a 500 or a
+huge allocation, and nothing is saved."""
 
 import dataclasses
 import datetime
+import importlib
+import inspect
 import re
 from collections.abc import Callable
+from decimal import Decimal
 from urllib.parse import urljoin
 
+import django_filters
 import pytest
+from django import forms
+from django.apps import apps
+from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
 from actionplans.models import Measure
 from deviations import services as deviation_services
-from deviations.models import Category, Deviation
+from deviations.models import Category, Comment, Deviation
 from hms.cycle import services as cycle_services
-from hms.cycle.models import CycleStep
+from hms.cycle.models import CycleStep, Goal
 from hms.registers.forms import MAX_PARTIES
-from hms.registers.models import CooperationItem, CoordinationAgreement, Document, Routine
+from hms.registers.models import (
+    CooperationItem,
+    CoordinationAgreement,
+    Document,
+    Requirement,
+    RequirementKind,
+    Routine,
+    UnitRequirement,
+)
+from hms.surveys import services as survey_services
+from hms.surveys.models import SurveyResult
 from hms.training.models import Course, TrainingRecord
 from indicators.review import services as review_services
-from indicators.review.models import Decision, ManagementReview
+from indicators.review.models import AgendaItem, Decision, ManagementReview
 from risk import services as risk_services
-from risk.models import ChecklistTemplate, InspectionRound, RiskAssessment, WorkActivity
+from risk.models import (
+    ChecklistTemplate,
+    InspectionRound,
+    RiskAssessment,
+    RiskRow,
+    WorkActivity,
+)
 from tests.factories import (
     load_reference_data,
     make_agreement,
@@ -33,8 +56,8 @@ from tests.factories import (
     make_routine,
 )
 from tests.test_stale_saves import action_and_form_on_page
-from units.limits import MAX_FORMSET_ROWS
-from units.models import Role, RoleAssignment
+from units.limits import LONG_TEXT, MAX_FORMSET_ROWS, NOTES_TEXT, SHORT_TEXT
+from units.models import Role, RoleAssignment, Unit
 
 
 @dataclasses.dataclass
@@ -417,3 +440,202 @@ def test_a_date_out_of_the_sane_range_is_a_form_error(client, db, request, case,
     assert response.status_code in (200, 400)
     assert "Check the year: give a date from 1 January 1900 to " in response.content.decode()
     assert case.saved() == before
+
+
+# --- Free text has a maximum length ----------------------------------------------------------
+
+
+def text_measure(fx):
+    case = measure_edit(fx)
+    return dataclasses.replace(case, field="description", saved=rows(Measure, "description"))
+
+
+def text_deviation_report(fx):
+    case = deviation_report(fx)
+    occurred = timezone.localtime() - datetime.timedelta(hours=1)
+    case.data["occurred_at"] = occurred.strftime("%Y-%m-%dT%H:%M")
+    return dataclasses.replace(case, field="description")
+
+
+def text_deviation_comment(fx):
+    deviation = _deviation(fx, accepted=True)
+    url = deviation.get_absolute_url()
+    return Typed(fx("line_manager"), url, "text", rows(Comment, "text"))
+
+
+def text_risk_row(fx):
+    assessment = _assessment(fx)
+    url = reverse("risk:row_edit", args=[assessment.pk, assessment.rows.get().pk])
+    return Typed(fx("line_manager"), url, "existing_measures", rows(RiskRow, "existing_measures"))
+
+
+def text_round_notes(fx):
+    from tests.test_inspection_rounds import plan as plan_round
+
+    user = fx("line_manager")
+    round_ = plan_round(user, fx("org").department, user, fx("safety_rep"))
+    snapshot = rows(InspectionRound, "pre_meeting_notes")
+    data = {"action": "pre_meeting"}  # the form's submit button says which notes
+    url = reverse("risk:round", args=[round_.pk])
+    return Typed(user, url, "pre_meeting_notes", snapshot, data)
+
+
+def text_review_notes(fx):
+    review = _review(fx)
+    prefix = f"n{review.items.order_by('pk').first().pk}"
+    url = reverse("review:detail", args=[review.year])
+    return Typed(fx("hms_department"), url, f"{prefix}-notes", rows(AgendaItem, "notes"))
+
+
+def text_unit_name(fx):
+    url = reverse("units:edit", args=[fx("org").department.code])
+    return Typed(fx("administrator"), url, "name_nb", rows(Unit, "name_nb"))
+
+
+def text_routine(fx):
+    case = routine_edit(fx)
+    return dataclasses.replace(case, field="procedure", saved=rows(Routine, "procedure"))
+
+
+def text_requirement_comment(fx):
+    requirement = Requirement.objects.create(
+        title="Forskrift om utførelse av arbeid",
+        short_name="Utførelsesforskriften",
+        kind=RequirementKind.REGULATION,
+    )
+    url = reverse("registers:requirements", args=[fx("org").department.code])
+    snapshot = rows(UnitRequirement, "comment")
+    return Typed(fx("line_manager"), url, f"comment_{requirement.pk}", snapshot)
+
+
+def text_cycle_step(fx):
+    case = cycle_step(fx)
+    field = case.field.replace("due_date", "comment")
+    return dataclasses.replace(case, field=field, saved=rows(CycleStep, "comment"))
+
+
+def text_goal(fx):
+    goal = cycle_services.goal_create(
+        actor=fx("line_manager"),
+        unit=fx("org").department,
+        year=timezone.localdate().year,
+        title="Ingen kutt",
+    )
+    url = reverse("cycle:goal_edit", args=[goal.pk])
+    return Typed(fx("line_manager"), url, "description", rows(Goal, "description"))
+
+
+def text_survey_result(fx):
+    user = fx("line_manager")
+    result = survey_services.result_add(
+        actor=user,
+        unit=fx("org").department,
+        survey="ARK",
+        year=timezone.localdate().year,
+        topic="Arbeidsmengde",
+        score=Decimal("3.5"),
+        respondents=12,
+    )
+    url = reverse("surveys:result_edit", args=[result.pk])
+    return Typed(user, url, "comment", rows(SurveyResult, "comment"))
+
+
+def text_training_record(fx):
+    case = training_record(fx)
+    case.data["completed_on"] = _in_days(-7)
+    return dataclasses.replace(case, field="content")
+
+
+TEXT_FORMS = {
+    text_measure: LONG_TEXT,
+    text_deviation_report: LONG_TEXT,
+    text_deviation_comment: LONG_TEXT,
+    text_risk_row: LONG_TEXT,
+    text_round_notes: NOTES_TEXT,
+    text_review_notes: NOTES_TEXT,
+    text_unit_name: 200,
+    text_routine: LONG_TEXT,
+    text_requirement_comment: SHORT_TEXT,
+    text_cycle_step: SHORT_TEXT,
+    text_goal: LONG_TEXT,
+    text_survey_result: SHORT_TEXT,
+    text_training_record: LONG_TEXT,
+}
+
+
+@pytest.mark.parametrize("case", TEXT_FORMS, ids=lambda case: case.__name__)
+def test_a_text_over_its_maximum_length_is_a_form_error(client, db, request, case):
+    load_reference_data()
+    limit = TEXT_FORMS[case]
+    case = case(request.getfixturevalue)
+    before = case.saved()
+
+    response = post_typed(client, case, "Lang tekst. " + "x" * limit)
+
+    assert response.status_code in (200, 400)
+    assert f"Ensure this value has at most {limit} characters" in response.content.decode()
+    assert case.saved() == before
+
+
+# Text fields the application writes itself, never a person.
+WRITTEN_BY_THE_APP = {
+    "units.OutboxMessage.body",
+    "units.OutboxMessage.last_error",
+    "reports.Report.error",
+}
+APPS = ("actionplans", "deviations", "indicators", "risk", "units", "hms")
+
+
+def test_every_text_field_a_person_types_into_has_a_maximum_length():
+    unbounded = {
+        f"{model._meta.label}.{field.name}"
+        for model in apps.get_models()
+        if model.__module__.startswith(APPS) and not model.__name__.endswith("Event")
+        for field in model._meta.get_fields()
+        if isinstance(field, models.TextField) and field.max_length is None
+    }
+    assert unbounded == WRITTEN_BY_THE_APP
+
+
+FORM_MODULES = [
+    "actionplans.filters",
+    "actionplans.forms",
+    "deviations.filters",
+    "deviations.forms",
+    "hms.accounts.forms",
+    "hms.cycle.forms",
+    "hms.registers.forms",
+    "hms.surveys.forms",
+    "hms.training.forms",
+    "indicators.forms",
+    "indicators.reports.forms",
+    "indicators.review.forms",
+    "risk.forms",
+    "units.forms",
+]
+# The previewed import file goes back to the apply step whole, as base64; the request's own
+# limit (DATA_UPLOAD_MAX_MEMORY_SIZE) bounds it.
+NOT_TYPED = {"UnitImportApplyForm.content", "RegisterImportApplyForm.content"}
+
+
+def test_every_text_input_of_a_form_has_a_maximum_length():
+    unbounded = set()
+    for module_name in FORM_MODULES:
+        module = importlib.import_module(module_name)
+        for name, form_class in inspect.getmembers(module, inspect.isclass):
+            if form_class.__module__ != module_name:
+                continue
+            if issubclass(form_class, django_filters.FilterSet):
+                fields = {name: f.field for name, f in form_class.base_filters.items()}
+            elif issubclass(form_class, forms.BaseForm):
+                fields = form_class.base_fields
+            else:
+                continue
+            unbounded |= {
+                f"{name}.{field_name}"
+                for field_name, field in fields.items()
+                if type(field) is not forms.UUIDField
+                and isinstance(field, forms.CharField)
+                and field.max_length is None
+            }
+    assert unbounded == NOT_TYPED

@@ -1,5 +1,6 @@
-"""The bounds every input keeps, whatever the page sent: how many rows a formset builds and
-which dates make sense. One place, so every form, model and import says the same."""
+"""The bounds every input keeps, whatever the page sent: how many rows a formset builds, which
+dates make sense and how long a text may be. One place, so every form, model and import says
+the same."""
 
 import datetime
 
@@ -9,6 +10,14 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
+
+# --- Free text ---------------------------------------------------------------------------------
+# Django enforces a TextField's max_length in forms only (the admin's included), not in the
+# database: the forms that write a text field give it the same limit.
+
+SHORT_TEXT = 2_000  # a comment on one line of a list, a reason
+LONG_TEXT = 10_000  # a description, a procedure, a finding: some pages of text
+NOTES_TEXT = 20_000  # the notes of a meeting
 
 # --- Formsets ----------------------------------------------------------------------------------
 

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from actionplans.models import Priority
 from hms.cycle.models import Goal, StepStatus
 from units.forms import PersonField
-from units.limits import BoundedDateField
+from units.limits import LONG_TEXT, SHORT_TEXT, BoundedDateField
 
 
 class DateInput(forms.DateInput):
@@ -20,7 +20,10 @@ class StepForm(forms.Form):
     due_date = BoundedDateField(label=_("Due date"), widget=DateInput())
     responsible = PersonField(label=_("Responsible"), required=False)
     comment = forms.CharField(
-        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Comment"),
+        required=False,
+        max_length=SHORT_TEXT,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
@@ -45,6 +48,7 @@ class GoalForm(forms.Form):
     description = forms.CharField(
         label=_("How we will know it is reached"),
         required=False,
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     parent = forms.ModelChoiceField(
@@ -70,7 +74,10 @@ class GoalEvaluationForm(forms.Form):
         widget=forms.RadioSelect,
     )
     evaluation_comment = forms.CharField(
-        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Comment"),
+        required=False,
+        max_length=SHORT_TEXT,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
@@ -78,7 +85,10 @@ class GoalEvaluationForm(forms.Form):
 class GoalMeasureForm(forms.Form):
     title = forms.CharField(label=_("Measure"), max_length=300)
     description = forms.CharField(
-        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Description"),
+        required=False,
+        max_length=LONG_TEXT,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     responsible = PersonField(label=_("Responsible"))
     deadline = BoundedDateField(label=_("Deadline"), widget=DateInput())

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hms.cycle.evidence import STEP_KEYS
 from units import access
-from units.limits import validate_date_in_range
+from units.limits import LONG_TEXT, SHORT_TEXT, validate_date_in_range
 from units.models import Unit, audited
 
 
@@ -53,8 +53,8 @@ class StepTextMixin(models.Model):
     key = models.CharField(_("key"), max_length=40, choices=STEP_KEY_CHOICES, blank=True)
     title_nb = models.CharField(_("title (bokmål)"), max_length=200)
     title_en = models.CharField(_("title (English)"), max_length=200)
-    guidance_nb = models.TextField(_("guidance (bokmål)"), blank=True)
-    guidance_en = models.TextField(_("guidance (English)"), blank=True)
+    guidance_nb = models.TextField(_("guidance (bokmål)"), blank=True, max_length=LONG_TEXT)
+    guidance_en = models.TextField(_("guidance (English)"), blank=True, max_length=LONG_TEXT)
 
     class Meta:
         abstract = True
@@ -168,7 +168,7 @@ class CycleStep(StepTextMixin):
         related_name="cycle_steps",
         verbose_name=_("responsible"),
     )
-    comment = models.TextField(_("comment"), blank=True)
+    comment = models.TextField(_("comment"), blank=True, max_length=SHORT_TEXT)
     version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = CycleStepQuerySet.as_manager()
@@ -220,7 +220,7 @@ class Goal(models.Model):
     )
     year = models.PositiveSmallIntegerField(_("year"))
     title = models.CharField(_("goal"), max_length=300)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, max_length=LONG_TEXT)
     parent = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
@@ -232,7 +232,9 @@ class Goal(models.Model):
     evaluation = models.CharField(
         _("evaluation"), max_length=20, choices=Evaluation.choices, blank=True
     )
-    evaluation_comment = models.TextField(_("comment on the evaluation"), blank=True)
+    evaluation_comment = models.TextField(
+        _("comment on the evaluation"), blank=True, max_length=SHORT_TEXT
+    )
     evaluated_at = models.DateTimeField(_("evaluated"), null=True, blank=True)
     evaluated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -12,7 +12,7 @@ from hms.registers.models import (
     RoutineTemplate,
 )
 from units.images import REENCODE, strip_metadata
-from units.limits import BoundedDateField, bounded_formset
+from units.limits import LONG_TEXT, SHORT_TEXT, BoundedDateField, bounded_formset
 from units.versions import VersionField
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -163,7 +163,7 @@ class RequirementsRegisterForm(forms.Form):
             self.fields[comment] = forms.CharField(
                 label=_("Comment"),
                 required=False,
-                max_length=2000,
+                max_length=SHORT_TEXT,
                 initial=entry.comment if entry else "",
                 widget=forms.Textarea(attrs={"rows": 1}),
             )
@@ -229,35 +229,33 @@ class DocumentForm(forms.Form):
         return cleaned
 
 
+def _long_text(label, *, required: bool = True, rows: int = 3, **kwargs) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=LONG_TEXT,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        **kwargs,
+    )
+
+
 class RoutineForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
-    purpose = forms.CharField(label=_("Purpose"), widget=forms.Textarea(attrs={"rows": 3}))
-    scope = forms.CharField(
-        label=_("Scope"), required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    responsibility = forms.CharField(
-        label=_("Responsibility"), required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    procedure = forms.CharField(label=_("Procedure"), widget=forms.Textarea(attrs={"rows": 8}))
-    references = forms.CharField(
-        label=_("References"), required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
+    purpose = _long_text(_("Purpose"))
+    scope = _long_text(_("Scope"), required=False)
+    responsibility = _long_text(_("Responsibility"), required=False)
+    procedure = _long_text(_("Procedure"), rows=8)
+    references = _long_text(_("References"), required=False)
     review_due = BoundedDateField(label=_("Review date"), required=False, widget=DATE)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class AgreementForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
-    premises = forms.CharField(
-        label=_("Premises"),
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Buildings, floors, rooms or areas the parties share."),
+    premises = _long_text(
+        _("Premises"), rows=2, help_text=_("Buildings, floors, rooms or areas the parties share.")
     )
-    activities = forms.CharField(
-        label=_("Activities"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("What each party does there."),
-    )
+    activities = _long_text(_("Activities"), help_text=_("What each party does there."))
     valid_from = BoundedDateField(label=_("Valid from"), widget=DATE)
     valid_to = BoundedDateField(label=_("Valid to"), required=False, widget=DATE)
     archive_ref = forms.CharField(label=_("Archive case number"), max_length=100, required=False)

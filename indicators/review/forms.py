@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from actionplans.models import Priority
 from indicators.review.models import ParticipantFunction
 from units.forms import PersonField
-from units.limits import BoundedDateField
+from units.limits import LONG_TEXT, NOTES_TEXT, BoundedDateField
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -77,14 +77,14 @@ class NotesForm(VersionForm):
     notes = forms.CharField(
         label=_("Notes"),
         required=False,
-        max_length=20000,
+        max_length=NOTES_TEXT,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
 class DecisionForm(forms.Form):
     text = forms.CharField(
-        label=_("Decision"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Decision"), max_length=LONG_TEXT, widget=forms.Textarea(attrs={"rows": 2})
     )
     responsible = PersonField(label=_("Responsible"), required=False)
     deadline = BoundedDateField(label=_("Deadline"), required=False, widget=DATE)

@@ -14,7 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from units import access
-from units.limits import validate_date_in_range
+from units.limits import LONG_TEXT, NOTES_TEXT, validate_date_in_range
 from units.models import Role, Unit, audited
 
 # The agenda at the end of the seed ("Følgende momenter bør gjennomgås"), in its order:
@@ -235,7 +235,7 @@ class AgendaItem(models.Model):
     order = models.PositiveSmallIntegerField()
     title_nb = models.CharField(_("title (bokmål)"), max_length=200)
     title_en = models.CharField(_("title (English)"), max_length=200)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=NOTES_TEXT)
     # Each item carries its own version: two people writing on different items never clash.
     version = models.PositiveIntegerField(default=1, editable=False)
 
@@ -261,7 +261,7 @@ class AgendaItem(models.Model):
 @audited()
 class Decision(models.Model):
     item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="decisions")
-    text = models.TextField(_("decision"))
+    text = models.TextField(_("decision"), max_length=LONG_TEXT)
     responsible = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
