@@ -219,14 +219,40 @@ class ParticipantForm(forms.Form):
     took_part = forms.BooleanField(label=_("Took part"), required=False)
 
 
-class TookPartForm(forms.Form):
+class ShownVersionsMixin:
+    """One hidden `version_<id>` per participant: the participant as the page showed it."""
+
+    def add_version_fields(self, participants) -> None:
+        for participant in participants:
+            self.fields[f"version_{participant.pk}"] = VersionField(initial=participant.version)
+
+    def shown_versions(self) -> dict[int, int]:
+        """Each participant's version as the page showed it; 0 for one it did not show."""
+        return {
+            participant.pk: self.cleaned_data.get(f"version_{participant.pk}") or 0
+            for participant in self.participants
+        }
+
+
+class TookPartForm(ShownVersionsMixin, forms.Form):
     """Who of the invited took part: one checkbox per participant."""
 
     took_part = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
 
     def __init__(self, *args, participants, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["took_part"].choices = [(str(p.pk), str(p)) for p in participants]
+        self.participants = list(participants)
+        self.fields["took_part"].choices = [(str(p.pk), str(p)) for p in self.participants]
+        self.fields["took_part"].initial = [str(p.pk) for p in self.participants if p.took_part]
+        self.add_version_fields(self.participants)
+
+    def rows(self):
+        """(participant, ticked, version field) for the template."""
+        ticked = {str(value) for value in self["took_part"].value() or ()}
+        return [
+            (participant, str(participant.pk) in ticked, self[f"version_{participant.pk}"])
+            for participant in self.participants
+        ]
 
 
 class ApproveForm(forms.Form):
@@ -455,7 +481,7 @@ class PostMeetingForm(RoundVersionForm):
     )
 
 
-class ParticipantsForm(forms.Form):
+class ParticipantsForm(ShownVersionsMixin, forms.Form):
     took_part = forms.TypedMultipleChoiceField(
         label=_("Took part"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -465,10 +491,12 @@ class ParticipantsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.participants = list(participants)
         self.fields["took_part"].choices = [(p.pk, str(p.user)) for p in self.participants]
+        self.add_version_fields(self.participants)
 
     def rows(self):
-        """(participant, checkbox) pairs for the template."""
-        return list(zip(self.participants, self["took_part"], strict=True))
+        """(participant, checkbox, version field) for the template."""
+        versions = [self[f"version_{p.pk}"] for p in self.participants]
+        return list(zip(self.participants, self["took_part"], versions, strict=True))
 
 
 def _comment_field() -> forms.CharField:

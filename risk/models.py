@@ -218,6 +218,8 @@ class Participant(models.Model):
         _("taking part as"), max_length=20, choices=ParticipantRole.choices, default="other"
     )
     took_part = models.BooleanField(_("took part"), default=False)
+    # Bumped by every change through the app; the "took part" ticks carry it.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         constraints = [
@@ -560,6 +562,8 @@ class RoundParticipant(models.Model):
         _("taking part as"), max_length=20, choices=ParticipantRole.choices, default="other"
     )
     took_part = models.BooleanField(_("took part"), default=False)
+    # Bumped by every change through the app; the "took part" ticks carry it.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         constraints = [

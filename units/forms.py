@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from units.limits import BoundedDateField
 from units.models import Role, Unit, UnitType
+from units.versions import VersionField
 
 
 class UnitCodeField(forms.CharField):
@@ -168,6 +169,7 @@ class UnitEditForm(UnitForm):
 
 class UnitMoveForm(forms.Form):
     new_parent = UnitCodeField(label=_("New parent unit"))
+    version = VersionField()
 
 
 class RoleAssignForm(forms.Form):

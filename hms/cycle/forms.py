@@ -5,6 +5,7 @@ from actionplans.models import Priority
 from hms.cycle.models import Goal, StepStatus
 from units.forms import PersonField
 from units.limits import LONG_TEXT, SHORT_TEXT, BoundedDateField
+from units.versions import VersionField
 
 
 class DateInput(forms.DateInput):
@@ -106,6 +107,7 @@ class MemberForm(forms.Form):
     is_driver = forms.BooleanField(
         label=_("Has the responsibility and authority to drive the work"), required=False
     )
+    version = VersionField()  # the working group's, as the page showed it
 
 
 class YearPickerForm(forms.Form):

@@ -121,6 +121,9 @@ class UnitCycle(models.Model):
     )
     year = models.PositiveSmallIntegerField(_("year"))
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # The working group's version: bumped by every change of the group, carried by the form
+    # that adds a person (the steps and goals carry their own versions).
+    group_version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = UnitCycleQuerySet.as_manager()
 
