@@ -1,13 +1,10 @@
-import datetime
-
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from actionplans.models import Effectiveness, MeasureStatus, Priority
 from units.forms import PersonField
-
-FIRST_DAY, LAST_DAY = datetime.date(1900, 1, 1), datetime.date(2999, 12, 31)
+from units.limits import LONG_TEXT, SHORT_TEXT, BoundedDateField
 
 
 class DateInput(forms.DateInput):
@@ -20,10 +17,13 @@ class DateInput(forms.DateInput):
 class MeasureForm(forms.Form):
     title = forms.CharField(label=_("Measure"), max_length=300)
     description = forms.CharField(
-        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Description"),
+        required=False,
+        max_length=LONG_TEXT,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     responsible = PersonField(label=_("Responsible"))
-    deadline = forms.DateField(label=_("Deadline"), widget=DateInput())
+    deadline = BoundedDateField(label=_("Deadline"), widget=DateInput())
     priority = forms.ChoiceField(
         label=_("Priority"), choices=Priority.choices, initial=Priority.MEDIUM
     )
@@ -45,8 +45,6 @@ class MeasureForm(forms.Form):
 
     def clean_deadline(self):
         deadline = self.cleaned_data["deadline"]
-        if not FIRST_DAY <= deadline <= LAST_DAY:
-            raise forms.ValidationError(_("Give a date between 1900 and 2999."))
         # A deadline already past is kept on edit (it is the record), but a new one is a typo.
         if self.new and deadline < timezone.localdate():
             raise forms.ValidationError(_("The deadline is in the past."))
@@ -64,6 +62,7 @@ class ProgressForm(forms.Form):
     progress = forms.CharField(
         label=_("Progress"),
         required=False,
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("What has been done so far, and what remains."),
     )
@@ -78,13 +77,18 @@ class CloseForm(forms.Form):
         error_messages={"required": _("Record whether the measure worked.")},
     )
     effectiveness_comment = forms.CharField(
-        label=_("Comment on the effect"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Comment on the effect"),
+        required=False,
+        max_length=LONG_TEXT,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 class CancelForm(forms.Form):
     cancel_reason = forms.CharField(
-        label=_("Why is the measure cancelled?"), widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Why is the measure cancelled?"),
+        max_length=SHORT_TEXT,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     version = forms.IntegerField(widget=forms.HiddenInput)

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from units import access
+from units.limits import LONG_TEXT, SHORT_TEXT, validate_date_in_range
 from units.models import Unit, audited
 
 
@@ -65,14 +66,14 @@ class Measure(models.Model):
         Unit, on_delete=models.PROTECT, related_name="measures", verbose_name=_("unit")
     )
     title = models.CharField(_("measure"), max_length=300)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, max_length=LONG_TEXT)
     responsible = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="measures",
         verbose_name=_("responsible"),
     )
-    deadline = models.DateField(_("deadline"))
+    deadline = models.DateField(_("deadline"), validators=[validate_date_in_range])
     status = models.CharField(
         _("status"), max_length=20, choices=MeasureStatus.choices, default=MeasureStatus.PLANNED
     )
@@ -88,7 +89,9 @@ class Measure(models.Model):
     effectiveness = models.CharField(
         _("effect"), max_length=20, choices=Effectiveness.choices, blank=True
     )
-    effectiveness_comment = models.TextField(_("comment on the effect"), blank=True)
+    effectiveness_comment = models.TextField(
+        _("comment on the effect"), blank=True, max_length=LONG_TEXT
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -100,9 +103,10 @@ class Measure(models.Model):
     progress = models.TextField(
         _("progress"),
         blank=True,
+        max_length=LONG_TEXT,
         help_text=_("What has been done so far, and what remains."),
     )
-    cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
+    cancel_reason = models.TextField(_("reason for cancelling"), blank=True, max_length=SHORT_TEXT)
     # Where the measure came from, set by the app that made it (a deviation, a risk assessment,
     # a round, a survey, a goal). Stored as text and a link because this app imports none of
     # them: the label names the record (e.g. a deviation number and title), the source field

@@ -30,6 +30,10 @@ class ILike(Func):
 class UnitCodeField(forms.CharField):
     """A unit given by its code (any case); cleans to the Unit, or says the code is unknown."""
 
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 32)  # the longest code a unit has
+        super().__init__(**kwargs)
+
     def clean(self, value):
         code = super().clean(value)
         if not code:
@@ -97,6 +101,7 @@ class DeviationFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"),
         method="filter_text",
+        max_length=200,
         widget=forms.TextInput(
             attrs={"type": "search", "placeholder": _("Number, title, description, place")}
         ),

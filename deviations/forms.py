@@ -12,6 +12,7 @@ from actionplans.models import Effectiveness, MeasureStatus
 from deviations.models import Category, DeviationType, InjuryKind, Severity
 from units.forms import PersonField, UnitCodeField
 from units.images import REENCODE, strip_metadata
+from units.limits import EARLIEST_DATE, LONG_TEXT, BoundedDateField, BoundedDateTimeField
 from units.models import Unit
 
 # --- Reporting a deviation ---------------------------------------------------------------------
@@ -19,7 +20,6 @@ from units.models import Unit
 MAX_ATTACHMENTS = 10
 # A clock a few minutes ahead of the server's must not make "now" count as the future.
 CLOCK_LEEWAY = datetime.timedelta(minutes=5)
-EARLIEST_YEAR = 1900  # a typing slip like 0024 for 2024, not an event
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 # What a file is, told by its first bytes: the name and the browser's content type can lie.
@@ -92,6 +92,7 @@ def _text(label, help_text="", rows=3, required=False, **kwargs):
         label=label,
         help_text=help_text,
         required=required,
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": rows}),
         **kwargs,
     )
@@ -146,7 +147,7 @@ class DeviationReportForm(forms.Form):
         required=False,
         help_text=_("Building, room or area, e.g. “Realfagbygget D3-117” or “the field site”."),
     )
-    occurred_at = forms.DateTimeField(
+    occurred_at = BoundedDateTimeField(
         label=_("When did it happen?"),
         help_text=_("Date and time; an estimate is fine."),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
@@ -226,7 +227,7 @@ class DeviationReportForm(forms.Form):
         # The browser refuses later days; the time of day is checked here, after sending.
         end_of_today = timezone.localtime().replace(hour=23, minute=59)
         self.fields["occurred_at"].widget.attrs.update(
-            min=f"{EARLIEST_YEAR}-01-01T00:00", max=end_of_today.strftime(DATETIME_LOCAL)
+            min=f"{EARLIEST_DATE.isoformat()}T00:00", max=end_of_today.strftime(DATETIME_LOCAL)
         )
 
     def fieldsets(self):
@@ -236,8 +237,6 @@ class DeviationReportForm(forms.Form):
         occurred_at = self.cleaned_data["occurred_at"]
         if occurred_at > timezone.now() + CLOCK_LEEWAY:
             raise forms.ValidationError(_("This is in the future. When did it happen?"))
-        if occurred_at.year < EARLIEST_YEAR:
-            raise forms.ValidationError(_("Check the year: this is too long ago."))
         return occurred_at
 
     def clean_attachments(self):
@@ -323,7 +322,7 @@ class ReceiptCodeForm(forms.Form):
 class ReceiptAnswerForm(forms.Form):
     text = forms.CharField(
         label=_("Your answer or comment"),
-        max_length=5000,
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("The handler sees it on the case, without your name."),
     )
@@ -354,7 +353,7 @@ class CaseChangeForm(forms.Form):
 
 
 class AcceptForm(CaseChangeForm):
-    deadline = forms.DateField(
+    deadline = BoundedDateField(
         label=_("Deadline"),
         required=False,
         widget=_date_input(),
@@ -366,7 +365,7 @@ class RejectForm(CaseChangeForm):
     reason = forms.CharField(
         label=_("Reason for rejection"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=5000,
+        max_length=LONG_TEXT,
         help_text=_("The reporter and the safety representative can read it."),
     )
 
@@ -380,7 +379,7 @@ class TransferForm(CaseChangeForm):
         label=_("Note to the new unit"),
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
-        max_length=5000,
+        max_length=LONG_TEXT,
     )
 
 
@@ -396,7 +395,7 @@ class DelegateForm(CaseChangeForm):
 
 
 class DeadlineForm(CaseChangeForm):
-    deadline = forms.DateField(label=_("Deadline"), widget=_date_input())
+    deadline = BoundedDateField(label=_("Deadline"), widget=_date_input())
 
 
 class MeasureForm(forms.Form):
@@ -405,10 +404,10 @@ class MeasureForm(forms.Form):
         label=_("Description"),
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
-        max_length=5000,
+        max_length=LONG_TEXT,
     )
     responsible = PersonField(label=_("Responsible"))
-    deadline = forms.DateField(label=_("Deadline"), widget=_date_input())
+    deadline = BoundedDateField(label=_("Deadline"), widget=_date_input())
 
 
 class CloseForm(CaseChangeForm):
@@ -416,13 +415,13 @@ class CloseForm(CaseChangeForm):
     Whether each effect is required is decided by the service (deviation_close)."""
 
     cause = forms.CharField(
-        label=_("Cause"), widget=forms.Textarea(attrs={"rows": 3}), max_length=10000
+        label=_("Cause"), widget=forms.Textarea(attrs={"rows": 3}), max_length=LONG_TEXT
     )
     lessons_learned = forms.CharField(
         label=_("Lessons learned"),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
-        max_length=10000,
+        max_length=LONG_TEXT,
     )
 
     def __init__(self, *args, measures=(), **kwargs):
@@ -438,7 +437,7 @@ class CloseForm(CaseChangeForm):
                 label=_("Comment on the effect"),
                 widget=forms.Textarea(attrs={"rows": 1}),
                 required=False,
-                max_length=5000,
+                max_length=LONG_TEXT,
             )
 
     def measure_rows(self):
@@ -460,5 +459,5 @@ class CloseForm(CaseChangeForm):
 
 class CommentForm(forms.Form):
     text = forms.CharField(
-        label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}), max_length=10000
+        label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}), max_length=LONG_TEXT
     )

@@ -8,6 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from units import access
+from units.limits import LONG_TEXT, validate_date_in_range
 from units.models import Unit, audited
 
 
@@ -125,24 +126,28 @@ class Deviation(models.Model):
     submission_token = models.UUIDField(unique=True, editable=False)
 
     title = models.CharField(_("what happened (short)"), max_length=200)
-    description = models.TextField(_("description"))
+    description = models.TextField(_("description"), max_length=LONG_TEXT)
     location = models.CharField(_("where"), max_length=200, blank=True)
-    occurred_at = models.DateTimeField(_("when"))
+    occurred_at = models.DateTimeField(_("when"), validators=[validate_date_in_range])
     deviation_type = models.CharField(_("type"), max_length=20, choices=DeviationType.choices)
     category = models.ForeignKey(
         Category, on_delete=models.PROTECT, related_name="deviations", verbose_name=_("category")
     )
     severity = models.CharField(_("severity"), max_length=20, choices=Severity.choices)
-    actual_consequence = models.TextField(_("actual consequence"), blank=True)
-    potential_consequence = models.TextField(_("potential consequence"), blank=True)
-    immediate_action = models.TextField(_("immediate action taken"), blank=True)
+    actual_consequence = models.TextField(_("actual consequence"), blank=True, max_length=LONG_TEXT)
+    potential_consequence = models.TextField(
+        _("potential consequence"), blank=True, max_length=LONG_TEXT
+    )
+    immediate_action = models.TextField(
+        _("immediate action taken"), blank=True, max_length=LONG_TEXT
+    )
     injury_kind = models.CharField(
         _("personal injury"), max_length=20, choices=InjuryKind.choices, blank=True
     )
     absence_days = models.PositiveIntegerField(_("days of absence"), null=True, blank=True)
     # Health-related free text: shown only to the handler, the unit's line manager and safety
     # rep, and the HSE department (DESIGN.md). Never put in e-mails or exports.
-    health_details = models.TextField(_("health-related details"), blank=True)
+    health_details = models.TextField(_("health-related details"), blank=True, max_length=LONG_TEXT)
 
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.REPORTED
@@ -155,10 +160,12 @@ class Deviation(models.Model):
         related_name="handled_deviations",
         verbose_name=_("handler"),
     )
-    deadline = models.DateField(_("deadline"), null=True, blank=True)
-    rejection_reason = models.TextField(_("reason for rejection"), blank=True)
-    cause = models.TextField(_("cause"), blank=True)
-    lessons_learned = models.TextField(_("lessons learned"), blank=True)
+    deadline = models.DateField(
+        _("deadline"), null=True, blank=True, validators=[validate_date_in_range]
+    )
+    rejection_reason = models.TextField(_("reason for rejection"), blank=True, max_length=LONG_TEXT)
+    cause = models.TextField(_("cause"), blank=True, max_length=LONG_TEXT)
+    lessons_learned = models.TextField(_("lessons learned"), blank=True, max_length=LONG_TEXT)
     authorities_notified_at = models.DateTimeField(
         _("labour inspection and police notified"), null=True, blank=True
     )
@@ -282,7 +289,7 @@ class DeviationStep(models.Model):
     to_unit = models.ForeignKey(
         Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, max_length=LONG_TEXT)
 
     class Meta:
         ordering = ["at", "pk"]
@@ -305,7 +312,7 @@ class Comment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     from_reporter = models.BooleanField(default=False)
-    text = models.TextField(_("comment"))
+    text = models.TextField(_("comment"), max_length=LONG_TEXT)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from units.limits import LONG_TEXT
 from units.models import Unit, audited
 
 
@@ -122,8 +123,8 @@ class Indicator(models.Model):
     feeds = models.CharField(
         _("feeds into"), max_length=20, choices=Feeds.choices, blank=True, default=""
     )
-    definition_nb = models.TextField(_("definition (bokmål)"), blank=True)
-    definition_en = models.TextField(_("definition (English)"), blank=True)
+    definition_nb = models.TextField(_("definition (bokmål)"), blank=True, max_length=LONG_TEXT)
+    definition_en = models.TextField(_("definition (English)"), blank=True, max_length=LONG_TEXT)
     decimals = models.PositiveSmallIntegerField(
         _("decimals shown"), default=0, validators=[MaxValueValidator(4)]
     )

@@ -18,6 +18,7 @@ from risk.models import (
     RiskMatrix,
 )
 from units.forms import PeoplePickerWidget, PersonField, UnitCodeField
+from units.limits import LONG_TEXT, NOTES_TEXT, BoundedDateField, bounded_formset
 from units.versions import VersionField
 
 # --- Risk assessments ------------------------------------------------------------------------
@@ -75,7 +76,7 @@ class AssessmentForm(forms.Form):
         max_length=300,
         help_text=_("What is assessed, e.g. “Organic synthesis lab, room D2-104”."),
     )
-    assessed_on = forms.DateField(label=_("Date"), widget=DATE_INPUT)
+    assessed_on = BoundedDateField(label=_("Date"), widget=DATE_INPUT)
 
 
 class AssessmentCreateForm(AssessmentForm):
@@ -133,8 +134,8 @@ class BaseActivityFormSet(forms.BaseFormSet):
             form.fields["DELETE"].widget.attrs.update(CHECKBOX, **{"aria-label": _("Remove")})
 
 
-ActivityFormSet = forms.formset_factory(
-    ActivityForm, formset=BaseActivityFormSet, extra=1, can_delete=True, max_num=200
+ActivityFormSet = bounded_formset(
+    ActivityForm, formset=BaseActivityFormSet, extra=1, can_delete=True
 )
 
 
@@ -153,10 +154,16 @@ class RowForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     existing_measures = forms.CharField(
-        label=_("Existing measures"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Existing measures"),
+        required=False,
+        max_length=LONG_TEXT,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     proposed_measures = forms.CharField(
-        label=_("Proposed measures"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Proposed measures"),
+        required=False,
+        max_length=LONG_TEXT,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     version = VersionField()
 
@@ -189,10 +196,13 @@ class RowForm(forms.Form):
 class MeasureForm(forms.Form):
     title = forms.CharField(label=_("Measure"), max_length=300)
     description = forms.CharField(
-        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Description"),
+        required=False,
+        max_length=LONG_TEXT,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     responsible = PersonField(label=_("Responsible"))
-    deadline = forms.DateField(label=_("Deadline"), widget=DATE_INPUT)
+    deadline = BoundedDateField(label=_("Deadline"), widget=DATE_INPUT)
 
     def clean_deadline(self):
         deadline = self.cleaned_data["deadline"]
@@ -209,18 +219,44 @@ class ParticipantForm(forms.Form):
     took_part = forms.BooleanField(label=_("Took part"), required=False)
 
 
-class TookPartForm(forms.Form):
+class ShownVersionsMixin:
+    """One hidden `version_<id>` per participant: the participant as the page showed it."""
+
+    def add_version_fields(self, participants) -> None:
+        for participant in participants:
+            self.fields[f"version_{participant.pk}"] = VersionField(initial=participant.version)
+
+    def shown_versions(self) -> dict[int, int]:
+        """Each participant's version as the page showed it; 0 for one it did not show."""
+        return {
+            participant.pk: self.cleaned_data.get(f"version_{participant.pk}") or 0
+            for participant in self.participants
+        }
+
+
+class TookPartForm(ShownVersionsMixin, forms.Form):
     """Who of the invited took part: one checkbox per participant."""
 
     took_part = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
 
     def __init__(self, *args, participants, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["took_part"].choices = [(str(p.pk), str(p)) for p in participants]
+        self.participants = list(participants)
+        self.fields["took_part"].choices = [(str(p.pk), str(p)) for p in self.participants]
+        self.fields["took_part"].initial = [str(p.pk) for p in self.participants if p.took_part]
+        self.add_version_fields(self.participants)
+
+    def rows(self):
+        """(participant, ticked, version field) for the template."""
+        ticked = {str(value) for value in self["took_part"].value() or ()}
+        return [
+            (participant, str(participant.pk) in ticked, self[f"version_{participant.pk}"])
+            for participant in self.participants
+        ]
 
 
 class ApproveForm(forms.Form):
-    review_date = forms.DateField(
+    review_date = BoundedDateField(
         label=_("Review by"),
         widget=DATE_INPUT,
         help_text=_("When the assessment is to be reviewed again; usually a year from now."),
@@ -372,7 +408,7 @@ class RoundUnitForm(forms.Form):
 
 
 class RoundPlanForm(forms.Form):
-    planned_for = forms.DateField(label=_("Date of the round"), widget=_round_date_input())
+    planned_for = BoundedDateField(label=_("Date of the round"), widget=_round_date_input())
     line_manager = PersonField(label=_("Line manager"))
     safety_rep = PersonField(label=_("Safety representative"))
     others = RoundPeopleField(
@@ -395,7 +431,7 @@ class RoundPlanForm(forms.Form):
         label=_("Pre-meeting notes"),
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
-        max_length=20000,
+        max_length=NOTES_TEXT,
         help_text=_(
             "What to look at: areas, open deviations, last year's findings, sick-leave figures."
         ),
@@ -431,7 +467,7 @@ class PreMeetingForm(RoundVersionForm):
         label=_("Pre-meeting notes"),
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
-        max_length=20000,
+        max_length=NOTES_TEXT,
     )
 
 
@@ -440,12 +476,12 @@ class PostMeetingForm(RoundVersionForm):
         label=_("Post-meeting notes"),
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
-        max_length=20000,
+        max_length=NOTES_TEXT,
         help_text=_("What was agreed, priorities, and anything for next year's round."),
     )
 
 
-class ParticipantsForm(forms.Form):
+class ParticipantsForm(ShownVersionsMixin, forms.Form):
     took_part = forms.TypedMultipleChoiceField(
         label=_("Took part"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -455,17 +491,19 @@ class ParticipantsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.participants = list(participants)
         self.fields["took_part"].choices = [(p.pk, str(p.user)) for p in self.participants]
+        self.add_version_fields(self.participants)
 
     def rows(self):
-        """(participant, checkbox) pairs for the template."""
-        return list(zip(self.participants, self["took_part"], strict=True))
+        """(participant, checkbox, version field) for the template."""
+        versions = [self[f"version_{p.pk}"] for p in self.participants]
+        return list(zip(self.participants, self["took_part"], versions, strict=True))
 
 
 def _comment_field() -> forms.CharField:
     return forms.CharField(
         label=_("Comment"),
         required=False,
-        max_length=5000,
+        max_length=LONG_TEXT,
         widget=forms.TextInput(attrs={"class": "form-control", "placeholder": _("Comment")}),
     )
 
@@ -490,7 +528,7 @@ class RowsForm(forms.Form):
                 self.fields[f"{name}_{row.pk}"] = field
                 self.initial[f"{name}_{row.pk}"] = self.row_value(row, name)
             self.fields[f"shown_{row.pk}"] = forms.CharField(
-                widget=forms.HiddenInput, required=False
+                widget=forms.HiddenInput, required=False, max_length=64
             )
             self.initial[f"shown_{row.pk}"] = self.digest(row)
 
@@ -582,7 +620,7 @@ class FindingForm(forms.Form):
     text = forms.CharField(
         label=_("Finding"),
         widget=forms.Textarea(attrs={"rows": 2}),
-        max_length=5000,
+        max_length=LONG_TEXT,
         help_text=_("What was found, e.g. a blocked escape route or a missing label."),
     )
     location = forms.CharField(
@@ -595,7 +633,7 @@ class RoundMeasureForm(forms.Form):
 
     title = forms.CharField(label=_("What will be done"), max_length=300)
     responsible = PersonField(label=_("Responsible"))
-    deadline = forms.DateField(label=_("Deadline"), widget=_round_date_input())
+    deadline = BoundedDateField(label=_("Deadline"), widget=_round_date_input())
 
     def clean_deadline(self):
         deadline = self.cleaned_data["deadline"]

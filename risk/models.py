@@ -10,6 +10,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from units import access
+from units.limits import LONG_TEXT, NOTES_TEXT, validate_date_in_range
 from units.models import Unit, audited
 
 
@@ -124,7 +125,9 @@ class RiskAssessment(models.Model):
     )
     title = models.CharField(_("title"), max_length=200)
     activity = models.CharField(_("activity or area"), max_length=300)
-    assessed_on = models.DateField(_("date"), default=timezone.localdate)
+    assessed_on = models.DateField(
+        _("date"), default=timezone.localdate, validators=[validate_date_in_range]
+    )
     matrix = models.ForeignKey(
         RiskMatrix, on_delete=models.PROTECT, related_name="assessments", verbose_name=_("matrix")
     )
@@ -143,7 +146,9 @@ class RiskAssessment(models.Model):
         verbose_name=_("approved by"),
     )
     approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
-    review_date = models.DateField(_("review date"), null=True, blank=True)
+    review_date = models.DateField(
+        _("review date"), null=True, blank=True, validators=[validate_date_in_range]
+    )
     previous = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
@@ -213,6 +218,8 @@ class Participant(models.Model):
         _("taking part as"), max_length=20, choices=ParticipantRole.choices, default="other"
     )
     took_part = models.BooleanField(_("took part"), default=False)
+    # Bumped by every change through the app; the "took part" ticks carry it.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         constraints = [
@@ -285,7 +292,7 @@ class RiskRow(models.Model):
         verbose_name=_("activity"),
     )
     hazard = models.CharField(_("hazard or unwanted event"), max_length=500)
-    existing_measures = models.TextField(_("existing measures"), blank=True)
+    existing_measures = models.TextField(_("existing measures"), blank=True, max_length=LONG_TEXT)
     # Empty until scored: a row started from a template has its hazard but no scores yet.
     probability = models.PositiveSmallIntegerField(
         _("probability"), validators=score, null=True, blank=True
@@ -302,7 +309,7 @@ class RiskRow(models.Model):
     consequence_reputation = models.PositiveSmallIntegerField(
         _("consequence: reputation"), validators=score, null=True, blank=True
     )
-    proposed_measures = models.TextField(_("proposed measures"), blank=True)
+    proposed_measures = models.TextField(_("proposed measures"), blank=True, max_length=LONG_TEXT)
     residual_probability = models.PositiveSmallIntegerField(
         _("probability after measures"), validators=score, null=True, blank=True
     )
@@ -414,8 +421,12 @@ class HazardTemplateRow(models.Model):
     template = models.ForeignKey(HazardTemplate, on_delete=models.CASCADE, related_name="rows")
     hazard_nb = models.CharField(_("hazard (bokmål)"), max_length=500)
     hazard_en = models.CharField(_("hazard (English)"), max_length=500, blank=True)
-    existing_measures_nb = models.TextField(_("typical measures (bokmål)"), blank=True)
-    existing_measures_en = models.TextField(_("typical measures (English)"), blank=True)
+    existing_measures_nb = models.TextField(
+        _("typical measures (bokmål)"), blank=True, max_length=LONG_TEXT
+    )
+    existing_measures_en = models.TextField(
+        _("typical measures (English)"), blank=True, max_length=LONG_TEXT
+    )
     order = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -498,15 +509,17 @@ class InspectionRound(models.Model):
     unit = models.ForeignKey(
         Unit, on_delete=models.PROTECT, related_name="inspection_rounds", verbose_name=_("unit")
     )
-    planned_for = models.DateField(_("date"))
+    planned_for = models.DateField(_("date"), validators=[validate_date_in_range])
     status = models.CharField(
         _("status"), max_length=20, choices=RoundStatus.choices, default=RoundStatus.PLANNED
     )
     checklists = models.ManyToManyField(
         ChecklistTemplate, blank=True, related_name="+", verbose_name=_("checklists")
     )
-    pre_meeting_notes = models.TextField(_("pre-meeting notes"), blank=True)
-    post_meeting_notes = models.TextField(_("post-meeting notes"), blank=True)
+    pre_meeting_notes = models.TextField(_("pre-meeting notes"), blank=True, max_length=NOTES_TEXT)
+    post_meeting_notes = models.TextField(
+        _("post-meeting notes"), blank=True, max_length=NOTES_TEXT
+    )
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -549,6 +562,8 @@ class RoundParticipant(models.Model):
         _("taking part as"), max_length=20, choices=ParticipantRole.choices, default="other"
     )
     took_part = models.BooleanField(_("took part"), default=False)
+    # Bumped by every change through the app; the "took part" ticks carry it.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         constraints = [
@@ -575,7 +590,7 @@ class ChecklistAnswer(models.Model):
     question = models.CharField(max_length=500)
     question_en = models.CharField(max_length=500, blank=True)
     answer = models.CharField(_("answer"), max_length=10, choices=Answer.choices, blank=True)
-    comment = models.TextField(_("comment"), blank=True)
+    comment = models.TextField(_("comment"), blank=True, max_length=LONG_TEXT)
     order = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -599,7 +614,7 @@ class MeasureCheck(models.Model):
     measure = models.ForeignKey("actionplans.Measure", on_delete=models.PROTECT, related_name="+")
     implemented = models.BooleanField(_("implemented"), null=True)
     working = models.BooleanField(_("working as intended"), null=True)
-    comment = models.TextField(_("comment"), blank=True)
+    comment = models.TextField(_("comment"), blank=True, max_length=LONG_TEXT)
 
     class Meta:
         constraints = [
@@ -621,7 +636,7 @@ class Finding(models.Model):
     """Something found on the round. One step turns it into a deviation or a measure."""
 
     round = models.ForeignKey(InspectionRound, on_delete=models.CASCADE, related_name="findings")
-    text = models.TextField(_("finding"))
+    text = models.TextField(_("finding"), max_length=LONG_TEXT)
     location = models.CharField(_("where"), max_length=200, blank=True)
     outcome = models.CharField(
         _("follow-up"), max_length=20, choices=FindingOutcome.choices, blank=True

@@ -352,12 +352,25 @@ def row_delete(*, actor, row: RiskRow) -> None:
 
 @transaction.atomic
 def participant_save(
-    *, actor, assessment: RiskAssessment, user, role: str, took_part: bool = False
+    *,
+    actor,
+    assessment: RiskAssessment,
+    user,
+    role: str,
+    took_part: bool = False,
+    version: int | None = None,
 ) -> Participant:
+    """Invite someone, or change their part and whether they took part. `version` is the
+    participant as the page showed it (0: not on the page); a change prepared on another
+    is refused."""
     _editable(actor, assessment)
-    participant, _created = Participant.objects.update_or_create(
+    participant, created = Participant.objects.select_for_update().get_or_create(
         assessment=assessment, user=user, defaults={"role": role, "took_part": took_part}
     )
+    if not created:
+        versions.check_version(participant.version, version)
+        participant.role, participant.took_part = role, took_part
+        versions.bump(participant, ["role", "took_part"])
     _changed(assessment)
     return participant
 
@@ -562,16 +575,25 @@ def round_notes_save(
 
 @transaction.atomic
 def round_participants_save(
-    *, actor, round_: InspectionRound, took_part: set[int], add=None
+    *,
+    actor,
+    round_: InspectionRound,
+    took_part: set[int],
+    add=None,
+    shown_versions: dict[int, int] | None = None,
 ) -> None:
     """Record who took part (`took_part`: participant ids); `add` invites one more person,
-    as having taken part."""
+    as having taken part. With `shown_versions` (each participant's version as the page
+    showed it), a tick changed on an older version is refused as stale, the list whole; a
+    participant the page did not show counts as version 0."""
     _round_editable(actor, round_)
-    for participant in round_.participants.all():
+    for participant in round_.participants.select_for_update():
         value = participant.pk in took_part
         if participant.took_part != value:
+            if shown_versions is not None:
+                versions.check_version(participant.version, shown_versions.get(participant.pk, 0))
             participant.took_part = value
-            participant.save(update_fields=["took_part"])
+            versions.bump(participant, ["took_part"])
     if add is not None:
         RoundParticipant.objects.get_or_create(
             round=round_, user=add, defaults={"role": ParticipantRole.OTHER, "took_part": True}

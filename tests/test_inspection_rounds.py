@@ -555,7 +555,12 @@ def test_notes_and_participants_are_saved(client, round_, line_manager, employee
     manager = round_.participants.get(user=line_manager)
     response = client.post(
         round_.get_absolute_url(),
-        {"action": "participants", "took_part": [manager.pk], "add_person": "employee"},
+        {
+            "action": "participants",
+            "took_part": [manager.pk],
+            "add_person": "employee",
+            **{f"version_{p.pk}": p.version for p in round_.participants.all()},
+        },
     )
     assert response.status_code == 302
     took_part = dict(round_.participants.values_list("user__username", "took_part"))

@@ -177,6 +177,14 @@ BAD_FILES = {
         "At most",
     ),
     "bad date": (people_csv("1001,,Kari,N,k@example.org,DEP,100,31/31/2024,"), "is not a date"),
+    "start in year 9999": (
+        people_csv("1001,,Kari,N,k@example.org,DEP,100,9999-12-31,"),
+        "Check the year",
+    ),
+    "end in year 24": (
+        people_csv("1001,,Kari,N,k@example.org,DEP,100,2024-08-01,01.01.0024"),
+        "Check the year",
+    ),
     "bad share": (
         people_csv("1001,,Kari,N,k@example.org,DEP,120,2024-08-01,"),
         "not a position share",
@@ -292,6 +300,7 @@ def test_roles_import_errors_by_line(org, employee):
         f"DEP,boss,{employee.username},2025-01-01,",
         "DEP,line_manager,nobody,2025-01-01,",
         f"DEP,line_manager,{employee.username},1.1.25x,",
+        f"DEP,safety_rep,{employee.username},2025-01-01,9999-12-31",
     )
     plan = roles_import.plan_roles(content)
     assert [(p.line, p.field) for p in plan.problems] == [
@@ -299,6 +308,7 @@ def test_roles_import_errors_by_line(org, employee):
         (3, "role"),
         (4, "person"),
         (5, "valid_from"),
+        (6, "valid_to"),
     ]
     with pytest.raises(roles_import.ImportRejected):
         roles_import.roles_import(content=content, filename="r.csv")

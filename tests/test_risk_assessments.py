@@ -704,7 +704,8 @@ def test_participants_are_invited_and_their_participation_recorded(
     response = client.post(url, {"action": "invite", "person": colleague.username, "role": "other"})
     assert "invited already" in response.content.decode()
     rep = assessment.participants.get(user=safety_rep)
-    client.post(url, {"action": "took_part", "took_part": [str(rep.pk)]})
+    shown = {f"version_{p.pk}": p.version for p in assessment.participants.all()}
+    client.post(url, {"action": "took_part", "took_part": [str(rep.pk)], **shown})
     rep.refresh_from_db()
     assert rep.took_part
     assert not assessment.participants.get(user=line_manager).took_part

@@ -12,7 +12,9 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from units.limits import BoundedDateField
 from units.models import Role, Unit, UnitType
+from units.versions import VersionField
 
 
 class UnitCodeField(forms.CharField):
@@ -167,15 +169,16 @@ class UnitEditForm(UnitForm):
 
 class UnitMoveForm(forms.Form):
     new_parent = UnitCodeField(label=_("New parent unit"))
+    version = VersionField()
 
 
 class RoleAssignForm(forms.Form):
     person = PersonField(label=_("Person"))
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
-    valid_from = forms.DateField(
+    valid_from = BoundedDateField(
         label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"}), required=False
     )
-    valid_to = forms.DateField(
+    valid_to = BoundedDateField(
         label=_("Valid to"), widget=forms.DateInput(attrs={"type": "date"}), required=False
     )
 
@@ -188,7 +191,7 @@ class RoleAssignForm(forms.Form):
 
 
 class RoleEndForm(forms.Form):
-    valid_to = forms.DateField(
+    valid_to = BoundedDateField(
         label=_("Last day in the role"),
         widget=forms.DateInput(attrs={"type": "date"}),
         required=False,

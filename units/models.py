@@ -12,6 +12,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
+from units.limits import validate_date_in_range
+
 
 def audited(**kwargs):
     """Audit every insert, update and delete of the model with Postgres triggers, so bulk
@@ -251,8 +253,12 @@ class RoleAssignment(models.Model):
         Unit, on_delete=models.PROTECT, related_name="role_assignments", verbose_name=_("unit")
     )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
-    valid_from = models.DateField(_("valid from"), default=timezone.localdate)
-    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    valid_from = models.DateField(
+        _("valid from"), default=timezone.localdate, validators=[validate_date_in_range]
+    )
+    valid_to = models.DateField(
+        _("valid to"), null=True, blank=True, validators=[validate_date_in_range]
+    )
 
     objects = RoleAssignmentQuerySet.as_manager()
 
@@ -303,8 +309,10 @@ class Employment(models.Model):
         Unit, on_delete=models.PROTECT, related_name="employments", verbose_name=_("unit")
     )
     position_share = models.DecimalField(_("position share (%)"), max_digits=5, decimal_places=2)
-    start = models.DateField(_("start of employment"))
-    end = models.DateField(_("end of employment"), null=True, blank=True)
+    start = models.DateField(_("start of employment"), validators=[validate_date_in_range])
+    end = models.DateField(
+        _("end of employment"), null=True, blank=True, validators=[validate_date_in_range]
+    )
 
     class Meta:
         verbose_name = _("employment")

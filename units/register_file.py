@@ -16,8 +16,11 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+
+from units.limits import validate_date_in_range
 
 MAX_ROWS = 100_000
 # The longest value any column may hold; a longer cell is reported, not stored or echoed.
@@ -260,7 +263,20 @@ def _header_problems(
 
 
 def parse_date(record: Record, name: str, problems: list[Problem]) -> datetime.date | None:
-    """A date from an Excel date cell or from text as 2025-08-01, 01.08.2025 or 01/08/2025."""
+    """A date from an Excel date cell or from text as 2025-08-01, 01.08.2025 or 01/08/2025,
+    within the range every date of the app keeps."""
+    day = _read_date(record, name, problems)
+    if day is None:
+        return None
+    try:
+        validate_date_in_range(day)
+    except ValidationError as error:
+        problems.append(Problem(record.line, name, error.messages[0]))
+        return None
+    return day
+
+
+def _read_date(record: Record, name: str, problems: list[Problem]) -> datetime.date | None:
     value = record.values.get(name)
     if isinstance(value, datetime.datetime):
         return value.date()

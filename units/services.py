@@ -92,10 +92,14 @@ def unit_update(
 
 
 @transaction.atomic
-def unit_move(*, unit: Unit, new_parent: Unit) -> Unit:
-    """Move a unit with its whole subtree under another parent."""
+def unit_move(*, unit: Unit, new_parent: Unit, version: int | None = None) -> Unit:
+    """Move a unit with its whole subtree under another parent. Refused with ConcurrentEdit
+    if `version` (the unit as the page showed it) is no longer current: a move states the
+    unit's whole new place, and two at once would leave the last one's without a word."""
     unit = Unit.objects.select_for_update().get(pk=unit.pk)
     new_parent = Unit.objects.select_for_update().get(pk=new_parent.pk)
+    if version is not None and unit.version != version:
+        raise ConcurrentEdit
     if new_parent.pk == unit.pk or new_parent.path.startswith(unit.path):
         raise ValidationError(
             _("A unit cannot be moved under itself or under one of its own sub-units.")
@@ -107,6 +111,7 @@ def unit_move(*, unit: Unit, new_parent: Unit) -> Unit:
     if not new_parent.is_active:
         raise ValidationError(_("A unit cannot be moved under an inactive unit."))
     Unit.objects.move(unit, new_parent, pos="last-child")
+    Unit.objects.filter(pk=unit.pk).update(version=F("version") + 1)
     return Unit.objects.get(pk=unit.pk)
 
 

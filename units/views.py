@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from units import access, people_import, roles_import, services, tree_csv
+from units import access, people_import, roles_import, services, tree_csv, versions
 from units.forms import (
     RegisterImportApplyForm,
     RegisterImportForm,
@@ -212,10 +212,32 @@ def unit_edit(request, code: str):
 def unit_move(request, code: str):
     _manager_only(request)
     unit = get_object_or_404(Unit, code=code)
-    form = UnitMoveForm(request.POST or None)
+    form = UnitMoveForm(request.POST or None, initial={"version": unit.version})
     if request.method == "POST" and form.is_valid():
         try:
-            unit = services.unit_move(unit=unit, new_parent=form.cleaned_data["new_parent"])
+            unit = services.unit_move(
+                unit=unit,
+                new_parent=form.cleaned_data["new_parent"],
+                version=form.cleaned_data["version"],
+            )
+        except services.ConcurrentEdit:
+            form.add_error(
+                None,
+                _(
+                    "Someone else changed this unit while you were moving it. Where it is now "
+                    "is shown above; your choice is kept below. Save again to move it there."
+                ),
+            )
+            current = Unit.objects.get(pk=unit.pk)
+            versions.take_current_version(form, current.version)
+            context = {
+                "form": form,
+                "title": _("Move unit"),
+                "unit": unit,
+                "current": current,
+                "current_parent": Unit.objects.filter(path=current.parent_path()).first(),
+            }
+            return render(request, "units/unit_form.html", context, status=409)
         except ValidationError as error:
             add_service_errors(form, error)
         else:

@@ -4,6 +4,8 @@ from django.utils.translation import gettext_lazy as _
 from actionplans.models import Priority
 from hms.cycle.models import Goal, StepStatus
 from units.forms import PersonField
+from units.limits import LONG_TEXT, SHORT_TEXT, BoundedDateField
+from units.versions import VersionField
 
 
 class DateInput(forms.DateInput):
@@ -16,10 +18,13 @@ class DateInput(forms.DateInput):
 
 class StepForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=StepStatus.choices)
-    due_date = forms.DateField(label=_("Due date"), widget=DateInput())
+    due_date = BoundedDateField(label=_("Due date"), widget=DateInput())
     responsible = PersonField(label=_("Responsible"), required=False)
     comment = forms.CharField(
-        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Comment"),
+        required=False,
+        max_length=SHORT_TEXT,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
@@ -44,6 +49,7 @@ class GoalForm(forms.Form):
     description = forms.CharField(
         label=_("How we will know it is reached"),
         required=False,
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     parent = forms.ModelChoiceField(
@@ -69,7 +75,10 @@ class GoalEvaluationForm(forms.Form):
         widget=forms.RadioSelect,
     )
     evaluation_comment = forms.CharField(
-        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Comment"),
+        required=False,
+        max_length=SHORT_TEXT,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
@@ -77,10 +86,13 @@ class GoalEvaluationForm(forms.Form):
 class GoalMeasureForm(forms.Form):
     title = forms.CharField(label=_("Measure"), max_length=300)
     description = forms.CharField(
-        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Description"),
+        required=False,
+        max_length=LONG_TEXT,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     responsible = PersonField(label=_("Responsible"))
-    deadline = forms.DateField(label=_("Deadline"), widget=DateInput())
+    deadline = BoundedDateField(label=_("Deadline"), widget=DateInput())
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial="medium")
 
 
@@ -95,6 +107,7 @@ class MemberForm(forms.Form):
     is_driver = forms.BooleanField(
         label=_("Has the responsibility and authority to drive the work"), required=False
     )
+    version = VersionField()  # the working group's, as the page showed it
 
 
 class YearPickerForm(forms.Form):

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hms.cycle.evidence import STEP_KEYS
 from units import access
+from units.limits import LONG_TEXT, SHORT_TEXT, validate_date_in_range
 from units.models import Unit, audited
 
 
@@ -52,8 +53,8 @@ class StepTextMixin(models.Model):
     key = models.CharField(_("key"), max_length=40, choices=STEP_KEY_CHOICES, blank=True)
     title_nb = models.CharField(_("title (bokmål)"), max_length=200)
     title_en = models.CharField(_("title (English)"), max_length=200)
-    guidance_nb = models.TextField(_("guidance (bokmål)"), blank=True)
-    guidance_en = models.TextField(_("guidance (English)"), blank=True)
+    guidance_nb = models.TextField(_("guidance (bokmål)"), blank=True, max_length=LONG_TEXT)
+    guidance_en = models.TextField(_("guidance (English)"), blank=True, max_length=LONG_TEXT)
 
     class Meta:
         abstract = True
@@ -120,6 +121,9 @@ class UnitCycle(models.Model):
     )
     year = models.PositiveSmallIntegerField(_("year"))
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # The working group's version: bumped by every change of the group, carried by the form
+    # that adds a person (the steps and goals carry their own versions).
+    group_version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = UnitCycleQuerySet.as_manager()
 
@@ -155,7 +159,7 @@ class CycleStep(StepTextMixin):
     cycle = models.ForeignKey(
         UnitCycle, on_delete=models.CASCADE, related_name="steps", verbose_name=_("cycle")
     )
-    due_date = models.DateField(_("due date"))
+    due_date = models.DateField(_("due date"), validators=[validate_date_in_range])
     status = models.CharField(
         _("status"), max_length=20, choices=StepStatus.choices, default=StepStatus.NOT_STARTED
     )
@@ -167,7 +171,7 @@ class CycleStep(StepTextMixin):
         related_name="cycle_steps",
         verbose_name=_("responsible"),
     )
-    comment = models.TextField(_("comment"), blank=True)
+    comment = models.TextField(_("comment"), blank=True, max_length=SHORT_TEXT)
     version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = CycleStepQuerySet.as_manager()
@@ -219,7 +223,7 @@ class Goal(models.Model):
     )
     year = models.PositiveSmallIntegerField(_("year"))
     title = models.CharField(_("goal"), max_length=300)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, max_length=LONG_TEXT)
     parent = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
@@ -231,7 +235,9 @@ class Goal(models.Model):
     evaluation = models.CharField(
         _("evaluation"), max_length=20, choices=Evaluation.choices, blank=True
     )
-    evaluation_comment = models.TextField(_("comment on the evaluation"), blank=True)
+    evaluation_comment = models.TextField(
+        _("comment on the evaluation"), blank=True, max_length=SHORT_TEXT
+    )
     evaluated_at = models.DateTimeField(_("evaluated"), null=True, blank=True)
     evaluated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

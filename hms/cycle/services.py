@@ -20,7 +20,7 @@ from hms.cycle.models import (
     UnitCycle,
     WorkingGroupMember,
 )
-from units import access
+from units import access, versions
 from units.models import Unit
 
 FIRST_YEAR = 2000
@@ -238,17 +238,46 @@ def goal_add_measure(
     return measure
 
 
+def _lock_group(unit: Unit, year: int) -> UnitCycle:
+    """The unit's cycle of the year, locked: it carries the working group's version, and the
+    lock queues two managers changing the group at once (naming a driver, say)."""
+    cycle = cycle_open(unit=unit, year=year)
+    return UnitCycle.objects.select_for_update().get(pk=cycle.pk)
+
+
+def _group_changed(cycle: UnitCycle) -> None:
+    UnitCycle.objects.filter(pk=cycle.pk).update(group_version=F("group_version") + 1)
+
+
 @transaction.atomic
 def member_save(
-    *, actor, unit: Unit, year: int, user, part: str = "", is_driver: bool = False
+    *,
+    actor,
+    unit: Unit,
+    year: int,
+    user,
+    part: str = "",
+    is_driver: bool = False,
+    version: int | None = None,
 ) -> WorkingGroupMember:
     """Add a person to the unit's working group for the year, or change their part. Making
-    someone the driver takes the role from whoever had it: there is one driver at most."""
+    someone the driver takes the role from whoever had it: there is one driver at most.
+    `version` is the group's version as the page showed it: adding a person already in the
+    group changes their part, and naming a driver takes the role from someone, so a save
+    prepared on an older group is refused."""
     _require_manager(actor, unit)
     if not year_allowed(year):
         raise ValidationError(_("A working group can be set from 2000 up to next year."))
-    # Lock the unit's group for the year, so two managers naming a driver at once queue.
-    members = list(WorkingGroupMember.objects.select_for_update().filter(unit=unit, year=year))
+    cycle = _lock_group(unit, year)
+    versions.check_version(
+        cycle.group_version,
+        version,
+        _(
+            "Someone else changed the working group while you were adding to it. The group "
+            "as it is now is shown; your input is kept in the form. Save again to apply it."
+        ),
+    )
+    members = list(WorkingGroupMember.objects.filter(unit=unit, year=year))
     if is_driver:
         for other in members:
             if other.is_driver and other.user_id != user.pk:
@@ -260,10 +289,13 @@ def member_save(
     member.is_driver = is_driver
     member.full_clean(validate_constraints=False)
     member.save()
+    _group_changed(cycle)
     return member
 
 
 @transaction.atomic
 def member_remove(*, actor, member: WorkingGroupMember) -> None:
     _require_manager(actor, member.unit)
+    cycle = _lock_group(member.unit, member.year)
     member.delete()
+    _group_changed(cycle)

@@ -19,9 +19,9 @@ from django.views.decorators.http import require_POST, require_safe
 
 from hms.cycle import evidence, forms, services
 from hms.cycle.evidence_providers import action_plan_url
-from hms.cycle.models import CycleStep, Goal, WorkingGroupMember
+from hms.cycle.models import CycleStep, Goal, UnitCycle, WorkingGroupMember
 from hms.cycle.progress import Progress, grouped_by_phase, step_states, units_progress
-from units import access
+from units import access, versions
 from units.forms import add_service_errors
 from units.models import Role, Unit
 
@@ -115,7 +115,9 @@ def _cycle_context(request, unit: Unit, year: int) -> dict:
             WorkingGroupMember.objects.filter(unit=unit, year=year).select_related("user")
         ),
         "goal_form": forms.GoalForm(parent_goals=parent_goals) if can_change else None,
-        "member_form": forms.MemberForm() if can_change else None,
+        "member_form": (
+            forms.MemberForm(initial={"version": cycle.group_version}) if can_change else None
+        ),
         "previous_year": year - 1 if services.year_allowed(year - 1) else None,
         "next_year": year + 1 if services.year_allowed(year + 1) else None,
         "step_forms": {},
@@ -395,9 +397,16 @@ def member_save(request, code: str, year: int):
                 user=data["person"],
                 part=data["part"],
                 is_driver=data["is_driver"],
+                version=data["version"],
             )
         except ValidationError as error:
             add_service_errors(form, error)
+            if versions.is_stale(error):
+                # The page shows the group as it is now; the form keeps what was typed and
+                # carries the current version, so saving again is a deliberate change.
+                current = UnitCycle.objects.get(unit=unit, year=year).group_version
+                versions.take_current_version(form, current)
+                return _render_cycle(request, unit, year, status=409, member_form=form)
         else:
             messages.success(request, _("The working group was saved."))
             return redirect(reverse("cycle:cycle", args=[unit.code, year]) + "#working-group")

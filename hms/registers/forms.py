@@ -12,6 +12,7 @@ from hms.registers.models import (
     RoutineTemplate,
 )
 from units.images import REENCODE, strip_metadata
+from units.limits import LONG_TEXT, SHORT_TEXT, BoundedDateField, bounded_formset
 from units.versions import VersionField
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -162,7 +163,7 @@ class RequirementsRegisterForm(forms.Form):
             self.fields[comment] = forms.CharField(
                 label=_("Comment"),
                 required=False,
-                max_length=2000,
+                max_length=SHORT_TEXT,
                 initial=entry.comment if entry else "",
                 widget=forms.Textarea(attrs={"rows": 1}),
             )
@@ -196,8 +197,8 @@ class DocumentForm(forms.Form):
         label=_("Version"), max_length=30, required=False, help_text=_("e.g. 2.1 or 2025-03")
     )
     approved_by = forms.CharField(label=_("Approved by"), max_length=200, required=False)
-    approved_on = forms.DateField(label=_("Approved on"), required=False, widget=DATE)
-    review_due = forms.DateField(label=_("Review date"), required=False, widget=DATE)
+    approved_on = BoundedDateField(label=_("Approved on"), required=False, widget=DATE)
+    review_due = BoundedDateField(label=_("Review date"), required=False, widget=DATE)
     file = DocumentFileField(label=_("File"), required=False)
     archive_ref = forms.CharField(
         label=_("Archive case number"),
@@ -228,37 +229,35 @@ class DocumentForm(forms.Form):
         return cleaned
 
 
+def _long_text(label, *, required: bool = True, rows: int = 3, **kwargs) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=LONG_TEXT,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        **kwargs,
+    )
+
+
 class RoutineForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
-    purpose = forms.CharField(label=_("Purpose"), widget=forms.Textarea(attrs={"rows": 3}))
-    scope = forms.CharField(
-        label=_("Scope"), required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    responsibility = forms.CharField(
-        label=_("Responsibility"), required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    procedure = forms.CharField(label=_("Procedure"), widget=forms.Textarea(attrs={"rows": 8}))
-    references = forms.CharField(
-        label=_("References"), required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    review_due = forms.DateField(label=_("Review date"), required=False, widget=DATE)
+    purpose = _long_text(_("Purpose"))
+    scope = _long_text(_("Scope"), required=False)
+    responsibility = _long_text(_("Responsibility"), required=False)
+    procedure = _long_text(_("Procedure"), rows=8)
+    references = _long_text(_("References"), required=False)
+    review_due = BoundedDateField(label=_("Review date"), required=False, widget=DATE)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class AgreementForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
-    premises = forms.CharField(
-        label=_("Premises"),
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Buildings, floors, rooms or areas the parties share."),
+    premises = _long_text(
+        _("Premises"), rows=2, help_text=_("Buildings, floors, rooms or areas the parties share.")
     )
-    activities = forms.CharField(
-        label=_("Activities"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("What each party does there."),
-    )
-    valid_from = forms.DateField(label=_("Valid from"), widget=DATE)
-    valid_to = forms.DateField(label=_("Valid to"), required=False, widget=DATE)
+    activities = _long_text(_("Activities"), help_text=_("What each party does there."))
+    valid_from = BoundedDateField(label=_("Valid from"), widget=DATE)
+    valid_to = BoundedDateField(label=_("Valid to"), required=False, widget=DATE)
     archive_ref = forms.CharField(label=_("Archive case number"), max_length=100, required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -308,11 +307,17 @@ class BasePartyFormSet(forms.BaseFormSet):
         ]
 
 
+# An agreement for a building shared by many tenants has perhaps a dozen parties.
+MAX_PARTIES = 50
+
+
 def party_formset(data=None, initial=None):
     initial = list(initial or [])
     # Room for two more parties than there are, and at least three rows in all.
     extra = max(3 - len(initial), 2)
-    formset_class = forms.formset_factory(PartyForm, formset=BasePartyFormSet, extra=extra)
+    formset_class = bounded_formset(
+        PartyForm, formset=BasePartyFormSet, extra=extra, max_num=MAX_PARTIES
+    )
     return formset_class(data, initial=initial, prefix="party")
 
 

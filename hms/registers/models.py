@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from units import access
+from units.limits import LONG_TEXT, SHORT_TEXT, validate_date_in_range
 from units.models import Unit, audited
 
 # A review date this close counts as "due soon" on pages and in reminders.
@@ -81,7 +82,7 @@ class UnitRequirement(models.Model):
         Requirement, on_delete=models.PROTECT, related_name="unit_entries"
     )
     applies = models.BooleanField(_("applies"), default=False)
-    comment = models.TextField(_("comment"), blank=True)
+    comment = models.TextField(_("comment"), blank=True, max_length=SHORT_TEXT)
     reviewed_on = models.DateField(_("reviewed on"), default=timezone.localdate)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
@@ -168,8 +169,12 @@ class Document(ReviewDates, models.Model):
     title = models.CharField(_("title"), max_length=200)
     edition = models.CharField(_("version"), max_length=30, blank=True)
     approved_by = models.CharField(_("approved by"), max_length=200, blank=True)
-    approved_on = models.DateField(_("approved on"), null=True, blank=True)
-    review_due = models.DateField(_("review date"), null=True, blank=True)
+    approved_on = models.DateField(
+        _("approved on"), null=True, blank=True, validators=[validate_date_in_range]
+    )
+    review_due = models.DateField(
+        _("review date"), null=True, blank=True, validators=[validate_date_in_range]
+    )
     file = models.FileField(_("file"), upload_to=document_path, blank=True)
     file_name = models.CharField(max_length=255, blank=True)
     file_type = models.CharField(max_length=100, blank=True)
@@ -221,11 +226,11 @@ class RoutineTemplate(models.Model):
     so changing a template changes no routine."""
 
     title = models.CharField(_("title"), max_length=200, unique=True)
-    purpose = models.TextField(_("purpose"), blank=True)
-    scope = models.TextField(_("scope"), blank=True)
-    responsibility = models.TextField(_("responsibility"), blank=True)
-    procedure = models.TextField(_("procedure"), blank=True)
-    references = models.TextField(_("references"), blank=True)
+    purpose = models.TextField(_("purpose"), blank=True, max_length=LONG_TEXT)
+    scope = models.TextField(_("scope"), blank=True, max_length=LONG_TEXT)
+    responsibility = models.TextField(_("responsibility"), blank=True, max_length=LONG_TEXT)
+    procedure = models.TextField(_("procedure"), blank=True, max_length=LONG_TEXT)
+    references = models.TextField(_("references"), blank=True, max_length=LONG_TEXT)
     is_active = models.BooleanField(_("active"), default=True)
     # Bumped on every save: two people of the HSE department changing a template at once.
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -271,11 +276,11 @@ class Routine(ReviewDates, models.Model):
         RoutineTemplate, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     title = models.CharField(_("title"), max_length=200)
-    purpose = models.TextField(_("purpose"))
-    scope = models.TextField(_("scope"), blank=True)
-    responsibility = models.TextField(_("responsibility"), blank=True)
-    procedure = models.TextField(_("procedure"))
-    references = models.TextField(_("references"), blank=True)
+    purpose = models.TextField(_("purpose"), max_length=LONG_TEXT)
+    scope = models.TextField(_("scope"), blank=True, max_length=LONG_TEXT)
+    responsibility = models.TextField(_("responsibility"), blank=True, max_length=LONG_TEXT)
+    procedure = models.TextField(_("procedure"), max_length=LONG_TEXT)
+    references = models.TextField(_("references"), blank=True, max_length=LONG_TEXT)
     status = models.CharField(
         _("status"), max_length=20, choices=RoutineStatus.choices, default=RoutineStatus.DRAFT
     )
@@ -288,7 +293,9 @@ class Routine(ReviewDates, models.Model):
         verbose_name=_("approved by"),
     )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
-    review_due = models.DateField(_("review date"), null=True, blank=True)
+    review_due = models.DateField(
+        _("review date"), null=True, blank=True, validators=[validate_date_in_range]
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
@@ -345,10 +352,16 @@ class CoordinationAgreement(models.Model):
 
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="agreements")
     title = models.CharField(_("title"), max_length=200)
-    premises = models.TextField(_("premises"), help_text=_("Buildings, floors, rooms, areas."))
-    activities = models.TextField(_("activities"), help_text=_("What each party does there."))
-    valid_from = models.DateField(_("valid from"))
-    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    premises = models.TextField(
+        _("premises"), help_text=_("Buildings, floors, rooms, areas."), max_length=LONG_TEXT
+    )
+    activities = models.TextField(
+        _("activities"), help_text=_("What each party does there."), max_length=LONG_TEXT
+    )
+    valid_from = models.DateField(_("valid from"), validators=[validate_date_in_range])
+    valid_to = models.DateField(
+        _("valid to"), null=True, blank=True, validators=[validate_date_in_range]
+    )
     archive_ref = models.CharField(_("archive case number"), max_length=100, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
@@ -424,7 +437,7 @@ class CooperationItem(models.Model):
     agreement = models.ForeignKey(
         CoordinationAgreement, on_delete=models.CASCADE, related_name="plan_items"
     )
-    date = models.DateField(_("date"))
+    date = models.DateField(_("date"), validators=[validate_date_in_range])
     what = models.CharField(_("what"), max_length=300)
     who = models.CharField(_("who"), max_length=200)
 

@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hms.surveys.models import FIRST_YEAR, LAST_YEAR
+from units.limits import SHORT_TEXT
 
 
 def _year_field(**kwargs):
@@ -32,7 +33,10 @@ class SurveyResultForm(forms.Form):
     scale_max = _number(_("Highest on the scale"), initial=5)
     respondents = forms.IntegerField(label=_("Respondents"), min_value=0, max_value=10**6)
     comment = forms.CharField(
-        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Comment"),
+        required=False,
+        max_length=SHORT_TEXT,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 

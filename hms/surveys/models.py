@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from units import access
+from units.limits import SHORT_TEXT
 from units.models import Unit, audited
 
 FIRST_YEAR, LAST_YEAR = 1900, 2999
@@ -43,7 +44,7 @@ class SurveyResult(models.Model):
         _("highest on the scale"), max_digits=6, decimal_places=2, default=5
     )
     respondents = models.PositiveIntegerField(_("respondents"))
-    comment = models.TextField(_("comment"), blank=True)
+    comment = models.TextField(_("comment"), blank=True, max_length=SHORT_TEXT)
     measures = models.ManyToManyField(
         "actionplans.Measure", through="SurveyMeasure", related_name="survey_results", blank=True
     )

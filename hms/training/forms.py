@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from hms.training.models import Course
 from units.forms import PersonField
 from units.images import REENCODE, strip_metadata
+from units.limits import LONG_TEXT, BoundedDateField
 
 EARLIEST_YEAR = 1950  # a typing slip like 0024 for 2024, not a course
 
@@ -33,7 +34,7 @@ class TrainingRecordForm(forms.Form):
         queryset=Course.objects.filter(is_active=True),
         empty_label=_("Choose a course"),
     )
-    completed_on = forms.DateField(
+    completed_on = BoundedDateField(
         label=_("Completed on"), widget=forms.DateInput(attrs={"type": "date"})
     )
     duration_hours = forms.DecimalField(
@@ -47,6 +48,7 @@ class TrainingRecordForm(forms.Form):
     content = forms.CharField(
         label=_("Content"),
         required=False,
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("What the course covered, if it differs from the course description."),
     )

@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from units import access
+from units.limits import LONG_TEXT, validate_date_in_range
 from units.models import Role, RoleAssignment, audited
 
 
@@ -34,7 +35,7 @@ class Course(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name_nb = models.CharField(_("name (bokmål)"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, max_length=LONG_TEXT)
     duration_hours = models.DecimalField(
         _("duration (hours)"), max_digits=5, decimal_places=1, null=True, blank=True
     )
@@ -134,12 +135,12 @@ class TrainingRecord(models.Model):
     course = models.ForeignKey(
         Course, on_delete=models.PROTECT, related_name="records", verbose_name=_("course")
     )
-    completed_on = models.DateField(_("completed on"))
+    completed_on = models.DateField(_("completed on"), validators=[validate_date_in_range])
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
     duration_hours = models.DecimalField(
         _("duration (hours)"), max_digits=5, decimal_places=1, null=True, blank=True
     )
-    content = models.TextField(_("content"), blank=True)
+    content = models.TextField(_("content"), blank=True, max_length=LONG_TEXT)
     proof_reference = models.CharField(
         _("proof (reference)"),
         max_length=200,

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from actionplans.models import Priority
 from indicators.review.models import ParticipantFunction
 from units.forms import PersonField
+from units.limits import LONG_TEXT, NOTES_TEXT, BoundedDateField
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -34,7 +35,7 @@ class ReviewCreateForm(forms.Form):
 
 
 class ReviewHeaderForm(VersionForm):
-    meeting_date = forms.DateField(label=_("Meeting date"), required=False, widget=DATE)
+    meeting_date = BoundedDateField(label=_("Meeting date"), required=False, widget=DATE)
     archive_case_number = forms.CharField(
         label=_("Archive case number"),
         max_length=50,
@@ -76,17 +77,17 @@ class NotesForm(VersionForm):
     notes = forms.CharField(
         label=_("Notes"),
         required=False,
-        max_length=20000,
+        max_length=NOTES_TEXT,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
 class DecisionForm(forms.Form):
     text = forms.CharField(
-        label=_("Decision"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Decision"), max_length=LONG_TEXT, widget=forms.Textarea(attrs={"rows": 2})
     )
     responsible = PersonField(label=_("Responsible"), required=False)
-    deadline = forms.DateField(label=_("Deadline"), required=False, widget=DATE)
+    deadline = BoundedDateField(label=_("Deadline"), required=False, widget=DATE)
 
 
 class MeasureForm(forms.Form):

@@ -14,6 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from units import access
+from units.limits import LONG_TEXT, NOTES_TEXT, validate_date_in_range
 from units.models import Role, Unit, audited
 
 # The agenda at the end of the seed ("Følgende momenter bør gjennomgås"), in its order:
@@ -134,7 +135,9 @@ class ManagementReview(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT
     )
-    meeting_date = models.DateField(_("meeting date"), null=True, blank=True)
+    meeting_date = models.DateField(
+        _("meeting date"), null=True, blank=True, validators=[validate_date_in_range]
+    )
     archive_case_number = models.CharField(
         _("archive case number"),
         max_length=50,
@@ -232,7 +235,7 @@ class AgendaItem(models.Model):
     order = models.PositiveSmallIntegerField()
     title_nb = models.CharField(_("title (bokmål)"), max_length=200)
     title_en = models.CharField(_("title (English)"), max_length=200)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=NOTES_TEXT)
     # Each item carries its own version: two people writing on different items never clash.
     version = models.PositiveIntegerField(default=1, editable=False)
 
@@ -258,7 +261,7 @@ class AgendaItem(models.Model):
 @audited()
 class Decision(models.Model):
     item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="decisions")
-    text = models.TextField(_("decision"))
+    text = models.TextField(_("decision"), max_length=LONG_TEXT)
     responsible = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -267,7 +270,9 @@ class Decision(models.Model):
         related_name="+",
         verbose_name=_("responsible"),
     )
-    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    deadline = models.DateField(
+        _("deadline"), null=True, blank=True, validators=[validate_date_in_range]
+    )
     # Set when the decision was turned into a measure of the institution's action plan.
     measure = models.OneToOneField(
         "actionplans.Measure",

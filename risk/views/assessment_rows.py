@@ -296,17 +296,26 @@ def participants(request, pk: int):
                 messages.error(request, _("The list of participants changed; look again."))
                 return redirect(reverse("risk:assessment", args=[assessment.pk]) + "#participants")
             ticked = set(form.cleaned_data["took_part"])
-            with transaction.atomic():
-                for participant in invited:
-                    took_part = str(participant.pk) in ticked
-                    if took_part != participant.took_part:
-                        services.participant_save(
-                            actor=request.user,
-                            assessment=assessment,
-                            user=participant.user,
-                            role=participant.role,
-                            took_part=took_part,
-                        )
+            shown = form.shown_versions()
+            try:
+                with transaction.atomic():
+                    for participant in invited:
+                        took_part = str(participant.pk) in ticked
+                        if took_part != participant.took_part:
+                            # A tick someone changed meanwhile is refused even when this page
+                            # left it as it was: saving it would undo theirs.
+                            services.participant_save(
+                                actor=request.user,
+                                assessment=assessment,
+                                user=participant.user,
+                                role=participant.role,
+                                took_part=took_part,
+                                version=shown[participant.pk],
+                            )
+            except ValidationError as error:
+                if versions.is_stale(error):
+                    return _stale_took_part(request, assessment, form)
+                raise
             messages.success(request, _("The participation was recorded."))
         else:
             messages.error(request, _("Choose what to do with the participants."))
@@ -315,3 +324,17 @@ def participants(request, pk: int):
     except ValidationError as error:
         return _refused(request, assessment, error)
     return redirect(reverse("risk:assessment", args=[assessment.pk]) + "#participants")
+
+
+def _stale_took_part(request, assessment, form):
+    """409: someone recorded participation after this page was opened. The ticks made here
+    stay, now carrying the current versions; the participants they changed are marked."""
+    shown = form.shown_versions()
+    data = form.data.copy()
+    changed = set()
+    for participant in assessment.participants.all():
+        if shown.get(participant.pk) != participant.version:
+            changed.add(participant.pk)
+        data[f"version_{participant.pk}"] = participant.version
+    bound = {"took_part": data, "took_part_changed": changed}
+    return _render_detail(request, assessment, bound=bound, status=409)

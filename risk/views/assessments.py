@@ -34,7 +34,7 @@ from risk.models import (
     RiskRow,
 )
 from risk.views.matrix import describe_row, matrix_grid, zone_css
-from units import access
+from units import access, versions
 from units.forms import add_service_errors
 from units.models import Unit
 
@@ -345,6 +345,15 @@ def _render_detail(request, assessment: RiskAssessment, *, bound=None, status: i
         context["participant_form"] = bound.get("participant") or forms.ParticipantForm(
             auto_id="participant-%s"
         )
+        took_part_form = forms.TookPartForm(
+            bound.get("took_part"), participants=context["participants"]
+        )
+        changed = bound.get("took_part_changed", set())
+        for participant, ticked, version in took_part_form.rows():
+            participant.ticked, participant.version_input = ticked, version
+            participant.saved_meanwhile = participant.pk in changed
+        if changed:
+            context["took_part_stale"] = versions.stale_error().messages[0]
     if context["may_approve"]:
         context["approve_form"] = bound.get("approve") or forms.ApproveForm(
             initial={

@@ -34,7 +34,7 @@ from risk.models import (
     ParticipantRole,
     RoundStatus,
 )
-from units import access
+from units import access, versions
 from units.forms import add_service_errors
 from units.models import Role, Unit, UnitType
 
@@ -390,6 +390,7 @@ def _detail_context(request, round_: InspectionRound, overrides: dict) -> dict:
         "today": today,
         "participants": participants,
         "took_part_count": sum(1 for p in participants if p.took_part),
+        "participants_stale": overrides.get("participants_stale", ""),
         "participants_form": overrides.get("participants_form")
         or forms.ParticipantsForm(
             initial={"took_part": [p.pk for p in participants if p.took_part]},
@@ -456,12 +457,18 @@ def round_detail(request, pk: int):
     if action == "participants":
         form = forms.ParticipantsForm(request.POST, participants=_participants(round_))
         if form.is_valid():
-            services.round_participants_save(
-                actor=request.user,
-                round_=round_,
-                took_part=set(form.cleaned_data["took_part"]),
-                add=form.cleaned_data["add_person"],
-            )
+            try:
+                services.round_participants_save(
+                    actor=request.user,
+                    round_=round_,
+                    took_part=set(form.cleaned_data["took_part"]),
+                    add=form.cleaned_data["add_person"],
+                    shown_versions=form.shown_versions(),
+                )
+            except ValidationError as error:
+                if not versions.is_stale(error):
+                    raise
+                return _stale_participants(request, round_, form)
             messages.success(request, _("The participants were saved."))
             return redirect(_round_url(round_, anchor))
         return _render_detail(request, round_, participants_form=form, focus="participants")
@@ -488,6 +495,26 @@ def round_detail(request, pk: int):
     key = "pre_form" if action == "pre_meeting" else "post_form"
     # The page shows the round as saved now: on 409, the other person's notes beside the form.
     return _render_detail(request, round_, status=status, focus=anchor, **{key: form})
+
+
+def _stale_participants(request, round_: InspectionRound, form):
+    """409: someone recorded participation after this page was opened. The ticks made here
+    stay, now carrying the current versions; the participants they changed are marked."""
+    shown = form.shown_versions()
+    participants = _participants(round_)
+    data = form.data.copy()
+    for participant in participants:
+        participant.saved_meanwhile = shown.get(participant.pk) != participant.version
+        data[f"version_{participant.pk}"] = participant.version
+    form = forms.ParticipantsForm(data, participants=participants)
+    return _render_detail(
+        request,
+        round_,
+        status=409,
+        participants_form=form,
+        participants_stale=versions.stale_error().messages[0],
+        focus="participants",
+    )
 
 
 def _refresh_version(form, round_: InspectionRound) -> int:
