@@ -260,7 +260,10 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 10)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "hms.accounts.throttle.client_address"
+AXES_CLIENT_IP_CALLABLE = "hms.client.client_address"
+# Axes would also keep every successful login (time, address, user agent): like last_login, a
+# login just before an anonymous report's time would name its reporter. Failures are still kept.
+AXES_DISABLE_ACCESS_LOG = True
 AXES_LOCKOUT_CALLABLE = "hms.accounts.throttle.locked_out"
 
 # A second factor (TOTP, with recovery codes) for superusers and the HSE department when they
