@@ -248,6 +248,11 @@ DEVIATION_ATTACHMENT_MAX_BYTES = env_int("DEVIATION_ATTACHMENT_MAX_BYTES", 10 * 
 # Training: a course counts as "expires soon" (and its holder is reminded) this many days ahead.
 TRAINING_EXPIRY_WARNING_DAYS = env_int("TRAINING_EXPIRY_WARNING_DAYS", 60)
 TRAINING_PROOF_MAX_BYTES = env_int("TRAINING_PROOF_MAX_BYTES", 10 * 1024 * 1024)
+# Reports from visitors who are not logged in (the QR poster's link): at most this many sent
+# from one address per window of seconds. The count is kept in the cache under a keyed hash of
+# the address, never with the report.
+ANONYMOUS_REPORT_LIMIT = env_int("ANONYMOUS_REPORT_LIMIT", 10)
+ANONYMOUS_REPORT_WINDOW = env_int("ANONYMOUS_REPORT_WINDOW", 60 * 60)
 
 # Set when a proxy or load balancer in front of the app appends the client's address to
 # X-Forwarded-For (as docker-compose's production shape assumes): throttles use it.
