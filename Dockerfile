@@ -66,6 +66,6 @@ USER 10001:10001
 
 EXPOSE 8000
 
-# Workers: gunicorn reads WEB_CONCURRENCY itself (default 3, set above).
-# A timeout of 120 s: a full XLSX export of 100,000 deviations takes 20–30 s.
-CMD ["gunicorn", "hms.wsgi:application", "--bind", "0.0.0.0:8000", "--timeout", "120", "--access-logfile", "-", "--error-logfile", "-"]
+# Bind, timeout and logs in hms/gunicorn.conf.py (its access log leaves out the anonymous
+# reporter's address); workers: gunicorn reads WEB_CONCURRENCY itself (default 3, set above).
+CMD ["gunicorn", "-c", "hms/gunicorn.conf.py", "hms.wsgi:application"]

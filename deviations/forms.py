@@ -209,8 +209,11 @@ class DeviationReportForm(forms.Form):
         (_("Your name"), ("anonymous",)),
     )
 
-    def __init__(self, *args, unit_name: str = "", **kwargs):
+    def __init__(self, *args, unit_name: str = "", visitor: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        if visitor:
+            # Not logged in: the report is anonymous, there is no name to give (the page says so).
+            del self.fields["anonymous"]
         limit = settings.DEVIATION_ATTACHMENT_MAX_BYTES
         self.fields["attachments"].help_text = _(
             "Images (JPEG, PNG, GIF, WebP, HEIC) or PDF files, up to %(size)s each and "
@@ -231,7 +234,11 @@ class DeviationReportForm(forms.Form):
         )
 
     def fieldsets(self):
-        return [(legend, [self[name] for name in names]) for legend, names in self.sections]
+        sections = [
+            (legend, [self[name] for name in names if name in self.fields])
+            for legend, names in self.sections
+        ]
+        return [(legend, fields) for legend, fields in sections if fields]
 
     def clean_occurred_at(self):
         occurred_at = self.cleaned_data["occurred_at"]

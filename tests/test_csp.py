@@ -182,6 +182,7 @@ def test_key_pages_open_without_a_policy_violation(
     page.reload()
     visit.console.clear()
     visit.collect("login")
+    visit.open("/deviations/new/?unit=DEP", "deviation-new-visitor")  # the poster's link
 
     log_in(page, "line_manager", "hms-test-password")
     deviation, assessment = records["deviation"], records["assessment"]

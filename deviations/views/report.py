@@ -1,15 +1,21 @@
 """Reporting a deviation, the anonymous reporter's way back (the receipt code), and the
 printable QR poster that brings people to the form.
 
+Anyone may report, without an account: the poster's link is for students, visitors and
+contractors too. A visitor's report is always anonymous; it is held back by a honeypot field
+and a per-address limit whose counter lives in the cache under a keyed hash of the address.
+
 Anonymity (DESIGN.md, non-negotiables): the report and receipt views are marked
 `history_without_user`, so the audit middleware does not put the logged-in user into the
-history context; a named report enters that context itself. Nothing about a report is put in
-the session, the messages, the logs or an e-mail: the anonymous reporter's receipt code is
-rendered once, in the response to the POST.
+history context and the session is not touched; a named report enters that context itself.
+Nothing about a report is put in the session, the messages, the logs or an e-mail: the
+anonymous reporter's receipt code is rendered once, in the response to the POST. Their
+address and user agent are left out of the logs (hms/access_log.py).
 """
 
-import hashlib
+import datetime
 import io
+import time
 import uuid
 from urllib.parse import urlencode
 
@@ -32,6 +38,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from deviations import services
 from deviations.forms import DATETIME_LOCAL, DeviationReportForm, ReceiptAnswerForm, ReceiptCodeForm
 from deviations.models import Deviation
+from hms.client import address_key
 from hms.middleware import history_without_user
 from units.forms import add_service_errors
 from units.models import Role, RoleAssignment, Unit
@@ -58,8 +65,15 @@ REPORT_FIELDS = (
 )
 
 
+# A field people never see (hidden, skipped by the keyboard and by screen readers): a program
+# filling in every field it finds fills this one too. Named like a field forms often have.
+HONEYPOT_FIELD = "website"
+
+
 def _own_unit(user) -> Unit | None:
     """The unit of the user's current employee role, else of their first current role."""
+    if not user.is_authenticated:
+        return None
     assignment = (
         RoleAssignment.objects.current()
         .filter(user=user, unit__is_active=True)
@@ -80,20 +94,21 @@ def _own_unit(user) -> Unit | None:
 DATALIST_LIMIT = 1000
 
 
-def _unit_options(user) -> list[tuple[str, str]]:
-    """(code, name) of the active units, by name, for the unit field's datalist.
+def _unit_options(near: Unit | None) -> list[tuple[str, str]]:
+    """(code, name) of the active units, by name, for the unit field's datalist. Codes and
+    names only: a visitor sees no more than the posters show.
 
     In a large tree (over DATALIST_LIMIT units) the list would weigh megabytes on a phone: it
-    then suggests the top two levels and the reporter's own faculty. Any other unit can still
-    be typed by its code or reached through its QR link.
+    then suggests the top two levels and the faculty of `near` (the reporter's own unit, or
+    for a visitor the unit of their link). Any other unit can still be typed by its code or
+    reached through its QR link.
     """
     english = (get_language() or "nb").startswith("en")
     units = Unit.objects.active()
     if units.count() > DATALIST_LIMIT:
-        own = _own_unit(user)
         nearby = Q(depth__lte=2)
-        if own is not None:
-            nearby |= Q(path__startswith=own.path[: 2 * Unit.steplen])
+        if near is not None:
+            nearby |= Q(path__startswith=near.path[: 2 * Unit.steplen])
         units = units.filter(nearby)[:DATALIST_LIMIT]
     rows = units.values_list("code", "name_nb", "name_en")
     options = [
@@ -111,26 +126,88 @@ def _prepared_files(uploads: list, anonymous: bool) -> list:
     return uploads
 
 
-def _render_form(request, form, *, unit_notice: str = ""):
+def _render_form(
+    request, form, *, unit_notice: str = "", near: Unit | None = None, status: int = 200, **extra
+):
+    visitor = not request.user.is_authenticated
     context = {
         "form": form,
-        "unit_options": _unit_options(request.user),
+        "unit_options": _unit_options(near if visitor else _own_unit(request.user)),
         "unit_notice": unit_notice,
+        "visitor": visitor,
+        "honeypot_field": HONEYPOT_FIELD,
         # The browser cannot re-fill a file input; a refused file says so in its own error.
         "files_dropped": bool(request.FILES) and "attachments" not in form.errors,
+        **extra,
     }
-    return render(request, "deviations/deviation_form.html", context)
+    return render(request, "deviations/deviation_form.html", context, status=status)
+
+
+def _linked_unit(code: str) -> Unit | None:
+    # PostgreSQL refuses a NUL in a query: such a link names no unit.
+    if not code or "\x00" in code:
+        return None
+    return Unit.objects.active().filter(code__iexact=code).first()
+
+
+def _visitor_limit_reached(request) -> datetime.datetime | None:
+    """Counts a visitor's send; over ANONYMOUS_REPORT_LIMIT in the current window, the time
+    the window ends. Fixed windows: one counter per window, which expires with it."""
+    window = settings.ANONYMOUS_REPORT_WINDOW
+    now = int(time.time())
+    number = now // window
+    ends = (number + 1) * window
+    key = f"{address_key('anonymous-report', request)}:{number}"
+    if cache.add(key, 1, ends - now + 1):
+        count = 1
+    else:
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, ends - now + 1)
+            count = 1
+    if count <= settings.ANONYMOUS_REPORT_LIMIT:
+        return None
+    return datetime.datetime.fromtimestamp(ends, tz=datetime.UTC)
+
+
+def _limited(request, until: datetime.datetime):
+    """The form again, as it was typed (files apart), with when to send it. It is not bound:
+    checking it would cost what the limit is there to spare (the photos' re-encoding)."""
+    unit = _linked_unit(request.POST.get("unit", "").strip())
+    form = DeviationReportForm(visitor=True, unit_name=unit.name if unit else "")
+    form.initial = {
+        name: request.POST.get(name, "") for name in form.fields if name != "attachments"
+    }
+    try:
+        uuid.UUID(form.initial["submission_token"])
+    except ValueError:
+        form.initial["submission_token"] = uuid.uuid4()
+    minutes = max(1, round(settings.ANONYMOUS_REPORT_WINDOW / 60))
+    response = _render_form(
+        request,
+        form,
+        near=unit,
+        status=429,
+        limited_until=timezone.localtime(until),
+        limit=settings.ANONYMOUS_REPORT_LIMIT,
+        window_minutes=minutes,
+    )
+    response["Retry-After"] = str(max(1, int((until - timezone.now()).total_seconds())))
+    return response
 
 
 @history_without_user
 @never_cache
-@login_required
 @require_http_methods(["GET", "POST"])
 def report(request):
+    """Open to everyone. A visitor who is not logged in reports anonymously; a logged-in
+    user chooses."""
+    visitor = not request.user.is_authenticated
     if request.method == "GET":
         unit, notice = _own_unit(request.user), ""
         if code := request.GET.get("unit", "").strip():
-            linked = Unit.objects.active().filter(code__iexact=code).first()
+            linked = _linked_unit(code)
             if linked is None:
                 notice = _("The link named a unit (%(code)s) that is not known or not active.") % {
                     "code": code
@@ -145,18 +222,24 @@ def report(request):
                 "occurred_at": timezone.localtime().strftime(DATETIME_LOCAL),
             },
             unit_name=unit.name if unit else "",
+            visitor=visitor,
         )
-        return _render_form(request, form, unit_notice=notice)
+        return _render_form(request, form, unit_notice=notice, near=unit)
 
-    form = DeviationReportForm(request.POST, request.FILES)
+    if visitor:
+        if request.POST.get(HONEYPOT_FIELD, "").strip():
+            return render(request, "deviations/deviation_refused.html", status=400)
+        if (until := _visitor_limit_reached(request)) is not None:
+            return _limited(request, until)
+    form = DeviationReportForm(request.POST, request.FILES, visitor=visitor)
     if not form.is_valid():
         if "submission_token" in form.errors:
             # Not a form this site showed (or a damaged one): the next send gets a fresh token.
             form.data = form.data.copy()
             form.data["submission_token"] = str(uuid.uuid4())
-        return _render_form(request, form)
+        return _render_form(request, form, near=form.cleaned_data.get("unit"))
     data = form.cleaned_data
-    anonymous = data["anonymous"]
+    anonymous = visitor or data["anonymous"]
     arguments = {
         "reporter": None if anonymous else request.user,
         "anonymous": anonymous,
@@ -175,12 +258,13 @@ def report(request):
                 deviation, receipt_code, created = services.deviation_report(**arguments)
     except ValidationError as error:
         add_service_errors(form, error)
-        return _render_form(request, form)
+        return _render_form(request, form, near=data["unit"])
     context = {
         "deviation": deviation,
         "receipt_code": receipt_code,
         "already": not created,
         "own": deviation.reporter_id is not None and deviation.reporter_id == request.user.pk,
+        "receipt_link": settings.SITE_URL.rstrip("/") + reverse("deviations:receipt"),
     }
     return render(request, "deviations/deviation_received.html", context)
 
@@ -188,21 +272,9 @@ def report(request):
 # --- The receipt code --------------------------------------------------------------------------
 
 
-def _client_address(request) -> str:
-    """The client's address. Behind our own proxy (BEHIND_PROXY), every request would come
-    from the proxy, so one guesser would lock everyone out: take the address the proxy
-    appended last to X-Forwarded-For instead (earlier entries can be forged by the client)."""
-    if settings.BEHIND_PROXY:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded.strip():
-            return forwarded.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def _failure_key(request) -> str:
-    # The address is kept only as a hash, and only after a wrong code.
-    address = _client_address(request)
-    return "deviation-receipt-failures:" + hashlib.sha256(address.encode()).hexdigest()[:32]
+    # The address is kept only as a keyed hash, and only after a wrong code.
+    return address_key("deviation-receipt-failures", request)
 
 
 def _throttled(request) -> bool:

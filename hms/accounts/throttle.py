@@ -1,21 +1,9 @@
-"""Login throttling with django-axes: where a login comes from, and the page a locked-out
-user sees."""
+"""Login throttling with django-axes: the page a locked-out user sees. Where a login comes
+from is hms.client.client_address, shared with the other throttles."""
 
 from django.conf import settings
 from django.shortcuts import render
 from django.utils import timezone
-
-
-def client_address(request) -> str:
-    """The client's address. Behind our own proxy (BEHIND_PROXY) every request comes from the
-    proxy, so one guesser would lock everyone out: take the address the proxy appended last
-    to X-Forwarded-For instead (earlier entries can be forged by the client). Without a proxy
-    the header is the client's own word and is ignored."""
-    if settings.BEHIND_PROXY:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded.strip():
-            return forwarded.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def locked_out(request, original_response=None, credentials=None):
