@@ -20,7 +20,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Case, IntegerField, Q, Value, When
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -33,6 +32,7 @@ from deviations import services
 from deviations.forms import DATETIME_LOCAL, DeviationReportForm, ReceiptAnswerForm, ReceiptCodeForm
 from deviations.models import Deviation
 from hms.middleware import history_without_user
+from units.downloads import file_response
 from units.forms import add_service_errors
 from units.models import Role, RoleAssignment, Unit
 
@@ -328,6 +328,4 @@ def unit_qr(request, code: str):
 @require_safe
 def unit_qr_svg(request, code: str):
     unit = _active_unit(code)
-    response = HttpResponse(_qr_svg(unit, standalone=True), content_type="image/svg+xml")
-    response["Content-Disposition"] = f'inline; filename="qr-{unit.code}.svg"'
-    return response
+    return file_response(_qr_svg(unit, standalone=True), f"qr-{unit.code}.svg")
