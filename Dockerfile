@@ -36,7 +36,7 @@ RUN uv sync --frozen --no-dev
 
 COPY . .
 
-# DEBUG defaults to on in the settings when unset; the image defaults to off.
+# DEBUG is off when unset (the settings' default); said here too, for whoever reads the image.
 ENV PATH=/app/.venv/bin:$PATH \
     DJANGO_SETTINGS_MODULE=hms.settings \
     DEBUG=false \

@@ -5,6 +5,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The settings default to production (DEBUG off, SECRET_KEY required); the local targets
+# below run with DEBUG on. Backup and restore keep a DEBUG the environment sets.
+DEV := DEBUG=1
 
 .PHONY: run test install lint format messages stop-db clean-data bench bench-deviations bench-reports backup restore bench-people bench-picker
 
@@ -17,8 +20,8 @@ install:
 	fi
 
 run: install
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
+	$(DEV) $(PY) manage.py migrate --noinput
+	$(DEV) $(PY) manage.py seed_demo
 	@echo ""
 	@echo "  HMS is running at http://$(HOST):$(PORT)/  (worker and beat beside it; Ctrl-C stops all)"
 	@echo "  Demo logins, password hms-demo for all:"
@@ -30,9 +33,9 @@ run: install
 	@echo "    leder2      line manager, Department of Structural Engineering"
 	@echo ""
 	@trap 'kill 0' INT TERM EXIT; \
-	$(VENV)/bin/celery -A hms worker --loglevel=INFO --concurrency=2 --without-gossip --without-mingle & \
-	$(VENV)/bin/celery -A hms beat --loglevel=INFO & \
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(DEV) $(VENV)/bin/celery -A hms worker --loglevel=INFO --concurrency=2 --without-gossip --without-mingle & \
+	$(DEV) $(VENV)/bin/celery -A hms beat --loglevel=INFO & \
+	$(DEV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install
 	@if [ -z "$$HMS_BROWSER" ] && ! command -v chromium >/dev/null 2>&1; then \
@@ -58,36 +61,36 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 
 messages: install
-	$(PY) manage.py makemessages --locale nb --locale en --ignore ".venv/*" --ignore ".data/*" --no-obsolete
-	$(PY) manage.py compilemessages --ignore ".venv/*"
+	$(DEV) $(PY) manage.py makemessages --locale nb --locale en --ignore ".venv/*" --ignore ".data/*" --no-obsolete
+	$(DEV) $(PY) manage.py compilemessages --ignore ".venv/*"
 
 bench: install
-	$(PY) manage.py bench_tree
+	$(DEV) $(PY) manage.py bench_tree
 
 bench-deviations: install
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
-	$(PY) manage.py fill_deviations --count 100000
-	$(PY) manage.py bench_deviations
+	$(DEV) $(PY) manage.py migrate --noinput
+	$(DEV) $(PY) manage.py seed_demo
+	$(DEV) $(PY) manage.py fill_deviations --count 100000
+	$(DEV) $(PY) manage.py bench_deviations
 
 # The tertial and annual report of the whole demo organisation with 100,000 deviations
 # (topped up with fill_deviations only if fewer exist): time and peak memory per stage.
 bench-reports: install
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
-	$(PY) manage.py bench_reports --fill 100000
+	$(DEV) $(PY) manage.py migrate --noinput
+	$(DEV) $(PY) manage.py seed_demo
+	$(DEV) $(PY) manage.py bench_reports --fill 100000
 
 # The people and role imports at the institution's size (5,000 people, 8,000 roles), dry run,
 # apply and the second no-change run; rolled back, so nothing is kept.
 # The person picker at 50,000 people (built and rolled back): median and p95 per kind of query.
 bench-picker: install
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py bench_person_picker
+	$(DEV) $(PY) manage.py migrate --noinput
+	$(DEV) $(PY) manage.py bench_person_picker
 
 bench-people: install
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
-	$(PY) manage.py bench_people
+	$(DEV) $(PY) manage.py migrate --noinput
+	$(DEV) $(PY) manage.py seed_demo
+	$(DEV) $(PY) manage.py bench_people
 
 stop-db:
 	@$(PY) -c "from pathlib import Path; from hms.embedded_db import stop_embedded_server; stop_embedded_server(Path('.data/postgres'))"
@@ -97,9 +100,9 @@ clean-data: stop-db
 
 # The database and the media files in one archive under backups/ (or FILE=...).
 backup: install
-	$(PY) manage.py backup $(FILE)
+	DEBUG=$${DEBUG:-1} $(PY) manage.py backup $(FILE)
 
 # Put an archive back: make restore FILE=backups/hms-....tar (FORCE=1 replaces what is there).
 restore: install
 	@test -n "$(FILE)" || (echo "Usage: make restore FILE=backups/hms-YYYYMMDD-HHMMSS.tar [FORCE=1]"; exit 2)
-	$(PY) manage.py restore $(FILE) $(if $(FORCE),--force)
+	DEBUG=$${DEBUG:-1} $(PY) manage.py restore $(FILE) $(if $(FORCE),--force)

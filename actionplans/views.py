@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
-from django.http import FileResponse, Http404, QueryDict
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,11 +25,11 @@ from actionplans.forms import CancelForm, CloseForm, MeasureForm, ProgressForm
 from actionplans.models import OPEN_STATUSES, Measure
 from hms.pdf import pdf_response, render_pdf
 from units import access
+from units.downloads import file_response
 from units.forms import add_service_errors
 from units.models import Unit
 
 PAGE_SIZE = 50
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _plan_unit(request, code: str) -> Unit:
@@ -128,9 +128,7 @@ def plan_export(request, code: str, fmt: str):
     name = f"{_('action-plan')}-{slugify(unit.code)}-{today.isoformat()}"
     if fmt == "xlsx":
         workbook = export.xlsx_file(measures, _("Action plan"))
-        return FileResponse(
-            workbook, as_attachment=True, filename=f"{name}.xlsx", content_type=XLSX
-        )
+        return file_response(workbook, f"{name}.xlsx")
     if fmt == "pdf":
         context = {
             "unit": unit,

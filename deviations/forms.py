@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from actionplans.models import Effectiveness, MeasureStatus
 from deviations.models import Category, DeviationType, InjuryKind, Severity
+from units.downloads import detect_type
 from units.forms import PersonField, UnitCodeField
 from units.images import REENCODE, strip_metadata
 from units.limits import EARLIEST_DATE, LONG_TEXT, BoundedDateField, BoundedDateTimeField
@@ -22,32 +23,21 @@ MAX_ATTACHMENTS = 10
 CLOCK_LEEWAY = datetime.timedelta(minutes=5)
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
-# What a file is, told by its first bytes: the name and the browser's content type can lie.
-# (content type, extension)
-HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
+# The files a report may carry, told by their content (units.downloads): the name and the
+# browser's content type can lie.
+ATTACHMENT_TYPES = frozenset(
+    {"image/jpeg", "image/png", "image/gif", "image/webp", "image/heic", "image/heif"}
+    | {"application/pdf"}
+)
 ACCEPTED_TYPES = (
     "image/jpeg,image/png,image/gif,image/webp,image/heic,image/heif,application/pdf,.heic,.heif"
 )
 
 
-def sniff_file_type(head: bytes) -> tuple[str, str] | None:
-    """The content type and extension of an accepted file, from its first bytes; None for
-    anything else."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg", ".jpg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png", ".png"
-    if head.startswith((b"GIF87a", b"GIF89a")):
-        return "image/gif", ".gif"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp", ".webp"
-    if head[4:8] == b"ftyp" and head[8:12] in HEIF_BRANDS:
-        if head[8:12] in {b"mif1", b"msf1"}:
-            return "image/heif", ".heif"
-        return "image/heic", ".heic"
-    if head.startswith(b"%PDF-"):
-        return "application/pdf", ".pdf"
-    return None
+def attachment_type(upload) -> tuple[str, str] | None:
+    """The content type and extension of an accepted attachment; None for anything else."""
+    found = detect_type(upload, upload.name or "")
+    return found if found and found[0] in ATTACHMENT_TYPES else None
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -268,9 +258,7 @@ class DeviationReportForm(forms.Form):
                     )
                 )
                 continue
-            upload.seek(0)
-            found = sniff_file_type(upload.read(16))
-            upload.seek(0)
+            found = attachment_type(upload)
             if found is None:
                 errors.append(
                     forms.ValidationError(

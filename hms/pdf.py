@@ -9,6 +9,8 @@ from django.template.loader import render_to_string
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from units.downloads import file_response
+
 STATIC_SCHEME = "hmsstatic:"
 
 
@@ -36,6 +38,4 @@ def render_pdf(template_name: str, context: dict) -> bytes:
 
 
 def pdf_response(pdf: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return file_response(pdf, filename, content_type="application/pdf")

@@ -5,11 +5,12 @@ department enter them. Everyone else gets a 404."""
 
 import csv
 import datetime
+import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -30,6 +31,7 @@ from indicators.models import (
     tertial_of,
 )
 from units import access
+from units.downloads import file_response
 from units.forms import UnitImportApplyForm
 from units.models import Unit
 
@@ -332,15 +334,14 @@ def import_example(request):
     unit = access.units_covered(request.user, access.MANAGER_ROLES).order_by("path").first()
     code = unit.code if unit else "UNIT"
     year = timezone.localdate().year - 1
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="indicator-values.csv"'
-    response.write("\ufeff")  # Excel reads UTF-8 with a BOM
-    writer = csv.writer(response, delimiter=";")
+    text = io.StringIO()
+    text.write("\ufeff")  # Excel reads UTF-8 with a BOM
+    writer = csv.writer(text, delimiter=";")
     writer.writerow(values_csv.HEADER)
     for indicator in Indicator.objects.active().stored():
         tertial = "1" if indicator.period == PeriodKind.TERTIAL else ""
         writer.writerow([code, indicator.code, year, tertial, ""])
-    return response
+    return file_response(text.getvalue(), "indicator-values.csv", content_type="text/csv")
 
 
 SUMMARY_CODES = ("deviations", "personal_injuries", "h1", "sick_leave_pct")

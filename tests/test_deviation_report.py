@@ -23,7 +23,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from deviations import services
-from deviations.forms import DeviationReportForm, sniff_file_type
+from deviations.forms import DeviationReportForm, attachment_type
 from deviations.models import (
     Attachment,
     Category,
@@ -622,7 +622,7 @@ def test_chosen_files_are_asked_for_again_when_another_field_is_wrong(client, em
     ],
 )
 def test_file_type_is_told_by_its_content(head, expected):
-    found = sniff_file_type(head)
+    found = attachment_type(SimpleUploadedFile("photo.jpg", head))
     assert (found[0] if found else None) == expected
 
 

@@ -1,6 +1,7 @@
 """The project as a whole: health check, production settings, languages."""
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -63,6 +64,69 @@ def test_production_settings_refuse_a_missing_secret_key():
     )
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+# A server started without DEBUG in its environment: a 404 and a 500 in the site's own pages,
+# never Django's technical ones (the URL patterns, the traceback with the settings).
+PRODUCTION_PROBE = """
+import sys, types
+import django
+django.setup()
+from django.conf import settings
+from django.test import Client
+from django.test.utils import override_settings
+from django.urls import include, path
+
+def broken(request):
+    raise RuntimeError("a bug")
+
+urls = types.ModuleType("probe_urls")
+urls.urlpatterns = [path("broken/", broken), path("", include("hms.urls"))]
+urls.handler500 = "hms.middleware.server_error"
+sys.modules["probe_urls"] = urls
+# The hashed static files are the image's build step (collectstatic takes a minute): plain.
+plain = {**settings.STORAGES, "staticfiles": {
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+with override_settings(STORAGES=plain, ROOT_URLCONF="probe_urls"):
+    client = Client(raise_request_exception=False)
+    for url in ("/no-such-page/", "/broken/"):
+        response = client.get(url, secure=True)
+        page = response.content.decode()
+        technical = "URLconf" in page or "Traceback" in page or "DEBUG = True" in page
+        print(settings.DEBUG, response.status_code, technical)
+"""
+
+
+def test_debug_is_off_when_the_environment_does_not_turn_it_on():
+    env = {key: value for key, value in os.environ.items() if key != "DEBUG"}
+    env.update(
+        DJANGO_SETTINGS_MODULE="hms.settings",
+        SECRET_KEY="a-long-random-secret-key-for-the-debug-check-0123456789-abcdefghijkl",
+        ALLOWED_HOSTS="testserver",
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", PRODUCTION_PROBE],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.split("\n")[-3:] == ["False 404 False", "False 500 False", ""]
+
+
+def test_make_run_turns_debug_on_for_every_process_it_starts():
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    result = subprocess.run(
+        ["make", "-n", "run"], cwd=BASE_DIR, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    for command in ("migrate", "seed_demo", "hms worker", "hms beat", "runserver"):
+        line = next(line for line in lines if command in line)
+        assert line.lstrip().startswith("DEBUG=1 "), line
 
 
 @pytest.mark.django_db

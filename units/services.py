@@ -8,7 +8,7 @@ import datetime
 import re
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F, ProtectedError, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -138,6 +138,45 @@ def unit_reactivate(*, unit: Unit) -> Unit:
     return Unit.objects.get(pk=unit.pk)
 
 
+def unit_references(unit: Unit) -> list[tuple[str, int]]:
+    """What refers to the unit or to a unit below it, as (kind, count): the sub-units first,
+    then every kind of row with a foreign key to a unit (records, roles, reports, profiles...),
+    found from the model relations so that a new app's records count without a change here.
+    The audit trail's copies are left out: they keep no constraint and outlive any row."""
+    subtree = Unit.objects.subtree_of(unit)
+    found = []
+    sub_units = subtree.exclude(pk=unit.pk).count()
+    if sub_units:
+        found.append((_("sub-units"), sub_units))
+    fields_by_model: dict[type[models.Model], list[str]] = {}
+    for relation in Unit._meta.get_fields(include_hidden=True):
+        if relation.concrete or not relation.auto_created or not relation.is_relation:
+            continue
+        if relation.on_delete is models.DO_NOTHING:
+            continue  # the audit trail's copies (pghistory events)
+        fields_by_model.setdefault(relation.related_model, []).append(relation.field.name)
+    others = 0
+    for model, fields in fields_by_model.items():
+        condition = Q()
+        for name in fields:
+            condition |= Q(**{f"{name}__in": subtree})
+        count = model._base_manager.filter(condition).count()
+        if not count:
+            continue
+        if "verbose_name_plural" in model._meta.original_attrs:
+            found.append((str(model._meta.verbose_name_plural), count))
+        else:  # an internal row (a sent reminder, a case's step) has no name of its own
+            others += count
+    if others:
+        found.append((_("other records"), others))
+    return found
+
+
+def describe_references(references: list[tuple[str, int]]) -> str:
+    """ "sub-units: 2, deviations: 5": the kinds and counts from unit_references."""
+    return ", ".join(f"{kind}: {count}" for kind, count in references)
+
+
 @transaction.atomic
 def unit_delete(*, unit: Unit) -> None:
     """Delete a unit created by mistake. A unit with sub-units, roles or records is refused:
@@ -145,10 +184,14 @@ def unit_delete(*, unit: Unit) -> None:
     unit = Unit.objects.select_for_update().get(pk=unit.pk)
     if unit.numchild:
         raise ValidationError(_("The unit has sub-units. Deactivate it instead."))
+    if unit_references(unit):
+        raise ValidationError(
+            _("The unit has roles or records and cannot be deleted. Deactivate it instead.")
+        )
     try:
         with transaction.atomic():
             unit.delete()
-    except ProtectedError as error:
+    except ProtectedError as error:  # a record added since the check above
         raise ValidationError(
             _("The unit has roles or records and cannot be deleted. Deactivate it instead.")
         ) from error

@@ -5,7 +5,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db.models import Value
 from django.db.models.functions import Coalesce, NullIf
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from units import access, people_import, roles_import, services, tree_csv, versions
+from units.downloads import file_response
 from units.forms import (
     RegisterImportApplyForm,
     RegisterImportForm,
@@ -403,11 +404,9 @@ def unit_import(request):
 @login_required
 def unit_export(request):
     _manager_only(request)
-    response = StreamingHttpResponse(
-        tree_csv.export_lines(), content_type="text/csv; charset=utf-8"
+    return file_response(
+        tree_csv.export_lines(), tree_csv.export_filename(), content_type="text/csv"
     )
-    response["Content-Disposition"] = f'attachment; filename="{tree_csv.export_filename()}"'
-    return response
 
 
 # The people register and role assignment imports: the unit import's pattern, for two files.

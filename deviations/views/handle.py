@@ -8,13 +8,12 @@ change shows the page again with the form, the input and the reason.
 
 import contextlib
 import datetime
-import re
 from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +23,7 @@ from django.views.decorators.http import require_POST, require_safe
 from deviations import forms, services
 from deviations.models import Attachment, Deviation, EventKind, Status
 from units import access
+from units.downloads import INLINE_TYPES, file_response
 from units.forms import add_service_errors
 from units.models import Unit
 
@@ -39,10 +39,6 @@ SEVERITY_BADGES = {
     "serious": "text-bg-warning",
     "very_serious": "text-bg-danger",
 }
-# Raster images are shown inline as thumbnails; everything else (SVG included: it can carry
-# scripts) is downloaded.
-INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
-CONTENT_TYPE = re.compile(r"^[\w.+-]+/[\w.+-]+$")
 
 FORM_CLASSES = {
     "accept": forms.AcceptForm,
@@ -398,23 +394,11 @@ def authorities_notified(request, number: str):
 @require_safe
 def attachment(request, number: str, token):
     """An attachment, for those who may see the case only. Stored under a random name; served
-    with its recorded type, never sniffed, and downloaded unless it is a plain image."""
+    as what its content is, and downloaded unless it is a photo."""
     deviation = _case(request, number)
     stored = get_object_or_404(Attachment, deviation=deviation, token=token)
-    content_type = stored.content_type.strip().lower()
-    if not CONTENT_TYPE.match(content_type):
-        content_type = "application/octet-stream"
     try:
         handle = stored.file.open("rb")
     except (FileNotFoundError, ValueError) as missing:
         raise Http404 from missing
-    response = FileResponse(
-        handle,
-        content_type=content_type,
-        as_attachment=content_type not in INLINE_TYPES,
-        filename=stored.original_name,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return file_response(handle, stored.original_name, content_type=stored.content_type)

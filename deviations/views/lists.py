@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.db.models.functions import ExtractMonth, ExtractYear, Substr
-from django.http import FileResponse, Http404, QueryDict, StreamingHttpResponse
+from django.http import Http404, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,11 +28,11 @@ from deviations.charts import BarChart, Series
 from deviations.filters import DeviationFilter, TrendsForm
 from deviations.models import OPEN_STATUSES, Category, Deviation, Severity, Status
 from units import access
+from units.downloads import file_response
 from units.models import Unit
 
 PAGE_SIZE = 25
 UNIT_CHOICES = 300  # units offered in the unit field's suggestions, top levels first
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # What a row of the list shows. Nothing else is read: health details never leave the database
 # on this page, nor does the reporter.
 LIST_FIELDS = [
@@ -148,13 +148,10 @@ def deviation_export(request, fmt: str):
     _filterset, deviations = _filtered(request)
     filename = f"{slugify(_('deviations'))}-{timezone.localdate():%Y-%m-%d}.{fmt}"
     if fmt == "csv":
-        response = StreamingHttpResponse(
-            export.csv_lines(deviations, get_language()), content_type="text/csv; charset=utf-8"
-        )
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
+        lines = export.csv_lines(deviations, get_language())
+        return file_response(lines, filename, content_type="text/csv")
     workbook = export.xlsx_file(deviations, sheet_title=_("Deviations"))
-    return FileResponse(workbook, as_attachment=True, filename=filename, content_type=XLSX)
+    return file_response(workbook, filename)
 
 
 # -- trends ----------------------------------------------------------------------------------

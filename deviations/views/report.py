@@ -26,7 +26,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Case, IntegerField, Q, Value, When
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -40,6 +39,7 @@ from deviations.forms import DATETIME_LOCAL, DeviationReportForm, ReceiptAnswerF
 from deviations.models import Deviation
 from hms.client import address_key
 from hms.middleware import history_without_user
+from units.downloads import file_response
 from units.forms import add_service_errors
 from units.models import Role, RoleAssignment, Unit
 
@@ -400,6 +400,4 @@ def unit_qr(request, code: str):
 @require_safe
 def unit_qr_svg(request, code: str):
     unit = _active_unit(code)
-    response = HttpResponse(_qr_svg(unit, standalone=True), content_type="image/svg+xml")
-    response["Content-Disposition"] = f'inline; filename="qr-{unit.code}.svg"'
-    return response
+    return file_response(_qr_svg(unit, standalone=True), f"qr-{unit.code}.svg")

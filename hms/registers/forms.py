@@ -1,5 +1,3 @@
-import zipfile
-
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
@@ -11,6 +9,7 @@ from hms.registers.models import (
     Requirement,
     RoutineTemplate,
 )
+from units.downloads import detect_type, extension_of
 from units.images import REENCODE, strip_metadata
 from units.limits import LONG_TEXT, SHORT_TEXT, BoundedDateField, bounded_formset
 from units.versions import VersionField
@@ -18,18 +17,27 @@ from units.versions import VersionField
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DEFAULT_MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 
-# Office files are zip packages or OLE compound files: told apart by what is inside, and the
-# served type follows the (checked) family, never the browser's word.
-OOXML_TYPES = {
-    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-}
-OLE_TYPES = {
-    ".doc": "application/msword",
-    ".xls": "application/vnd.ms-excel",
-    ".ppt": "application/vnd.ms-powerpoint",
-}
+# What the register keeps, told by the content (units.downloads): PDF, images, the Office
+# and OpenDocument formats, and plain text named .txt.
+DOCUMENT_TYPES = frozenset(
+    {
+        "application/pdf",
+        "image/jpeg",
+        "image/png",
+        "image/gif",
+        "image/webp",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "application/msword",
+        "application/vnd.ms-excel",
+        "application/vnd.ms-powerpoint",
+        "application/vnd.oasis.opendocument.text",
+        "application/vnd.oasis.opendocument.spreadsheet",
+        "application/vnd.oasis.opendocument.presentation",
+        "application/vnd.oasis.opendocument.graphics",
+    }
+)
 ACCEPTED_DOCUMENTS = (
     ".pdf,.docx,.xlsx,.pptx,.doc,.xls,.ppt,.odt,.ods,.odp,.jpg,.jpeg,.png,.gif,.webp,.txt"
 )
@@ -39,61 +47,15 @@ def max_document_bytes() -> int:
     return getattr(settings, "REGISTER_DOCUMENT_MAX_BYTES", DEFAULT_MAX_DOCUMENT_BYTES)
 
 
-def _zip_type(upload, extension: str) -> str | None:
-    upload.seek(0)
-    try:
-        with zipfile.ZipFile(upload) as package:
-            names = set(package.namelist())
-            if "mimetype" in names:
-                declared = package.read("mimetype").decode("ascii", "replace").strip()
-                if declared.startswith("application/vnd.oasis.opendocument."):
-                    return declared
-            if "[Content_Types].xml" in names:
-                return OOXML_TYPES.get(extension, "application/octet-stream")
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return None
-    finally:
-        upload.seek(0)
-    return None
-
-
-def _is_plain_text(upload) -> bool:
-    upload.seek(0)
-    head = upload.read(64 * 1024)
-    upload.seek(0)
-    if b"\x00" in head:
-        return False
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as error:
-        # A multi-byte character cut at the end of the sample is still text.
-        return error.start >= len(head) - 3
-    return True
-
-
 def sniff_document_type(upload, name: str) -> str | None:
     """The content type of an accepted document, told by its content; None for anything else."""
-    extension = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    if head.startswith(b"%PDF-"):
-        return "application/pdf"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head.startswith((b"GIF87a", b"GIF89a")):
-        return "image/gif"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    if head.startswith(b"PK\x03\x04"):
-        return _zip_type(upload, extension)
-    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        return OLE_TYPES.get(extension, "application/octet-stream")
-    if extension == ".txt" and _is_plain_text(upload):
-        return "text/plain"
-    return None
+    found = detect_type(upload, name)
+    if found is None:
+        return None
+    content_type, _extension = found
+    if content_type == "text/plain":
+        return content_type if extension_of(name) == ".txt" else None
+    return content_type if content_type in DOCUMENT_TYPES else None
 
 
 class DocumentFileField(forms.FileField):

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hms.training.models import Course
+from units.downloads import detect_type
 from units.forms import PersonField
 from units.images import REENCODE, strip_metadata
 from units.limits import LONG_TEXT, BoundedDateField
@@ -12,16 +13,7 @@ from units.limits import LONG_TEXT, BoundedDateField
 EARLIEST_YEAR = 1950  # a typing slip like 0024 for 2024, not a course
 
 
-def sniff_certificate(head: bytes) -> tuple[str, str] | None:
-    """A certificate's content type and extension from its first bytes (the name and the
-    browser's content type can lie): a PDF, or a photo or scan of the paper."""
-    if head.startswith(b"%PDF-"):
-        return "application/pdf", ".pdf"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg", ".jpg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png", ".png"
-    return None
+CERTIFICATE_TYPES = frozenset({"application/pdf", "image/jpeg", "image/png"})
 
 
 class TrainingRecordForm(forms.Form):
@@ -95,10 +87,9 @@ class TrainingRecordForm(forms.Form):
                     "limit": filesizeformat(limit),
                 },
             )
-        upload.seek(0)
-        found = sniff_certificate(upload.read(16))
-        upload.seek(0)
-        if found is None:
+        # A PDF, or a photo or scan of the paper, told by its content (units.downloads).
+        found = detect_type(upload, upload.name or "")
+        if found is None or found[0] not in CERTIFICATE_TYPES:
             raise forms.ValidationError(
                 _("“%(name)s” is not a PDF, JPEG or PNG file."), params={"name": upload.name}
             )

@@ -7,13 +7,13 @@ HSE department), everyone else gets a 404 there too.
 """
 
 import csv
-import re
+import io
 import tempfile
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,12 +23,10 @@ from hms.training import matrix, services
 from hms.training.forms import TrainingRecordForm
 from hms.training.models import TrainingRecord
 from units import access
+from units.downloads import file_response
 from units.forms import add_service_errors
 from units.models import Role, RoleAssignment, Unit
 from units.spreadsheet import neutralise
-
-CONTENT_TYPE = re.compile(r"^[\w.+-]+/[\w.+-]+$")
-INLINE_TYPES = frozenset({"image/png", "image/jpeg"})
 
 
 def _managed_unit(request, code: str) -> Unit:
@@ -193,29 +191,19 @@ def record_delete(request, pk: int):
 @require_safe
 def proof(request, pk: int, token):
     """The certificate, for those who may see the record only. Stored under a random name;
-    served with its recorded type, and downloaded unless it is a plain image."""
+    served as what its content is, and downloaded unless it is a photo."""
     record = get_object_or_404(
         TrainingRecord.objects.visible_to(request.user), pk=pk, proof_token=token
     )
     if not record.proof_file:
         raise Http404
-    content_type = record.proof_content_type.strip().lower()
-    if not CONTENT_TYPE.match(content_type):
-        content_type = "application/octet-stream"
     try:
         handle = record.proof_file.open("rb")
     except (FileNotFoundError, ValueError) as missing:
         raise Http404 from missing
-    response = FileResponse(
-        handle,
-        content_type=content_type,
-        as_attachment=content_type not in INLINE_TYPES,
-        filename=record.proof_name or "certificate",
+    return file_response(
+        handle, record.proof_name or "certificate", content_type=record.proof_content_type
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _below(request) -> bool:
@@ -278,11 +266,10 @@ def unit_export(request, code: str, fmt: str):
     rows = [[neutralise(str(value)) for value in row] for row in _export_rows(context)]
     filename = f"training-{unit.code}-{timezone.localdate().isoformat()}.{fmt}"
     if fmt == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        response.write("\ufeff")  # so Excel reads the file as UTF-8
-        csv.writer(response).writerows(rows)
-        return response
+        text = io.StringIO()
+        text.write("\ufeff")  # so Excel reads the file as UTF-8
+        csv.writer(text).writerows(rows)
+        return file_response(text.getvalue(), filename, content_type="text/csv")
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
@@ -292,9 +279,4 @@ def unit_export(request, code: str, fmt: str):
     handle = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
     workbook.save(handle)
     handle.seek(0)
-    return FileResponse(
-        handle,
-        as_attachment=True,
-        filename=filename,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    return file_response(handle, filename)

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,6 +18,7 @@ from indicators.reports import services
 from indicators.reports.forms import ReportOrderForm
 from indicators.reports.models import Report
 from units import access
+from units.downloads import file_response
 from units.forms import add_service_errors
 from units.models import Role, Unit
 
@@ -115,15 +116,7 @@ def report_download(request, pk: int):
         handle = report.pdf.open("rb")
     except (FileNotFoundError, ValueError) as missing:
         raise Http404 from missing
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=report.download_name(),
-        content_type="application/pdf",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return file_response(handle, report.download_name(), content_type="application/pdf")
 
 
 @login_required

@@ -1,10 +1,8 @@
-import re
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -15,11 +13,10 @@ from hms.registers import services
 from hms.registers.forms import DocumentForm
 from hms.registers.models import Document, DocumentKind
 from hms.registers.views.scope import PAGE_SIZE, forbidden, shared_unit
+from units.downloads import file_response
 from units.forms import add_service_errors
 from units.models import Unit
 
-INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
-CONTENT_TYPE = re.compile(r"^[\w.+-]+/[\w.+-]+$")
 FIELDS = ["kind", "title", "edition", "approved_by", "approved_on", "review_due", "archive_ref"]
 
 
@@ -155,23 +152,11 @@ def document_file(request, pk: int):
     document = _document(request, pk)
     if not document.file:
         raise Http404
-    content_type = document.file_type.strip().lower()
-    if not CONTENT_TYPE.match(content_type):
-        content_type = "application/octet-stream"
     try:
         handle = document.file.open("rb")
     except (FileNotFoundError, ValueError) as missing:
         raise Http404 from missing
-    response = FileResponse(
-        handle,
-        content_type=content_type,
-        as_attachment=content_type not in INLINE_TYPES,
-        filename=document.file_name or "document",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return file_response(handle, document.file_name or "document", content_type=document.file_type)
 
 
 @login_required
