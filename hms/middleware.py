@@ -90,28 +90,6 @@ class RequestSizeLimitMiddleware:
         return self.get_response(request)
 
 
-class NullCharacterMiddleware:
-    """Refuse a query string with a NUL character (`?q=%00`) with the site's 400 page: no
-    text field may hold one, and PostgreSQL refuses it in any query, which would otherwise
-    be a 500 from every view that searches by what the address says."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        if any("\x00" in key or "\x00" in value for key, value in _pairs(request.GET)):
-            from django.shortcuts import render
-
-            return render(request, "400.html", status=400)
-        return self.get_response(request)
-
-
-def _pairs(query):
-    for key, values in query.lists():
-        for value in values:
-            yield key, value
-
-
 # Seconds a client is asked to wait: a database restart or failover takes about that long.
 RETRY_AFTER_SECONDS = 30
 

@@ -101,7 +101,6 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "hms.accounts.middleware.SecondFactorMiddleware",
     "hms.middleware.RequestSizeLimitMiddleware",
-    "hms.middleware.NullCharacterMiddleware",
     "hms.middleware.HistoryContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -105,7 +105,7 @@ def test_deviation_from_report_to_closure(browser_page, demo):  # noqa: F811
     picker.press("Enter")
     expect(measure_form.locator("input[name=responsible]")).to_have_value("leder")
     expect(picker).to_have_value("Lars Hansen")
-    measure_form.locator("input[name=deadline]").fill("2099-01-31")
+    measure_form.locator("input[name=deadline]").fill("2070-01-31")
     measure_form.locator("button[type=submit]").click()
     expect(page.locator("#measures")).to_contain_text("Bytt filter i avtrekksskap 3")
     deviation.refresh_from_db()
@@ -159,7 +159,7 @@ def risk_measure(demo):
         row=row,
         title="Øyedusj ved hver benk",
         responsible=leder,
-        deadline=datetime.date(2099, 6, 30),
+        deadline=datetime.date(2070, 6, 30),
     )
 
 
@@ -191,7 +191,7 @@ def test_line_manager_runs_an_inspection_round(browser_page, risk_measure):  # n
     follow_up = page.locator(f"#check-follow-up-{check.pk}")
     follow_up.locator("summary").click()
     follow_up.locator("input[name$=title]").fill("Flytt øyedusjen nærmere benk 2")
-    follow_up.locator("input[name$=deadline]").fill("2099-02-28")
+    follow_up.locator("input[name$=deadline]").fill("2070-02-28")
     follow_up.locator("button[type=submit]").click()
     page.wait_for_load_state()
     new_measure = Measure.objects.get(title="Flytt øyedusjen nærmere benk 2")

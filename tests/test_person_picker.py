@@ -98,7 +98,7 @@ def test_measure_form_shows_the_picker_and_saves_the_chosen_person(client, line_
             "title": "Skift filter",
             "responsible": "kari",
             "responsible_text": "Kari Nordmann",
-            "deadline": "2099-01-31",
+            "deadline": "2070-01-31",
             "priority": "medium",
         },
     )
@@ -114,7 +114,7 @@ def test_typed_user_name_works_without_javascript(client, line_manager, kari, or
         {
             "title": "Skift filter",
             "responsible_text": "kari@uni.example",
-            "deadline": "2099-01-31",
+            "deadline": "2070-01-31",
             "priority": "medium",
         },
     )

@@ -59,7 +59,8 @@ def _manager_only(request) -> None:
 
 @login_required
 def tree(request):
-    query = request.GET.get("q", "").strip()
+    # No unit's name holds a NUL, and PostgreSQL refuses one in any query (a 500 otherwise).
+    query = request.GET.get("q", "").replace("\x00", "").strip()
     units = _visible_units(request)
     context = {"query": query, "show_inactive": bool(request.GET.get("inactive"))}
     if query:
