@@ -108,7 +108,9 @@ def rows(queryset) -> Iterator[list]:
         description,
         location,
     ) in values.iterator(chunk_size=CHUNK):
-        handler = f"{handler_first} {handler_last}".strip() or handler_username or ""
+        # A case nobody has taken yet has no handler: its cell is empty, not "None None".
+        full_name = " ".join(name for name in (handler_first, handler_last) if name)
+        handler = full_name or handler_username or ""
         overdue = status in OPEN_STATUSES and deadline is not None and deadline < today
         yield [
             neutralise(value)

@@ -375,6 +375,14 @@ def test_csv_export_holds_exactly_the_filtered_rows(hms_client, org):
     assert listed == 30
 
 
+def test_a_case_with_no_handler_has_an_empty_handler_cell(hms_client, org):
+    make_deviation(org.department)
+    rows = csv_rows(hms_client.get(CSV))
+    handler_cells = [row[rows[0].index("Handler")] for row in rows[1:]]
+    assert handler_cells == [""]
+    assert not any("None" in cell for row in rows for cell in row)
+
+
 def test_xlsx_export_holds_exactly_the_filtered_rows(hms_client, org):
     for _ in range(28):
         make_deviation(org.section, deviation_type=DeviationType.ACCIDENT)

@@ -74,7 +74,7 @@ def test_refused_delete_offers_deactivation_of_the_subtree(admin_client_for, org
         follow=True,
     )
     assert response.status_code == 200
-    assert "2 unit(s) deactivated" in page_text(response)
+    assert "2 units deactivated" in page_text(response)
     assert not fresh(org.department).is_active and not fresh(org.section).is_active
     assert fresh(org.faculty).is_active
     assert Deviation.objects.filter(pk=records.pk, unit=org.section).exists()
@@ -142,7 +142,7 @@ def test_deactivate_selected_deactivates_each_subtree(admin_client_for, org, rec
         follow=True,
     )
     assert response.status_code == 200
-    assert "3 unit(s) deactivated" in page_text(response)
+    assert "3 units deactivated" in page_text(response)
     assert not Unit.objects.filter(code__in=["DEP", "SEC", "OTHERDEP"], is_active=True).exists()
     assert fresh(org.other_faculty).is_active
 

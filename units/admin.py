@@ -63,8 +63,7 @@ class UnitAdmin(TreeAdmin):
             self.log_change(request, unit, _("Deactivated with its sub-units."))
         self.message_user(
             request,
-            _("%(count)s unit(s) deactivated. Their records and history are kept.")
-            % {"count": count},
+            services.deactivated_message(count),
             messages.SUCCESS,
         )
 

@@ -12,6 +12,7 @@ from django.db import models, transaction
 from django.db.models import F, ProtectedError, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from units.access import forget_roles
 from units.models import RoleAssignment, Unit, User
@@ -116,6 +117,15 @@ def unit_move(*, unit: Unit, new_parent: Unit, version: int | None = None) -> Un
 
 
 @transaction.atomic
+def deactivated_message(count: int) -> str:
+    """What the app and the admin say after deactivating `count` units."""
+    return ngettext(
+        "%(count)s unit deactivated. Its records and history are kept.",
+        "%(count)s units deactivated. Their records and history are kept.",
+        count,
+    ) % {"count": count}
+
+
 def unit_deactivate(*, unit: Unit) -> int:
     """Deactivate a unit and everything below it. Records stay; nothing is deleted.
 

@@ -256,10 +256,7 @@ def unit_deactivate(request, code: str):
     _manager_only(request)
     unit = get_object_or_404(Unit, code=code)
     count = services.unit_deactivate(unit=unit)
-    messages.success(
-        request,
-        _("%(count)s unit(s) deactivated. Their records and history are kept.") % {"count": count},
-    )
+    messages.success(request, services.deactivated_message(count))
     return redirect(unit)
 
 
