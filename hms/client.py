@@ -5,6 +5,7 @@ import hashlib
 import hmac
 
 from django.conf import settings
+from django.core.cache import cache
 
 
 def client_address(request) -> str:
@@ -29,3 +30,15 @@ def address_key(purpose: str, request) -> str:
         hashlib.sha256,
     ).hexdigest()
     return f"{purpose}:{digest[:40]}"
+
+
+def count_in_cache(key: str, timeout: int) -> int:
+    """Add one to the counter under `key` (created with `timeout` seconds to live), and return
+    it. add-then-incr keeps two requests at once from both starting at one."""
+    if cache.add(key, 1, timeout):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout)
+        return 1

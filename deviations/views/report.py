@@ -37,7 +37,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from deviations import services
 from deviations.forms import DATETIME_LOCAL, DeviationReportForm, ReceiptAnswerForm, ReceiptCodeForm
 from deviations.models import Deviation
-from hms.client import address_key
+from hms.client import address_key, count_in_cache
 from hms.middleware import history_without_user
 from units.downloads import file_response
 from units.forms import add_service_errors
@@ -158,14 +158,7 @@ def _visitor_limit_reached(request) -> datetime.datetime | None:
     number = now // window
     ends = (number + 1) * window
     key = f"{address_key('anonymous-report', request)}:{number}"
-    if cache.add(key, 1, ends - now + 1):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, ends - now + 1)
-            count = 1
+    count = count_in_cache(key, ends - now + 1)
     if count <= settings.ANONYMOUS_REPORT_LIMIT:
         return None
     return datetime.datetime.fromtimestamp(ends, tz=datetime.UTC)
@@ -283,13 +276,7 @@ def _throttled(request) -> bool:
 
 def _count_failure(request) -> None:
     key = _failure_key(request)
-    if cache.add(key, 1, RECEIPT_WINDOW_SECONDS):
-        return
-    try:
-        failures = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, RECEIPT_WINDOW_SECONDS)
-        return
+    failures = count_in_cache(key, RECEIPT_WINDOW_SECONDS)
     if failures >= RECEIPT_MAX_FAILURES:
         # Locked for a full window from the last try, not from the first failure.
         cache.set(key, failures, RECEIPT_WINDOW_SECONDS)
