@@ -1,0 +1,15 @@
+"""REST API v1: the OpenAPI schema, its offline docs, and one router for every resource."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+router = DefaultRouter(trailing_slash=True)
+# Each resource registers its viewset here, e.g.
+# router.register("units", units.UnitViewSet, basename="unit")
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("v1/", include(router.urls)),
+]
