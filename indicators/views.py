@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from deviations.charts import BarChart, Series
+from hms import formats
 from indicators import figures as figures_module
 from indicators import services, values_csv
 from indicators.forms import PeriodForm, ValuesForm, ValuesImportForm
@@ -127,9 +128,11 @@ def _readable_parts(parts: dict) -> list[tuple[str, str]]:
 
 
 def _number(value, decimals: int):
-    if value is None:
+    """A figure rounded (half up) as every page and PDF writes it, for a chart to draw."""
+    found = formats.rounded(value, decimals)
+    if found is None:
         return None
-    return round(float(value), decimals) if decimals else int(round(value))
+    return float(found) if decimals else int(found)
 
 
 @login_required
@@ -361,7 +364,12 @@ def unit_summary(request, code: str):
         Indicator.objects.filter(code__in=SUMMARY_CODES).values_list("code", "decimals")
     )
     shown = [
-        (figures[code], _number(figures[code].value, decimals.get(code, 0)))
+        (
+            figures[code],
+            None
+            if figures[code].value is None
+            else formats.number(figures[code].value, decimals.get(code, 0)),
+        )
         for code in SUMMARY_CODES
         if code in figures
     ]
