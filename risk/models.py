@@ -94,6 +94,16 @@ class AssessmentStatus(models.TextChoices):
     APPROVED = "approved", _("Approved")
 
 
+CURRENT_DEFINITION = _(
+    "One version of each assessment counts: the approved version in force, or the draft of an "
+    "assessment never approved. A revision being drafted counts once it is approved, and then "
+    "replaces the version before it."
+)
+IN_FORCE_DEFINITION = _(
+    "In force: approved and not yet replaced by an approved review. Drafts are not in force."
+)
+
+
 class RiskAssessmentQuerySet(models.QuerySet):
     def visible_to(self, user) -> "RiskAssessmentQuerySet":
         """Assessments of the units the user's roles cover, and those they were invited to
@@ -109,13 +119,30 @@ class RiskAssessmentQuerySet(models.QuerySet):
         )
 
     def in_force(self) -> "RiskAssessmentQuerySet":
-        """Drafts and approved assessments, less those replaced by an approved review: what
-        the unit's risk picture is made of today."""
-        return self.exclude(
-            pk__in=RiskAssessment.objects.filter(status=AssessmentStatus.APPROVED)
-            .exclude(previous=None)
-            .values("previous_id")
+        """Approved assessments not yet replaced by an approved review of them: what the unit
+        has decided its risks are. A draft is never in force, not even a revision being made
+        of one that is (the approved version stays in force until the revision is approved)."""
+        return self.filter(status=AssessmentStatus.APPROVED).exclude(pk__in=_replaced())
+
+    def current(self) -> "RiskAssessmentQuerySet":
+        """One version of each assessment, the one the unit's risk picture is made of today:
+        the version in force, or for an assessment never approved, its draft. A revision
+        being drafted of a version in force is left out, so no hazard counts twice."""
+        revising = RiskAssessment.objects.filter(
+            status=AssessmentStatus.APPROVED, pk=models.OuterRef("previous_id")
         )
+        return self.exclude(pk__in=_replaced()).exclude(
+            models.Q(status=AssessmentStatus.DRAFT) & models.Exists(revising)
+        )
+
+
+def _replaced():
+    """The ids of the versions an approved review has replaced."""
+    return (
+        RiskAssessment.objects.filter(status=AssessmentStatus.APPROVED)
+        .exclude(previous=None)
+        .values("previous_id")
+    )
 
 
 @audited()

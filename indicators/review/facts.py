@@ -257,8 +257,9 @@ def round_facts(root: Unit, year: int, faculties: list[dict]) -> dict:
 
 
 def risk_facts(root: Unit, year: int, faculties: list[dict], today: datetime.date) -> dict:
-    """Risk assessments per faculty: approved in the year, in force today with those past
-    their review date, and the rows in force that lie in the red zone of their matrix."""
+    """Risk assessments per faculty: approved in the year, in force today (risk.models: drafts
+    are not) with those past their review date, and the rows in force that lie in the red
+    zone of their matrix."""
     start, end = _year_bounds(year)
     assessments = RiskAssessment.objects.filter(unit__path__startswith=root.path)
     approved = Q(status=AssessmentStatus.APPROVED)
