@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from deviations.charts import BarChart, Series
 from hms import formats
@@ -94,32 +94,32 @@ def _ranges(view: str, today: datetime.date) -> list[tuple[str, tuple[int, int]]
 
 # Readable names for the parts a figure is worked out from; other keys are shown as they are.
 PART_LABELS = {
-    "injuries": _lazy("Injuries"),
-    "injuries_with_absence": _lazy("Injuries with absence"),
-    "injuries_without_absence": _lazy("Injuries without absence"),
-    "absence_days": _lazy("Days of absence"),
-    "hours_worked": _lazy("Hours worked"),
-    "window_start": _lazy("From"),
-    "window_end": _lazy("To"),
-    "from": _lazy("From"),
-    "to": _lazy("To"),
-    "missing_hours": _lazy("No hours worked for"),
-    "sick_leave_days": _lazy("Sick-leave days"),
-    "agreed_days": _lazy("Agreed working days"),
-    "periods": _lazy("Periods"),
-    "kwh": _lazy("kWh"),
-    "corrected_kwh": _lazy("Corrected kWh"),
-    "floor_area_m2": _lazy("Floor area m²"),
-    "municipality": _lazy("Municipality"),
-    "degree_days_actual": _lazy("Degree days"),
-    "degree_days_normal": _lazy("Normal degree days"),
-    "normal_period": _lazy("Normal period"),
-    "temperature_share": _lazy("Temperature-dependent share"),
-    "missing_degree_days": _lazy("No degree days for"),
-    "missing_emission_factors": _lazy("No emission factor for"),
-    "sorted_tonnes": _lazy("Sorted, tonnes"),
-    "unsorted_tonnes": _lazy("Unsorted, tonnes"),
-    "total_tonnes": _lazy("Total, tonnes"),
+    "injuries": gettext_lazy("Injuries"),
+    "injuries_with_absence": gettext_lazy("Injuries with absence"),
+    "injuries_without_absence": gettext_lazy("Injuries without absence"),
+    "absence_days": gettext_lazy("Days of absence"),
+    "hours_worked": gettext_lazy("Hours worked"),
+    "window_start": gettext_lazy("From"),
+    "window_end": gettext_lazy("To"),
+    "from": gettext_lazy("From"),
+    "to": gettext_lazy("To"),
+    "missing_hours": gettext_lazy("No hours worked for"),
+    "sick_leave_days": gettext_lazy("Sick-leave days"),
+    "agreed_days": gettext_lazy("Agreed working days"),
+    "periods": gettext_lazy("Periods"),
+    "kwh": gettext_lazy("kWh"),
+    "corrected_kwh": gettext_lazy("Corrected kWh"),
+    "floor_area_m2": gettext_lazy("Floor area m²"),
+    "municipality": gettext_lazy("Municipality"),
+    "degree_days_actual": gettext_lazy("Degree days"),
+    "degree_days_normal": gettext_lazy("Normal degree days"),
+    "normal_period": gettext_lazy("Normal period"),
+    "temperature_share": gettext_lazy("Temperature-dependent share"),
+    "missing_degree_days": gettext_lazy("No degree days for"),
+    "missing_emission_factors": gettext_lazy("No emission factor for"),
+    "sorted_tonnes": gettext_lazy("Sorted, tonnes"),
+    "unsorted_tonnes": gettext_lazy("Unsorted, tonnes"),
+    "total_tonnes": gettext_lazy("Total, tonnes"),
 }
 
 

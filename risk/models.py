@@ -445,7 +445,9 @@ class HazardTemplate(models.Model):
 
 
 class HazardTemplateRow(models.Model):
-    template = models.ForeignKey(HazardTemplate, on_delete=models.CASCADE, related_name="rows")
+    template = models.ForeignKey(
+        HazardTemplate, on_delete=models.CASCADE, related_name="rows", verbose_name=_("template")
+    )
     hazard_nb = models.CharField(_("hazard (bokmål)"), max_length=500)
     hazard_en = models.CharField(_("hazard (English)"), max_length=500, blank=True)
     existing_measures_nb = models.TextField(
@@ -454,9 +456,11 @@ class HazardTemplateRow(models.Model):
     existing_measures_en = models.TextField(
         _("typical measures (English)"), blank=True, max_length=LONG_TEXT
     )
-    order = models.PositiveIntegerField(default=0)
+    order = models.PositiveIntegerField(_("order"), default=0)
 
     class Meta:
+        verbose_name = _("hazard template row")
+        verbose_name_plural = _("hazard template rows")
         ordering = ["order", "pk"]
 
     def __str__(self) -> str:
@@ -495,12 +499,19 @@ class ChecklistTemplate(models.Model):
 
 
 class ChecklistTemplateItem(models.Model):
-    template = models.ForeignKey(ChecklistTemplate, on_delete=models.CASCADE, related_name="items")
+    template = models.ForeignKey(
+        ChecklistTemplate,
+        on_delete=models.CASCADE,
+        related_name="items",
+        verbose_name=_("checklist template"),
+    )
     text_nb = models.CharField(_("question (bokmål)"), max_length=500)
     text_en = models.CharField(_("question (English)"), max_length=500, blank=True)
-    order = models.PositiveIntegerField(default=0)
+    order = models.PositiveIntegerField(_("order"), default=0)
 
     class Meta:
+        verbose_name = _("checklist question")
+        verbose_name_plural = _("checklist questions")
         ordering = ["order", "pk"]
 
     def __str__(self) -> str:
