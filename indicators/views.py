@@ -196,7 +196,11 @@ def unit_page(request, code: str):
             "unit": unit,
             "view": view,
             "sections": ordered,
-            "ancestors": list(unit.ancestors_and_self().exclude(pk=unit.pk)),
+            # A way back up, linked only where the user may read the figures (else a 404).
+            "ancestors": [
+                (ancestor, access.can_view_records(request.user, ancestor))
+                for ancestor in unit.ancestors_and_self().exclude(pk=unit.pk)
+            ],
             "may_enter": access.can_manage_records(request.user, unit),
             "current_label": ranges[-1][0],
             "enter_year": current[0],
