@@ -6,6 +6,7 @@ department enter them. Everyone else gets a 404."""
 import csv
 import datetime
 import io
+from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -123,8 +124,24 @@ PART_LABELS = {
 }
 
 
+def _readable_part(value) -> str:
+    """A part as the page writes figures (hms.formats): "141 666,67", not "141666.6667"."""
+    try:
+        exact = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return value  # a date, a list of units
+    if not exact.is_finite():
+        return value
+    places = min(2, max(0, -exact.normalize().as_tuple().exponent))
+    return formats.number(exact, places)
+
+
 def _readable_parts(parts: dict) -> list[tuple[str, str]]:
-    return [(str(PART_LABELS.get(key, key)), value) for key, value in parts.items() if value]
+    return [
+        (str(PART_LABELS.get(key, key)), _readable_part(value))
+        for key, value in parts.items()
+        if value
+    ]
 
 
 def _number(value, decimals: int):

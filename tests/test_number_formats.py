@@ -133,3 +133,12 @@ def test_breadcrumb_links_only_the_units_the_user_may_open(client, org, line_man
     assert org.faculty.name in crumbs  # shown, as text
     for href in re.findall(r'href="(/indicators/[^"?]+)', crumbs):
         assert client.get(href).status_code == 200
+
+
+def test_the_parts_of_a_figure_are_written_as_figures():
+    from indicators.views import _readable_parts
+
+    with translation.override("nb"):
+        parts = dict(_readable_parts({"hours_worked": "141666.6667", "window_start": "2025-01-01"}))
+    assert parts["Arbeidede timer"] == f"141{NBSP}666,67"
+    assert "2025-01-01" in parts.values()
