@@ -126,7 +126,7 @@ def test_the_annual_report_pdf_prints_the_figure_the_page_shows(sick_leave, hms_
 def test_breadcrumb_links_only_the_units_the_user_may_open(client, org, line_manager):
     client.force_login(line_manager)
     html = client.get(reverse("indicators:unit", args=[org.section.code])).content.decode()
-    crumbs = html[html.index('class="breadcrumb"') : html.index("</ol>")]
+    crumbs = html[html.index('class="breadcrumb ') : html.index("</ol>")]
     assert reverse("indicators:unit", args=[org.department.code]) in crumbs
     assert reverse("indicators:unit", args=[org.root.code]) not in crumbs
     assert reverse("indicators:unit", args=[org.faculty.code]) not in crumbs

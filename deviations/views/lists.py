@@ -28,6 +28,7 @@ from deviations.charts import BarChart, Series
 from deviations.counts import DEVIATIONS_DEFINITION
 from deviations.filters import DeviationFilter, TrendsForm
 from deviations.models import OPEN_STATUSES, Category, Deviation, Severity, Status
+from hms import formats
 from units import access
 from units.downloads import file_response
 from units.models import Unit
@@ -255,7 +256,13 @@ def _month_chart(per_month, year: int, where: str, today: datetime.date) -> BarC
             "Deviations that happened in %(where)s per month: %(total)s in %(year)s, "
             "%(last_total)s in %(last)s."
         )
-        % {"where": where, "total": totals[0], "year": year, "last_total": totals[1], "last": last},
+        % {
+            "where": where,
+            "total": formats.number(totals[0]),
+            "year": year,
+            "last_total": formats.number(totals[1]),
+            "last": last,
+        },
         labels=[capfirst(str(MONTHS_3[month])) for month in months],
         series=[
             # Months still to come have no figure, rather than a misleading zero.
