@@ -124,3 +124,32 @@ def test_the_count_is_explained_where_it_is_shown(year_of_cases, hms_department,
 def test_rejected_cases_are_not_counted_by_the_queryset(year_of_cases):
     assert Deviation.objects.count() == 5
     assert Deviation.objects.counted().count() == 4
+
+
+def test_trends_headline_compares_the_same_days_of_last_year(
+    org, employee, hms_department, client, monkeypatch
+):
+    load_reference_data()
+    this_year = timezone.localdate().year
+    for day in (
+        datetime.date(this_year, 3, 1),
+        datetime.date(this_year - 1, 3, 1),
+        datetime.date(this_year - 1, 6, 15),  # the same day last year: counted
+        datetime.date(this_year - 1, 6, 16),  # later in the year: not yet comparable
+        datetime.date(this_year - 1, 11, 1),
+    ):
+        make_deviation(org.section, employee, occurred_at=at(day))
+    monkeypatch.setattr(timezone, "localdate", lambda *args: datetime.date(this_year, 6, 15))
+    client.force_login(hms_department)
+    page = client.get(reverse("deviations:trends"), {"unit": org.root.code})
+    headline = page.context["headline"]
+    assert (headline["this"], headline["last"], headline["whole_year"]) == (1, 2, False)
+    html = page.content.decode()
+    assert f"Happened in {this_year} up to and including 15 June" in html
+    assert f"Same period of {this_year - 1} (up to and including 15 June): 2" in html
+
+    # An earlier year is compared whole with the whole year before it.
+    page = client.get(reverse("deviations:trends"), {"unit": org.root.code, "year": this_year - 1})
+    headline = page.context["headline"]
+    assert (headline["this"], headline["last"], headline["whole_year"]) == (4, 0, True)
+    assert f"The whole of {this_year - 2}: 0" in page.content.decode()
