@@ -61,6 +61,7 @@ class Figure:
     unit_of_measure: str
     value: Decimal | None
     parts: dict  # the numerator and denominator, or the summed inputs, as strings
+    decimals: int = 0  # as the catalogue gives them: how pages and PDFs write the value
 
 
 def collect(unit, start: datetime.date, end: datetime.date) -> list[Figure]:
@@ -418,6 +419,7 @@ class _Context:
             unit_of_measure=measure,
             value=None if value is None else value.quantize(FOUR_PLACES),
             parts={key: _text(part) for key, part in parts.items()},
+            decimals=indicator.decimals,
         )
 
     # Stored values, summed over the subtree and the range's periods.

@@ -1111,7 +1111,7 @@ def test_an_invited_participant_without_a_role_reads_but_does_not_edit(
 
 
 def test_red_list_counts_an_approved_assessment_and_its_revision_draft_once(
-    client, org, line_manager
+    client, org, line_manager, safety_rep
 ):
     approved = make_assessment(line_manager, org.department, "Approved")
     add_row(approved, line_manager, "Explosion in the fume hood", 4, (4, 1, 1, 1))  # 16: red

@@ -338,9 +338,7 @@ def indicator_tables(subtree: Subtree, period: Period, annual: bool) -> dict:
     """The catalogue's figures per branch and for the whole unit, from indicators.figures
     (a constant number of queries). Values are frozen as decimal strings."""
     from indicators import figures as catalogue
-    from indicators.models import Indicator
 
-    decimals = dict(Indicator.objects.values_list("code", "decimals"))
     unit = subtree.unit
     units = [*subtree.branches, unit]
     found = catalogue.collect_many(units, period.start, period.last_day)
@@ -359,7 +357,7 @@ def indicator_tables(subtree: Subtree, period: Period, annual: bool) -> dict:
                         "code": code,
                         "name": figure.name,
                         "unit_of_measure": str(figure.unit_of_measure),
-                        "places": decimals.get(code, 0),
+                        "places": figure.decimals,
                     }
                 )
         rows = []
@@ -380,7 +378,7 @@ def indicator_tables(subtree: Subtree, period: Period, annual: bool) -> dict:
                 "name": figure.name,
                 "unit_of_measure": str(figure.unit_of_measure),
                 "value": _value(figure),
-                "places": decimals.get(figure.code, 0),
+                "places": figure.decimals,
                 "parts": figure.parts,
             }
             for figure in found.get(unit.pk, [])
