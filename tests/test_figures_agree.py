@@ -8,6 +8,7 @@ the same year.
 """
 
 import datetime
+import types
 
 import pytest
 from django.urls import reverse
@@ -139,7 +140,15 @@ def test_trends_headline_compares_the_same_days_of_last_year(
         datetime.date(this_year - 1, 11, 1),
     ):
         make_deviation(org.section, employee, occurred_at=at(day))
-    monkeypatch.setattr(timezone, "localdate", lambda *args: datetime.date(this_year, 6, 15))
+    # The trends page's today only: the roles' validity still counts from the real today.
+    from deviations.views import lists
+
+    fake_today = datetime.date(this_year, 6, 15)
+    monkeypatch.setattr(
+        lists,
+        "timezone",
+        types.SimpleNamespace(localdate=lambda *args: fake_today, make_aware=timezone.make_aware),
+    )
     client.force_login(hms_department)
     page = client.get(reverse("deviations:trends"), {"unit": org.root.code})
     headline = page.context["headline"]
