@@ -5,6 +5,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The address in e-mails, QR posters and the receipt page: where `make run` serves, unless
+# SITE_URL is set (a server listening on every interface is reached at 127.0.0.1 locally).
+SITE_URL ?= http://$(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 # The settings default to production (DEBUG off, SECRET_KEY required); the local targets
 # below run with DEBUG on. Backup and restore keep a DEBUG the environment sets.
 DEV := DEBUG=1
@@ -23,7 +26,7 @@ run: install
 	$(DEV) $(PY) manage.py migrate --noinput
 	$(DEV) $(PY) manage.py seed_demo
 	@echo ""
-	@echo "  HMS is running at http://$(HOST):$(PORT)/  (worker and beat beside it; Ctrl-C stops all)"
+	@echo "  HMS is running at $(SITE_URL)/  (worker and beat beside it; Ctrl-C stops all)"
 	@echo "  Demo logins, password hms-demo for all:"
 	@echo "    admin       administrator"
 	@echo "    hms         HSE department"
@@ -33,9 +36,9 @@ run: install
 	@echo "    leder2      line manager, Department of Structural Engineering"
 	@echo ""
 	@trap 'kill 0' INT TERM EXIT; \
-	$(DEV) $(VENV)/bin/celery -A hms worker --loglevel=INFO --concurrency=2 --without-gossip --without-mingle & \
-	$(DEV) $(VENV)/bin/celery -A hms beat --loglevel=INFO & \
-	$(DEV) $(PY) manage.py runserver $(HOST):$(PORT)
+	$(DEV) SITE_URL=$(SITE_URL) $(VENV)/bin/celery -A hms worker --loglevel=INFO --concurrency=2 --without-gossip --without-mingle & \
+	$(DEV) SITE_URL=$(SITE_URL) $(VENV)/bin/celery -A hms beat --loglevel=INFO & \
+	$(DEV) SITE_URL=$(SITE_URL) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install
 	@if [ -z "$$HMS_BROWSER" ] && ! command -v chromium >/dev/null 2>&1; then \

@@ -97,6 +97,12 @@ class DeviationQuerySet(models.QuerySet):
     def overdue(self, today=None) -> "DeviationQuerySet":
         return self.open().filter(deadline__lt=today or timezone.localdate())
 
+    def counted(self) -> "DeviationQuerySet":
+        """The deviations every statistic counts (deviations.counts: rejected ones do not)."""
+        from deviations.counts import counted_q
+
+        return self.filter(counted_q())
+
 
 # The audit trail leaves out: the reporter (anonymity is decided per case and the history
 # tables are not the place to enforce it), the receipt code and form token, and the health

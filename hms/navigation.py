@@ -54,7 +54,8 @@ PHASES = [
         [
             Entry(_("Requirements"), "registers:catalogue"),
             Entry(_("Risk assessments"), "risk:list"),
-            Entry(_("Red risks"), "risk:red_risks"),
+            # The red list is of the units whose records the user reads; others get a 404.
+            Entry(_("Red risks"), "risk:red_risks", shown=access.reads_records_somewhere),
             Entry(_("Work environment survey"), "surveys:index"),
             Entry(_("Training"), "training:units", shown=access.manages_records_somewhere),
             Entry(_("My training"), "training:mine"),

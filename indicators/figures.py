@@ -61,6 +61,7 @@ class Figure:
     unit_of_measure: str
     value: Decimal | None
     parts: dict  # the numerator and denominator, or the summed inputs, as strings
+    decimals: int = 0  # as the catalogue gives them: how pages and PDFs write the value
 
 
 def collect(unit, start: datetime.date, end: datetime.date) -> list[Figure]:
@@ -147,15 +148,14 @@ def _aware(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-INJURY_WITH_ABSENCE = ("absence", "death")
-INJURY_WITHOUT_ABSENCE = ("no_absence",)
 UNIT_ID_LIST_LIMIT = 2000  # beyond this, count the whole organisation and drop the rest
 DEVIATION_MEASURES = ("deviations", "personal", "with_absence", "without_absence", "days")
 
 
 def _deviation_counts(prefixes: list[str], windows: list[tuple]) -> dict[str, list[dict]]:
-    """{unit path: [per window {measure: number}]}: one grouped query for all windows."""
-    from deviations.models import Status
+    """{unit path: [per window {measure: number}]}: one grouped query for all windows.
+    What counts is defined once in deviations.counts (the trends page and the review use it)."""
+    from deviations import counts as rules
 
     first = min(window[0] for window in windows)
     last = max(window[1] for window in windows)
@@ -164,17 +164,14 @@ def _deviation_counts(prefixes: list[str], windows: list[tuple]) -> dict[str, li
         inside = Q(
             occurred_at__gte=_aware(start), occurred_at__lt=_aware(end + datetime.timedelta(days=1))
         )
-        injured = inside & Q(injury_kind__in=INJURY_WITH_ABSENCE + INJURY_WITHOUT_ABSENCE)
+        injured = inside & Q(
+            injury_kind__in=rules.INJURY_WITH_ABSENCE + rules.INJURY_WITHOUT_ABSENCE
+        )
         annotations[f"deviations_{index}"] = Count("id", filter=inside)
-        annotations[f"personal_{index}"] = Count(
-            "id",
-            filter=inside & (Q(category__is_personal_injury=True) | ~Q(injury_kind="")),
-        )
-        annotations[f"with_absence_{index}"] = Count(
-            "id", filter=inside & Q(injury_kind__in=INJURY_WITH_ABSENCE)
-        )
+        annotations[f"personal_{index}"] = Count("id", filter=inside & rules.personal_injury_q())
+        annotations[f"with_absence_{index}"] = Count("id", filter=inside & rules.with_absence_q())
         annotations[f"without_absence_{index}"] = Count(
-            "id", filter=inside & Q(injury_kind__in=INJURY_WITHOUT_ABSENCE)
+            "id", filter=inside & Q(injury_kind__in=rules.INJURY_WITHOUT_ABSENCE)
         )
         annotations[f"days_{index}"] = Sum("absence_days", filter=injured)
     from deviations.models import Deviation
@@ -185,7 +182,7 @@ def _deviation_counts(prefixes: list[str], windows: list[tuple]) -> dict[str, li
     scope = Deviation.objects.filter(
         occurred_at__gte=_aware(first),
         occurred_at__lt=_aware(last + datetime.timedelta(days=1)),
-    ).exclude(status=Status.REJECTED)
+    ).counted()
     if len(path_of) <= UNIT_ID_LIST_LIMIT:
         scope = scope.filter(unit_id__in=list(path_of))
     rows = scope.order_by().values("unit_id").annotate(**annotations)
@@ -422,6 +419,7 @@ class _Context:
             unit_of_measure=measure,
             value=None if value is None else value.quantize(FOUR_PLACES),
             parts={key: _text(part) for key, part in parts.items()},
+            decimals=indicator.decimals,
         )
 
     # Stored values, summed over the subtree and the range's periods.

@@ -6,6 +6,7 @@ department enter them. Everyone else gets a 404."""
 import csv
 import datetime
 import io
+from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,9 +16,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from deviations.charts import BarChart, Series
+from hms import formats
 from indicators import figures as figures_module
 from indicators import services, values_csv
 from indicators.forms import PeriodForm, ValuesForm, ValuesImportForm
@@ -93,43 +95,61 @@ def _ranges(view: str, today: datetime.date) -> list[tuple[str, tuple[int, int]]
 
 # Readable names for the parts a figure is worked out from; other keys are shown as they are.
 PART_LABELS = {
-    "injuries": _lazy("Injuries"),
-    "injuries_with_absence": _lazy("Injuries with absence"),
-    "injuries_without_absence": _lazy("Injuries without absence"),
-    "absence_days": _lazy("Days of absence"),
-    "hours_worked": _lazy("Hours worked"),
-    "window_start": _lazy("From"),
-    "window_end": _lazy("To"),
-    "from": _lazy("From"),
-    "to": _lazy("To"),
-    "missing_hours": _lazy("No hours worked for"),
-    "sick_leave_days": _lazy("Sick-leave days"),
-    "agreed_days": _lazy("Agreed working days"),
-    "periods": _lazy("Periods"),
-    "kwh": _lazy("kWh"),
-    "corrected_kwh": _lazy("Corrected kWh"),
-    "floor_area_m2": _lazy("Floor area m²"),
-    "municipality": _lazy("Municipality"),
-    "degree_days_actual": _lazy("Degree days"),
-    "degree_days_normal": _lazy("Normal degree days"),
-    "normal_period": _lazy("Normal period"),
-    "temperature_share": _lazy("Temperature-dependent share"),
-    "missing_degree_days": _lazy("No degree days for"),
-    "missing_emission_factors": _lazy("No emission factor for"),
-    "sorted_tonnes": _lazy("Sorted, tonnes"),
-    "unsorted_tonnes": _lazy("Unsorted, tonnes"),
-    "total_tonnes": _lazy("Total, tonnes"),
+    "injuries": gettext_lazy("Injuries"),
+    "injuries_with_absence": gettext_lazy("Injuries with absence"),
+    "injuries_without_absence": gettext_lazy("Injuries without absence"),
+    "absence_days": gettext_lazy("Days of absence"),
+    "hours_worked": gettext_lazy("Hours worked"),
+    "window_start": gettext_lazy("From"),
+    "window_end": gettext_lazy("To"),
+    "from": gettext_lazy("From"),
+    "to": gettext_lazy("To"),
+    "missing_hours": gettext_lazy("No hours worked for"),
+    "sick_leave_days": gettext_lazy("Sick-leave days"),
+    "agreed_days": gettext_lazy("Agreed working days"),
+    "periods": gettext_lazy("Periods"),
+    "kwh": gettext_lazy("kWh"),
+    "corrected_kwh": gettext_lazy("Corrected kWh"),
+    "floor_area_m2": gettext_lazy("Floor area m²"),
+    "municipality": gettext_lazy("Municipality"),
+    "degree_days_actual": gettext_lazy("Degree days"),
+    "degree_days_normal": gettext_lazy("Normal degree days"),
+    "normal_period": gettext_lazy("Normal period"),
+    "temperature_share": gettext_lazy("Temperature-dependent share"),
+    "missing_degree_days": gettext_lazy("No degree days for"),
+    "missing_emission_factors": gettext_lazy("No emission factor for"),
+    "sorted_tonnes": gettext_lazy("Sorted, tonnes"),
+    "unsorted_tonnes": gettext_lazy("Unsorted, tonnes"),
+    "total_tonnes": gettext_lazy("Total, tonnes"),
 }
 
 
+def _readable_part(value) -> str:
+    """A part as the page writes figures (hms.formats): "141 666,67", not "141666.6667"."""
+    try:
+        exact = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return value  # a date, a list of units
+    if not exact.is_finite():
+        return value
+    places = min(2, max(0, -exact.normalize().as_tuple().exponent))
+    return formats.number(exact, places)
+
+
 def _readable_parts(parts: dict) -> list[tuple[str, str]]:
-    return [(str(PART_LABELS.get(key, key)), value) for key, value in parts.items() if value]
+    return [
+        (str(PART_LABELS.get(key, key)), _readable_part(value))
+        for key, value in parts.items()
+        if value
+    ]
 
 
 def _number(value, decimals: int):
-    if value is None:
+    """A figure rounded (half up) as every page and PDF writes it, for a chart to draw."""
+    found = formats.rounded(value, decimals)
+    if found is None:
         return None
-    return round(float(value), decimals) if decimals else int(round(value))
+    return float(found) if decimals else int(found)
 
 
 @login_required
@@ -193,7 +213,11 @@ def unit_page(request, code: str):
             "unit": unit,
             "view": view,
             "sections": ordered,
-            "ancestors": list(unit.ancestors_and_self().exclude(pk=unit.pk)),
+            # A way back up, linked only where the user may read the figures (else a 404).
+            "ancestors": [
+                (ancestor, access.can_view_records(request.user, ancestor))
+                for ancestor in unit.ancestors_and_self().exclude(pk=unit.pk)
+            ],
             "may_enter": access.can_manage_records(request.user, unit),
             "current_label": ranges[-1][0],
             "enter_year": current[0],
@@ -361,7 +385,12 @@ def unit_summary(request, code: str):
         Indicator.objects.filter(code__in=SUMMARY_CODES).values_list("code", "decimals")
     )
     shown = [
-        (figures[code], _number(figures[code].value, decimals.get(code, 0)))
+        (
+            figures[code],
+            None
+            if figures[code].value is None
+            else formats.number(figures[code].value, decimals.get(code, 0)),
+        )
         for code in SUMMARY_CODES
         if code in figures
     ]

@@ -94,6 +94,16 @@ class AssessmentStatus(models.TextChoices):
     APPROVED = "approved", _("Approved")
 
 
+CURRENT_DEFINITION = _(
+    "One version of each assessment counts: the approved version in force, or the draft of an "
+    "assessment never approved. A revision being drafted counts once it is approved, and then "
+    "replaces the version before it."
+)
+IN_FORCE_DEFINITION = _(
+    "In force: approved and not yet replaced by an approved review. Drafts are not in force."
+)
+
+
 class RiskAssessmentQuerySet(models.QuerySet):
     def visible_to(self, user) -> "RiskAssessmentQuerySet":
         """Assessments of the units the user's roles cover, and those they were invited to
@@ -109,13 +119,30 @@ class RiskAssessmentQuerySet(models.QuerySet):
         )
 
     def in_force(self) -> "RiskAssessmentQuerySet":
-        """Drafts and approved assessments, less those replaced by an approved review: what
-        the unit's risk picture is made of today."""
-        return self.exclude(
-            pk__in=RiskAssessment.objects.filter(status=AssessmentStatus.APPROVED)
-            .exclude(previous=None)
-            .values("previous_id")
+        """Approved assessments not yet replaced by an approved review of them: what the unit
+        has decided its risks are. A draft is never in force, not even a revision being made
+        of one that is (the approved version stays in force until the revision is approved)."""
+        return self.filter(status=AssessmentStatus.APPROVED).exclude(pk__in=_replaced())
+
+    def current(self) -> "RiskAssessmentQuerySet":
+        """One version of each assessment, the one the unit's risk picture is made of today:
+        the version in force, or for an assessment never approved, its draft. A revision
+        being drafted of a version in force is left out, so no hazard counts twice."""
+        revising = RiskAssessment.objects.filter(
+            status=AssessmentStatus.APPROVED, pk=models.OuterRef("previous_id")
         )
+        return self.exclude(pk__in=_replaced()).exclude(
+            models.Q(status=AssessmentStatus.DRAFT) & models.Exists(revising)
+        )
+
+
+def _replaced():
+    """The ids of the versions an approved review has replaced."""
+    return (
+        RiskAssessment.objects.filter(status=AssessmentStatus.APPROVED)
+        .exclude(previous=None)
+        .values("previous_id")
+    )
 
 
 @audited()
@@ -418,7 +445,9 @@ class HazardTemplate(models.Model):
 
 
 class HazardTemplateRow(models.Model):
-    template = models.ForeignKey(HazardTemplate, on_delete=models.CASCADE, related_name="rows")
+    template = models.ForeignKey(
+        HazardTemplate, on_delete=models.CASCADE, related_name="rows", verbose_name=_("template")
+    )
     hazard_nb = models.CharField(_("hazard (bokmål)"), max_length=500)
     hazard_en = models.CharField(_("hazard (English)"), max_length=500, blank=True)
     existing_measures_nb = models.TextField(
@@ -427,9 +456,11 @@ class HazardTemplateRow(models.Model):
     existing_measures_en = models.TextField(
         _("typical measures (English)"), blank=True, max_length=LONG_TEXT
     )
-    order = models.PositiveIntegerField(default=0)
+    order = models.PositiveIntegerField(_("order"), default=0)
 
     class Meta:
+        verbose_name = _("hazard template row")
+        verbose_name_plural = _("hazard template rows")
         ordering = ["order", "pk"]
 
     def __str__(self) -> str:
@@ -468,12 +499,19 @@ class ChecklistTemplate(models.Model):
 
 
 class ChecklistTemplateItem(models.Model):
-    template = models.ForeignKey(ChecklistTemplate, on_delete=models.CASCADE, related_name="items")
+    template = models.ForeignKey(
+        ChecklistTemplate,
+        on_delete=models.CASCADE,
+        related_name="items",
+        verbose_name=_("checklist template"),
+    )
     text_nb = models.CharField(_("question (bokmål)"), max_length=500)
     text_en = models.CharField(_("question (English)"), max_length=500, blank=True)
-    order = models.PositiveIntegerField(default=0)
+    order = models.PositiveIntegerField(_("order"), default=0)
 
     class Meta:
+        verbose_name = _("checklist question")
+        verbose_name_plural = _("checklist questions")
         ordering = ["order", "pk"]
 
     def __str__(self) -> str:

@@ -359,7 +359,7 @@ def test_facts_are_shown_beside_their_items(client, review, hms_department, empl
     items = {item.key: item for item in response.context["items"]}
     assert items["deviations"].facts["this"] == 1
     assert items["legislation"].facts is None
-    assert f"1 deviations happened in {YEAR}" in response.content.decode()
+    assert f"1 deviation happened in {YEAR}" in response.content.decode()
 
 
 def test_review_page_query_count_does_not_grow(

@@ -458,10 +458,12 @@ def test_matrix_leaves_out_assessments_replaced_by_an_approved_review(
 ):
     approve(scored, line_manager)
     review = services.assessment_copy_for_review(actor=line_manager, assessment=scored)
-    in_force = RiskAssessment.objects.in_force()
-    assert set(in_force) == {scored, review}
+    # While the review is drafted, the approved version is in force and the current one.
+    assert set(RiskAssessment.objects.in_force()) == {scored}
+    assert set(RiskAssessment.objects.current()) == {scored}
     approve(review, line_manager)
     assert set(RiskAssessment.objects.in_force()) == {review}
+    assert set(RiskAssessment.objects.current()) == {review}
 
 
 # --- The pages, as a line manager ---------------------------------------------------------------
@@ -1106,3 +1108,23 @@ def test_an_invited_participant_without_a_role_reads_but_does_not_edit(
     assert not assessment.rows.filter(hazard="Noe nytt").exists()
     other = make_assessment(line_manager, assessment.unit, title="Another one")
     assert client.get(other.get_absolute_url()).status_code == 404
+
+
+def test_red_list_counts_an_approved_assessment_and_its_revision_draft_once(
+    client, org, line_manager, safety_rep
+):
+    approved = make_assessment(line_manager, org.department, "Approved")
+    add_row(approved, line_manager, "Explosion in the fume hood", 4, (4, 1, 1, 1))  # 16: red
+    approve(approved, line_manager)
+    services.assessment_copy_for_review(actor=line_manager, assessment=approved)  # a draft copy
+    never_approved = make_assessment(line_manager, org.section, "New lab")
+    add_row(never_approved, line_manager, "Laser", 3, (5, 1, 1, 1))  # 15: red
+    client.force_login(line_manager)
+    page = client.get(reverse("risk:red_risks") + "?unit=DEP")
+    assert page.status_code == 200
+    assert page.context["page"].paginator.count == 2
+    html = page.content.decode()
+    assert html.count("Explosion in the fume hood") == 1
+    assert "2 red hazards" in html
+    matrix = client.get(reverse("risk:unit_matrix") + "?unit=DEP&subtree=1")
+    assert {a.title for a in matrix.context["assessments"]} == {"Approved", "New lab"}

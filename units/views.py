@@ -8,9 +8,8 @@ from django.db.models.functions import Coalesce, NullIf
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from units import access, people_import, roles_import, services, tree_csv, versions
@@ -415,24 +414,24 @@ REGISTER_IMPORTS = {
         ),
         "apply": lambda **kwargs: people_import.people_import(**kwargs),
         "columns": people_import.COLUMNS,
-        "title": _lazy("Import people"),
+        "title": gettext_lazy("Import people"),
         "url": "units:import_people",
     },
     "roles": {
         "plan": lambda content, filename, partial: roles_import.plan_roles(content, filename),
         "apply": lambda *, partial, **kwargs: roles_import.roles_import(**kwargs),
         "columns": roles_import.COLUMNS,
-        "title": _lazy("Import role assignments"),
+        "title": gettext_lazy("Import role assignments"),
         "url": "units:import_roles",
     },
 }
 
 
 COUNT_LABELS = {
-    "new": _lazy("new"),
-    "changed": _lazy("changed"),
-    "leaving": _lazy("leaving"),
-    "unchanged": _lazy("unchanged"),
+    "new": gettext_lazy("new"),
+    "changed": gettext_lazy("changed"),
+    "leaving": gettext_lazy("leaving"),
+    "unchanged": gettext_lazy("unchanged"),
 }
 
 

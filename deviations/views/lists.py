@@ -25,8 +25,10 @@ from django.views.decorators.cache import never_cache
 
 from deviations import export
 from deviations.charts import BarChart, Series
+from deviations.counts import DEVIATIONS_DEFINITION
 from deviations.filters import DeviationFilter, TrendsForm
 from deviations.models import OPEN_STATUSES, Category, Deviation, Severity, Status
+from hms import formats
 from units import access
 from units.downloads import file_response
 from units.models import Unit
@@ -197,6 +199,51 @@ def _trend_counts(scope, depth: int, year: int) -> dict[str, dict]:
     return counts
 
 
+def _same_day_a_year_before(day: datetime.date) -> datetime.date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February: the last day of February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def _headline(scope, year: int, today: datetime.date) -> dict:
+    """The year's count against last year's over the same stretch of days: for the current
+    year, 1 January to today against 1 January to the same day last year; for an earlier year,
+    the whole year against the whole year before. One query."""
+    last_day = today if year == today.year else datetime.date(year, 12, 31)
+
+    def moment(day: datetime.date) -> datetime.datetime:
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+    one_day = datetime.timedelta(days=1)
+    last_year_day = _same_day_a_year_before(last_day)
+    found = scope.aggregate(
+        this=Count(
+            "pk",
+            filter=Q(
+                occurred_at__gte=moment(datetime.date(year, 1, 1)),
+                occurred_at__lt=moment(last_day + one_day),
+            ),
+        ),
+        last=Count(
+            "pk",
+            filter=Q(
+                occurred_at__gte=moment(datetime.date(year - 1, 1, 1)),
+                occurred_at__lt=moment(last_year_day + one_day),
+            ),
+        ),
+    )
+    whole_year = last_day == datetime.date(year, 12, 31)
+    return {
+        "this": found["this"],
+        "last": found["last"],
+        "change": found["this"] - found["last"],
+        "whole_year": whole_year,
+        "until": last_day,
+        "last_until": last_year_day,
+    }
+
+
 def _month_chart(per_month, year: int, where: str, today: datetime.date) -> BarChart:
     last = year - 1
     totals = [sum(n for (y, _m), n in per_month.items() if y == wanted) for wanted in (year, last)]
@@ -209,7 +256,13 @@ def _month_chart(per_month, year: int, where: str, today: datetime.date) -> BarC
             "Deviations that happened in %(where)s per month: %(total)s in %(year)s, "
             "%(last_total)s in %(last)s."
         )
-        % {"where": where, "total": totals[0], "year": year, "last_total": totals[1], "last": last},
+        % {
+            "where": where,
+            "total": formats.number(totals[0]),
+            "year": year,
+            "last_total": formats.number(totals[1]),
+            "last": last,
+        },
         labels=[capfirst(str(MONTHS_3[month])) for month in months],
         series=[
             # Months still to come have no figure, rather than a misleading zero.
@@ -305,12 +358,13 @@ def trends(request):
     scope = Deviation.objects.visible_to(request.user)
     if unit is not None:
         scope = scope.filter(unit__path__startswith=unit.path)
-    counts = _trend_counts(scope, depth, year)
+    # The statistics count as the indicators, reports and review do (deviations.counts).
+    counted = scope.counted()
+    counts = _trend_counts(counted, depth, year)
     month_chart = _month_chart(counts["month"], year, where, today)
     now = scope.filter(status__in=OPEN_STATUSES).aggregate(
         open=Count("pk"), overdue=Count("pk", filter=Q(deadline__lt=today))
     )
-    totals = month_chart.totals()
 
     list_url = reverse("deviations:list")
     in_unit = {"unit": unit.code} if unit else {}
@@ -321,8 +375,8 @@ def trends(request):
         "year": year,
         "last_year": year - 1,
         "ancestors": ancestors,
-        "totals": totals,
-        "change": totals[0] - totals[1],
+        "headline": _headline(counted, year, today),
+        "definition": DEVIATIONS_DEFINITION,
         "open_now": now["open"],
         "overdue_now": now["overdue"],
         "open_url": f"{list_url}?{urlencode({**in_unit, 'status': 'open'})}",

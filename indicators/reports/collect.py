@@ -20,7 +20,8 @@ from django.db.models import Case, Count, Q, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from deviations.models import Category, Deviation, InjuryKind, Severity, Status
+from deviations import counts as rules
+from deviations.models import Category, Deviation, InjuryKind, Severity
 from indicators.reports.models import Period, Report, ReportKind
 from risk.models import InspectionRound, RoundStatus
 from units.models import Unit
@@ -159,7 +160,7 @@ def deviation_tables(subtree: Subtree, period: Period, previous: Period) -> dict
             Q(occurred_at__gte=start, occurred_at__lt=end)
             | Q(occurred_at__gte=prev_start, occurred_at__lt=prev_end)
         )
-        .exclude(status=Status.REJECTED)
+        .counted()
         .annotate(
             current=Case(When(occurred_at__gte=start, then=Value(True)), default=Value(False))
         )
@@ -182,12 +183,11 @@ def deviation_tables(subtree: Subtree, period: Period, previous: Period) -> dict
         tables["category"][row["category_id"]] += n
         tables["severity"][row["severity"]] += n
         tables["branch_severity"][branch, row["severity"]] += n
-        # A personal injury as indicators.figures counts it: the category says so, or the
-        # case records an injury.
-        if row["category_id"] in injury_categories or row["injury_kind"]:
+        # A personal injury as every statistic counts it (deviations.counts).
+        if rules.is_personal_injury(row["category_id"] in injury_categories, row["injury_kind"]):
             tables["injury_branch"][branch] += n
             tables["injury_kind"][row["injury_kind"] or ""] += n
-            if row["injury_kind"] in (InjuryKind.ABSENCE, InjuryKind.DEATH):
+            if rules.is_with_absence(row["injury_kind"]):
                 tables["absence_branch"][branch] += n
             tables["absence_days"][branch] += row["days"] or 0
     now, last = per[True], per[False]
@@ -303,25 +303,26 @@ def round_tables(subtree: Subtree, period: Period) -> dict:
 
 # --- indicators and goals (indicators.figures, hms.cycle) ----------------------------------
 
-# The columns of the report's indicator tables, per faculty: (table, [(figure code, places)]).
+# The columns of the report's indicator tables, per faculty: (table, [figure code]). Each is
+# written with the decimals its catalogue entry gives, as the indicator pages write it.
 INDICATOR_TABLES = [
-    ("health", [("sick_leave_pct", 1), ("h1", 1), ("h2", 1), ("f_value", 1)]),
+    ("health", ["sick_leave_pct", "h1", "h2", "f_value"]),
     (
         "energy",
         [
-            ("energy_total_kwh", 0),
-            ("energy_corrected_kwh", 0),
-            ("specific_energy", 0),
-            ("co2_energy_tonnes", 0),
+            "energy_total_kwh",
+            "energy_corrected_kwh",
+            "specific_energy",
+            "co2_energy_tonnes",
         ],
     ),
     (
         "waste_travel",
         [
-            ("waste_total_t", 1),
-            ("waste_sorting_pct", 1),
-            ("flights_total", 0),
-            ("flight_co2_tonnes", 1),
+            "waste_total_t",
+            "waste_sorting_pct",
+            "flights_total",
+            "flight_co2_tonnes",
         ],
     ),
 ]
@@ -331,15 +332,6 @@ ENVIRONMENT_CATEGORIES = ("energy", "waste", "procurement", "travel")
 
 def _value(figure) -> str | None:
     return None if figure.value is None else str(figure.value)
-
-
-def _places(figure) -> int:
-    """Decimals worth printing: none for counts and large amounts (kWh, kilometres)."""
-    from indicators.models import Measure
-
-    if figure.value is None or figure.unit_of_measure in (Measure.COUNT, Measure.COUNT.label):
-        return 0
-    return 0 if abs(figure.value) >= 1000 else 1
 
 
 def indicator_tables(subtree: Subtree, period: Period, annual: bool) -> dict:
@@ -357,7 +349,7 @@ def indicator_tables(subtree: Subtree, period: Period, annual: bool) -> dict:
     tables = {}
     for table, columns in INDICATOR_TABLES:
         heads = []
-        for code, places in columns:
+        for code in columns:
             figure = whole.get(code)
             if figure is not None:
                 heads.append(
@@ -365,7 +357,7 @@ def indicator_tables(subtree: Subtree, period: Period, annual: bool) -> dict:
                         "code": code,
                         "name": figure.name,
                         "unit_of_measure": str(figure.unit_of_measure),
-                        "places": places,
+                        "places": figure.decimals,
                     }
                 )
         rows = []
@@ -386,7 +378,7 @@ def indicator_tables(subtree: Subtree, period: Period, annual: bool) -> dict:
                 "name": figure.name,
                 "unit_of_measure": str(figure.unit_of_measure),
                 "value": _value(figure),
-                "places": _places(figure),
+                "places": figure.decimals,
                 "parts": figure.parts,
             }
             for figure in found.get(unit.pk, [])

@@ -5,16 +5,15 @@ it again gives the same numbers. Charts are deviations' server-side SVG bar char
 fixed width for paper.
 """
 
-from decimal import Decimal
-
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from weasyprint import HTML
 
+from deviations import counts
 from deviations.charts import BarChart, Series
+from hms import formats
 from hms.pdf import STATIC_SCHEME, LocalFetcher
 from indicators.reports.models import Report, ReportKind
 
@@ -70,10 +69,8 @@ def charts(figures: dict) -> dict:
 
 
 def number(value: str | None, places: int) -> str:
-    """A frozen decimal as the reader sees it: grouped, rounded to `places`; "–" if none."""
-    if value in (None, ""):
-        return "–"
-    return number_format(Decimal(value), decimal_pos=places, force_grouping=True)
+    """A frozen decimal as the reader sees it, written as the pages write it (hms.formats)."""
+    return formats.number(value, places)
 
 
 def indicator_context(figures: dict) -> dict:
@@ -110,6 +107,9 @@ def render_html(report: Report, figures: dict, *, produced_at=None) -> str:
         "period_last_day": parse_date(figures["period"]["last_day"]),
         "frozen_at": parse_datetime(figures["frozen_at"]),
         "produced_at": produced_at or timezone.now(),
+        # The same definitions as the trends page, the indicators and the review show.
+        "deviations_definition": counts.DEVIATIONS_DEFINITION,
+        "injuries_definition": counts.PERSONAL_INJURIES_DEFINITION,
     }
     return render_to_string(TEMPLATES[report.kind], context)
 

@@ -15,11 +15,12 @@ from decimal import Decimal
 from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import ExtractYear, Substr
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import get_language
 
 from actionplans.models import Measure, MeasureStatus, Priority
+from deviations import counts
 from deviations.models import Category, Deviation, InjuryKind, Severity
+from hms import formats
 from hms.cycle.models import Goal
 from indicators import figures
 from indicators.models import Indicator
@@ -30,7 +31,6 @@ from risk.services import red_rows
 from units.models import Unit
 
 LISTED = 30  # rows of a list kept in the facts; the totals are always complete
-INJURIES_WITH_ABSENCE = (InjuryKind.ABSENCE, InjuryKind.DEATH)
 
 
 def _year_bounds(year: int) -> tuple[datetime.datetime, datetime.datetime]:
@@ -73,14 +73,16 @@ def _per_faculty(faculties: list[dict], counts: dict[str, dict], root: Unit, key
 
 def deviation_facts(root: Unit, year: int, faculties: list[dict]) -> dict:
     """Deviations that happened this year and last, by category, severity and faculty, and
-    the reported personal injuries (categories marked as personal injury). Counts only:
-    statistics never show who or what in detail (DOMAIN.md, privacy)."""
+    the reported personal injuries, counted as every statistic counts them (deviations.counts:
+    rejected reports left out). Counts only: statistics never show who or what in detail
+    (DOMAIN.md, privacy)."""
     start, _end = _year_bounds(year - 1)
     _start, end = _year_bounds(year)
     rows = (
         Deviation.objects.filter(
             unit__path__startswith=root.path, occurred_at__gte=start, occurred_at__lt=end
         )
+        .counted()
         .annotate(y=ExtractYear("occurred_at"), branch=_faculty_branch("unit__path"))
         .values("y", "category_id", "severity", "branch", "injury_kind")
         .annotate(n=Count("pk"))
@@ -106,9 +108,10 @@ def deviation_facts(root: Unit, year: int, faculties: list[dict]) -> dict:
         ):
             table.setdefault(key, {"this": 0, "last": 0})[when] += n
         category = categories.get(row["category_id"])
-        if category is not None and category.is_personal_injury:
+        personal = category is not None and category.is_personal_injury
+        if counts.is_personal_injury(personal, row["injury_kind"]):
             injuries[when] += n
-            if row["injury_kind"] in INJURIES_WITH_ABSENCE:
+            if counts.is_with_absence(row["injury_kind"]):
                 injuries[f"absence_{when}"] += n
     category_rows = [
         {
@@ -145,6 +148,7 @@ def special_incident_facts(root: Unit, year: int) -> dict:
         Deviation.objects.filter(
             unit__path__startswith=root.path, occurred_at__gte=start, occurred_at__lt=end
         )
+        .counted()
         .filter(Q(severity=Severity.VERY_SERIOUS) | serious_injury)
         .select_related("unit", "category")
         .order_by("occurred_at", "pk")
@@ -253,8 +257,9 @@ def round_facts(root: Unit, year: int, faculties: list[dict]) -> dict:
 
 
 def risk_facts(root: Unit, year: int, faculties: list[dict], today: datetime.date) -> dict:
-    """Risk assessments per faculty: approved in the year, in force today with those past
-    their review date, and the rows in force that lie in the red zone of their matrix."""
+    """Risk assessments per faculty: approved in the year, in force today (risk.models: drafts
+    are not) with those past their review date, and the rows in force that lie in the red
+    zone of their matrix."""
     start, end = _year_bounds(year)
     assessments = RiskAssessment.objects.filter(unit__path__startswith=root.path)
     approved = Q(status=AssessmentStatus.APPROVED)
@@ -347,7 +352,9 @@ def figure_facts(root: Unit, year: int) -> list[dict]:
     last, this = figures.collect_series(root, [last_range, this_range])
     names = {
         row["code"]: row
-        for row in Indicator.objects.values("code", "name_nb", "name_en", "unit_of_measure")
+        for row in Indicator.objects.values(
+            "code", "name_nb", "name_en", "unit_of_measure", "decimals"
+        )
     }
     last_by_code = {figure.code: figure for figure in last}
     rows = []
@@ -361,6 +368,7 @@ def figure_facts(root: Unit, year: int) -> list[dict]:
                 "name_nb": indicator.get("name_nb", figure.name),
                 "name_en": indicator.get("name_en", figure.name),
                 "unit_of_measure": indicator.get("unit_of_measure", ""),
+                "decimals": indicator.get("decimals", 0),
                 "this": _figure_value(figure.value),
                 "last": _figure_value(before.value if before else None),
             }
@@ -458,6 +466,8 @@ def for_display(facts: dict) -> dict:
                 {**row, "name": _label(Severity, row["code"])} for row in deviations["by_severity"]
             ],
             "by_faculty": [{**row, "name": _name(row)} for row in deviations["by_faculty"]],
+            "definition": counts.DEVIATIONS_DEFINITION,
+            "injuries_definition": counts.PERSONAL_INJURIES_DEFINITION,
         }
     incidents = facts.get("special_incidents")
     if incidents is not None:
@@ -534,22 +544,23 @@ def for_display(facts: dict) -> dict:
     return blocks
 
 
-def _number(value: str | None) -> str:
-    """A figure as a person reads it: no decimals on whole numbers, two otherwise."""
-    if value is None:
-        return "–"
-    number = Decimal(value)
-    places = 0 if number == number.to_integral_value() else 2
-    return number_format(number, decimal_pos=places, use_l10n=True, force_grouping=True)
+def _places(row: dict) -> int:
+    """The decimals the catalogue gives the indicator, as its page and the reports write it.
+    Facts frozen before the catalogue's decimals were kept: none on whole numbers, else one."""
+    if "decimals" in row:
+        return row["decimals"]
+    value = row.get("this") or row.get("last")
+    return 0 if value is None or Decimal(value) == Decimal(value).to_integral_value() else 1
 
 
 def _figure_row(row: dict) -> dict:
+    places = _places(row)
     return {
         **row,
         "name": _name(row),
         "unit_label": _label(UnitOfMeasure, row["unit_of_measure"]),
-        "this_shown": _number(row["this"]),
-        "last_shown": _number(row["last"]),
+        "this_shown": formats.number(row["this"], places),
+        "last_shown": formats.number(row["last"], places),
     }
 
 

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_safe
 from risk import forms, services
 from risk.models import (
     CONSEQUENCE_LETTERS,
+    CURRENT_DEFINITION,
     Dimension,
     RiskAssessment,
     RiskMatrix,
@@ -222,7 +223,8 @@ def _scope_unit(request, code: str) -> tuple[Unit | None, str]:
 
 
 def _scope_assessments(user, unit: Unit, subtree: bool):
-    assessments = RiskAssessment.objects.visible_to(user).in_force()
+    # One version of each assessment (a revision in draft does not count its hazards twice).
+    assessments = RiskAssessment.objects.visible_to(user).current()
     if subtree:
         return assessments.filter(unit__path__startswith=unit.path)
     return assessments.filter(unit=unit)
@@ -234,7 +236,13 @@ def unit_matrix(request):
     """The risk matrix of a unit's assessments in force, or of its whole subtree rolled up."""
     unit, error = _scope_unit(request, request.GET.get("unit", ""))
     subtree = request.GET.get("subtree") == "1"
-    context = {"unit": unit, "error": error, "subtree": subtree, "code": request.GET.get("unit")}
+    context = {
+        "unit": unit,
+        "error": error,
+        "subtree": subtree,
+        "code": request.GET.get("unit"),
+        "definition": CURRENT_DEFINITION,
+    }
     if unit is not None:
         scope = _scope_assessments(request.user, unit, subtree)
         counts = services.matrix_counts(RiskRow.objects.filter(assessment__in=scope))
@@ -268,7 +276,13 @@ def red_risks(request):
     """Red hazards across a unit's subtree, each judged by its own assessment's matrix."""
     unit, error = _scope_unit(request, request.GET.get("unit", ""))
     missing = request.GET.get("missing") == "1"
-    context = {"unit": unit, "error": error, "missing": missing, "code": request.GET.get("unit")}
+    context = {
+        "unit": unit,
+        "error": error,
+        "missing": missing,
+        "code": request.GET.get("unit"),
+        "definition": CURRENT_DEFINITION,
+    }
     if unit is not None:
         rows = RiskRow.objects.visible_to(request.user).filter(
             assessment__in=_scope_assessments(request.user, unit, subtree=True)
