@@ -1,6 +1,7 @@
 """What makes a PDF fit for the archive (hms.pdf): checked the same way for every kind of PDF."""
 
 import io
+import os
 import re
 
 from pypdf import PdfReader
@@ -26,8 +27,14 @@ def _fonts(reader: PdfReader):
 
 def assert_archive_pdf(content: bytes, *, language: str, title: str | None = None) -> PdfReader:
     """The PDF declares PDF/A-3u in its XMP, carries its language and title, is tagged, and
-    embeds every font it uses. Returns the reader for further checks."""
+    embeds every font it uses. Returns the reader for further checks. With HMS_SCREENSHOTS=<dir>
+    the PDF is left there too, to render and look at."""
     reader = PdfReader(io.BytesIO(content))
+    folder = os.environ.get("HMS_SCREENSHOTS")
+    if folder:
+        name = re.sub(r"[^A-Za-z0-9]+", "-", reader.metadata.title or "untitled").strip("-")
+        with open(os.path.join(folder, f"{name}-{language}.pdf"), "wb") as handle:
+            handle.write(content)
     catalog = reader.trailer["/Root"]
     xmp = _resolved(catalog["/Metadata"]).get_data().decode()
     assert re.search(r'pdfaid:part="3"', xmp), xmp

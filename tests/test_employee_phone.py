@@ -151,7 +151,8 @@ def test_a_status_has_the_same_colour_on_the_list_and_the_case(client, org, line
 def test_without_javascript_every_field_of_the_form_is_shown(client, employee):
     client.force_login(employee)
     page = client.get(REPORT_URL).content.decode()
-    form = page[page.index('id="report-form"') : page.index("</form>")]
+    start = page.index('id="report-form"')
+    form = page[start : page.index("</form>", start)]
     assert " hidden" not in form.replace("hidden_fields", "")  # nothing hidden by the server
     for name in ("health_details", "absence_days", "immediate_action"):
         assert f'name="{name}"' in form
@@ -304,7 +305,8 @@ def test_an_autosave_never_overwrites_an_answer_saved_meanwhile(
     shown = AnswersForm(rows=[answer]).digest(answer)
     from risk import services
 
-    services.answer_save(actor=safety_rep, answer=answer, value=Answer.NOT_OK, comment="Theirs")
+    # Someone else (here the same line manager in another tab) answers it meanwhile.
+    services.answer_save(actor=line_manager, answer=answer, value=Answer.NOT_OK, comment="Theirs")
     client.force_login(line_manager)
     data = {f"shown_{answer.pk}": shown, f"answer_{answer.pk}": Answer.OK}
     response = client.post(url("round_answers", round_), data, headers={"X-Autosave": "1"})
