@@ -315,7 +315,8 @@ def test_an_autosave_never_overwrites_an_answer_saved_meanwhile(
     answer.refresh_from_db()
     assert answer.comment == "Theirs"
     # No message is left waiting for the next page: the script says it at once.
-    assert "Someone else saved" not in client.get(round_.get_absolute_url()).content.decode()
+    page = client.get(round_.get_absolute_url()).content.decode()
+    assert "while you were filling in" not in page
 
 
 @pytest.mark.django_db
