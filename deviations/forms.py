@@ -199,6 +199,29 @@ class DeviationReportForm(forms.Form):
         (_("Your name"), ("anonymous",)),
     )
 
+    # Fields that apply only after an earlier answer: (the answer's field, the values it
+    # applies for). On a phone the form opens them when they apply (static/js/deviation-form.js);
+    # without JavaScript, or when they hold input or an error, they are shown. One form always:
+    # a field out of sight is still sent.
+    INJURIES = tuple(kind for kind in InjuryKind.values if kind)
+    shown_when = {
+        "actual_consequence": ("deviation_type", DeviationType.ACCIDENT),
+        "potential_consequence": (
+            "deviation_type",
+            DeviationType.HAZARD,
+            DeviationType.NEAR_MISS,
+            DeviationType.ACCIDENT,
+        ),
+        "immediate_action": (
+            "deviation_type",
+            DeviationType.HAZARD,
+            DeviationType.NEAR_MISS,
+            DeviationType.ACCIDENT,
+        ),
+        "absence_days": ("injury_kind", InjuryKind.ABSENCE),
+        "health_details": ("injury_kind", *INJURIES),
+    }
+
     def __init__(self, *args, unit_name: str = "", visitor: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if visitor:
@@ -224,11 +247,19 @@ class DeviationReportForm(forms.Form):
         )
 
     def fieldsets(self):
+        """(legend, [(bound field, condition)]) per section; a condition is (field, values
+        separated by spaces) for a field shown only when it applies, else None."""
         sections = [
-            (legend, [self[name] for name in names if name in self.fields])
+            (legend, [(self[name], self._condition(name)) for name in names if name in self.fields])
             for legend, names in self.sections
         ]
         return [(legend, fields) for legend, fields in sections if fields]
+
+    def _condition(self, name: str):
+        if name not in self.shown_when:
+            return None
+        field, *values = self.shown_when[name]
+        return field, " ".join(values)
 
     def clean_occurred_at(self):
         occurred_at = self.cleaned_data["occurred_at"]

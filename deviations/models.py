@@ -35,6 +35,16 @@ class Status(models.TextChoices):
 
 OPEN_STATUSES = (Status.REPORTED, Status.UNDER_TREATMENT, Status.MEASURES)
 
+# The one colour of each status, wherever it is shown (the list, the case page, the start page,
+# the receipt): a new case waits in yellow, work under way is blue, closed is green.
+STATUS_BADGES = {
+    Status.REPORTED: "text-bg-warning",
+    Status.UNDER_TREATMENT: "text-bg-primary",
+    Status.MEASURES: "text-bg-info",
+    Status.CLOSED: "text-bg-success",
+    Status.REJECTED: "text-bg-secondary",
+}
+
 
 class InjuryKind(models.TextChoices):
     """For personal injuries: what the indicators H1, H2 and F count (DOMAIN.md)."""
@@ -231,6 +241,11 @@ class Deviation(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def status_badge(self) -> str:
+        """The Bootstrap badge classes of the case's status (STATUS_BADGES)."""
+        return STATUS_BADGES.get(self.status, "text-bg-secondary")
 
     def is_overdue(self, today=None) -> bool:
         return (

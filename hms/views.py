@@ -9,11 +9,14 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from pghistory.models import Event, MiddlewareEvents
 
+from deviations.filters import MINE_REPORTED
 from hms.celery import app as celery_app
 from hms.cycle import todo
 from hms.middleware import history_without_user
 from units import access
 from units.models import RoleAssignment
+
+MY_REPORTS = 5
 
 
 @login_required
@@ -25,6 +28,7 @@ def home(request):
     deviations = list(todo.deviations_to_handle(user)[: todo.LIST_LENGTH + 1])
     measures = list(todo.measures_due(user, today)[: todo.LIST_LENGTH + 1])
     steps = todo.steps_due(user, today)
+    reports = list(todo.my_reports(user)[: MY_REPORTS + 1])
     return render(
         request,
         "hms/home.html",
@@ -38,6 +42,9 @@ def home(request):
             "more_measures": len(measures) > todo.LIST_LENGTH,
             "steps": steps[: todo.LIST_LENGTH],
             "more_steps": len(steps) > todo.LIST_LENGTH,
+            "my_reports": reports[:MY_REPORTS],
+            "more_reports": len(reports) > MY_REPORTS,
+            "mine_reported": MINE_REPORTED,
             "led_units": todo.led_cycles(user, today),
             # The newest reports load beside the list, for those who read some unit's records.
             "reads_records": access.reads_records_somewhere(user),

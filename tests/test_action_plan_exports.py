@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from actionplans.models import MeasureStatus, Priority
+from tests.archive_pdf import assert_archive_pdf
 from tests.factories import UserFactory, make_measure
 
 pytestmark = pytest.mark.django_db
@@ -75,6 +76,9 @@ def test_pdf_holds_exactly_the_filtered_rows(client, org, line_manager, rows):
     response = client.get(f"/actionplans/{org.department.code}/export.pdf", {"priority": "high"})
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
+    assert_archive_pdf(
+        response.content, language="en", title="Action plan for Department of Trials"
+    )
     text = pdf_text(response)
     assert "Action plan for Department of Trials" in text
     assert "Alpha high late" in text and "Bravo high" in text

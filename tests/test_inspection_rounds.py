@@ -7,7 +7,6 @@ below DEP, and the outsider leads a department in the other faculty.
 """
 
 import datetime
-import io
 import uuid
 
 import pytest
@@ -15,7 +14,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from pypdf import PdfReader
 
 from actionplans.models import Measure, MeasureSource, MeasureStatus
 from deviations.models import Category, Deviation, DeviationType, Severity, Status
@@ -33,6 +31,7 @@ from risk.models import (
     ParticipantRole,
     RoundStatus,
 )
+from tests.archive_pdf import assert_archive_pdf
 from tests.conftest import user_with_role
 from tests.factories import make_deviation, make_unit
 from units.models import Role, Unit
@@ -617,7 +616,9 @@ def test_report_page_and_pdf(client, org, line_manager, safety_rep):
     response = client.get(url("round_report_pdf", round_))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    reader = PdfReader(io.BytesIO(response.content))
+    reader = assert_archive_pdf(
+        response.content, language="en", title=f"Inspection round {org.department.code}"
+    )
     text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
     for expected in (
         "Department of Trials",

@@ -20,6 +20,7 @@ from indicators.review import facts, services
 from indicators.review.models import AGENDA, ManagementReview, ReviewStatus
 from risk import services as risk_services
 from risk.models import InspectionRound, RoundStatus
+from tests.archive_pdf import assert_archive_pdf
 from tests.conftest import user_with_role
 from tests.factories import UserFactory, make_deviation, make_unit
 from units.models import Role, UnitType
@@ -524,7 +525,7 @@ def test_pdf_holds_every_item_and_the_figures(client, org, small_year, hms_depar
     response = client.get(reverse("review:pdf", args=[YEAR]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    reader = PdfReader(io.BytesIO(response.content))
+    reader = assert_archive_pdf(response.content, language="en", title=f"Management review {YEAR}")
     text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
     assert len(reader.pages) >= 4
     for _key, _nb, title_en in AGENDA:

@@ -2,16 +2,15 @@
 text changes, version checks with 409, and the printable PDF."""
 
 import datetime
-import io
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 from django.urls import reverse
-from pypdf import PdfReader
 
 from hms.registers import services
 from hms.registers.models import Routine, RoutineStatus, RoutineTemplate
+from tests.archive_pdf import assert_archive_pdf
 from tests.conftest import user_with_role
 from tests.factories import make_routine
 from units.models import Role
@@ -145,7 +144,8 @@ def test_routine_pdf_carries_the_text_and_the_approval(client, org, line_manager
     client.force_login(employee)
     response = client.get(reverse("registers:routine_pdf", args=[routine.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    reader = assert_archive_pdf(response.content, language="en", title=routine.title)
+    text = "".join(page.extract_text() for page in reader.pages)
     assert routine.title in text
     assert "Avtal tilsyn med en kollega" in text
     assert "Approved" in text and str(line_manager) in text

@@ -22,6 +22,7 @@ from indicators.reports.models import (
     last_ended_tertial,
     tertial_period,
 )
+from tests.archive_pdf import assert_archive_pdf
 from tests.factories import load_reference_data, make_deviation
 from units.models import Unit
 
@@ -361,6 +362,8 @@ def test_the_pdf_prints_the_frozen_figures(small_dataset, hms_department):
     services.report_produce(report.pk)
     report.refresh_from_db()
     figures = report.figures
+    with report.pdf.open("rb") as handle:
+        assert_archive_pdf(handle.read(), language="en", title="Tertial report to AMU")
     text = pdf_text(report)
     assert "Tertial report to AMU" in text
     assert f"T2 {LAST_YEAR}" in text and "Contents" in text
@@ -444,6 +447,8 @@ def test_the_annual_report_has_the_rounds_and_the_year(small_dataset, hms_depart
         "f_value",
     ]
     assert [row["label"] for row in health["rows"]][-1] == "Total"
+    with report.pdf.open("rb") as handle:
+        assert_archive_pdf(handle.read(), language="en", title="Annual HSE report")
     text = pdf_text(report)
     for heading in ("Annual HSE report", "Inspection rounds", "HSE goals", "Environment", "Energy"):
         assert heading in text

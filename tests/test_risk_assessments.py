@@ -2,9 +2,7 @@
 matrix of an assessment, a unit and a subtree, red risks, who may do what, and the PDF."""
 
 import datetime
-import io
 
-import pypdf
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
@@ -26,6 +24,7 @@ from risk.models import (
     Zone,
 )
 from risk.views.matrix import cell
+from tests.archive_pdf import assert_archive_pdf
 from tests.conftest import user_with_role
 from tests.factories import make_unit
 from units.models import Role
@@ -997,7 +996,7 @@ def test_pdf_for_the_archive(client, scored, line_manager, safety_rep):
     response = client.get(reverse("risk:assessment_pdf", args=[scored.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    reader = pypdf.PdfReader(io.BytesIO(response.content))
+    reader = assert_archive_pdf(response.content, language="en", title=scored.title)
     text = " ".join(page.extract_text() for page in reader.pages)
     assert "Synthesis lab" in text
     assert "Department of Trials" in text

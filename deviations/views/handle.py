@@ -27,13 +27,6 @@ from units.downloads import INLINE_TYPES, file_response
 from units.forms import add_service_errors
 from units.models import Unit
 
-STATUS_BADGES = {
-    Status.REPORTED: "text-bg-warning",
-    Status.UNDER_TREATMENT: "text-bg-primary",
-    Status.MEASURES: "text-bg-info",
-    Status.CLOSED: "text-bg-success",
-    Status.REJECTED: "text-bg-secondary",
-}
 SEVERITY_BADGES = {
     "minor": "text-bg-light border",
     "serious": "text-bg-warning",
@@ -140,7 +133,6 @@ def _render_case(request, deviation: Deviation, *, bound=None, status: int = 200
         "ancestors": list(
             Unit.objects.filter(path__in=deviation.unit.ancestor_paths()).order_by("path")
         ),
-        "status_badge": STATUS_BADGES.get(deviation.status, "text-bg-secondary"),
         "severity_badge": SEVERITY_BADGES.get(deviation.severity, "text-bg-light"),
         "is_overdue": deviation.is_overdue(),
         "overdue_days": (

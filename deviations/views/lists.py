@@ -27,7 +27,7 @@ from deviations import export
 from deviations.charts import BarChart, Series
 from deviations.counts import DEVIATIONS_DEFINITION
 from deviations.filters import DeviationFilter, TrendsForm
-from deviations.models import OPEN_STATUSES, Category, Deviation, Severity, Status
+from deviations.models import OPEN_STATUSES, Category, Deviation, Severity
 from hms import formats
 from units import access
 from units.downloads import file_response
@@ -71,14 +71,6 @@ class TwoEndedPaginator(Paginator):
         return self._get_page(rows, number, self)
 
 
-# Bootstrap classes for the list's badges: open work in blues and yellow, closed in green.
-STATUS_BADGES = {
-    Status.REPORTED: "text-bg-primary",
-    Status.UNDER_TREATMENT: "text-bg-info",
-    Status.MEASURES: "text-bg-warning",
-    Status.CLOSED: "text-bg-success",
-    Status.REJECTED: "text-bg-secondary",
-}
 SEVERITY_BADGES = {
     Severity.SERIOUS: "bg-warning-subtle text-warning-emphasis border border-warning-subtle",
     Severity.VERY_SERIOUS: "bg-danger-subtle text-danger-emphasis border border-danger-subtle",
@@ -121,7 +113,6 @@ def deviation_list(request):
     today = timezone.localdate()
     for deviation in page.object_list:
         deviation.overdue = deviation.is_overdue(today)
-        deviation.status_badge = STATUS_BADGES.get(deviation.status, "text-bg-secondary")
         deviation.severity_badge = SEVERITY_BADGES.get(deviation.severity, "")
     context = {
         "filter": filterset,

@@ -38,6 +38,16 @@ def deviations_to_handle(user):
     )
 
 
+def my_reports(user):
+    """The user's own reports, newest first: what became of what they reported. Anonymous
+    reports keep no reporter, so they are not among them (the receipt code finds those)."""
+    return (
+        Deviation.objects.filter(reporter=user)
+        .only("number", "title", "status", "created_at")
+        .order_by("-created_at", "-pk")
+    )
+
+
 def measures_due(user, today=None):
     today = today or timezone.localdate()
     return (

@@ -9,12 +9,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
-from weasyprint import HTML
 
 from deviations import counts
 from deviations.charts import BarChart, Series
-from hms import formats
-from hms.pdf import STATIC_SCHEME, LocalFetcher
+from hms import formats, pdf
+from hms.pdf import Pages
 from indicators.reports.models import Report, ReportKind
 
 CHART_WIDTH = 640  # pixels; the A4 text column is about 174 mm wide
@@ -114,9 +113,9 @@ def render_html(report: Report, figures: dict, *, produced_at=None) -> str:
     return render_to_string(TEMPLATES[report.kind], context)
 
 
-def layout(html: str):
-    """Lay the HTML out in pages, with static files from disk only (hms.pdf)."""
-    return HTML(string=html, base_url=STATIC_SCHEME, url_fetcher=LocalFetcher()).render()
+def layout(html: str) -> Pages:
+    """Lay the HTML out in pages as an archive PDF (hms.pdf)."""
+    return pdf.layout(html)
 
 
 def layout_pdf(html: str) -> bytes:

@@ -3,14 +3,16 @@ measures (with a new measure for one not working as intended), and the findings,
 up as a measure in the unit's action plan or as a deviation.
 
 Every change is a POST handled by one service; what the user typed is never lost: a refused
-change shows the round page again with the form, the input and the reason.
+change shows the round page again with the form, the input and the reason. The answers and the
+checks are also saved as they are given (static/js/round-autosave.js posts the same form with
+an `X-Autosave` header and gets JSON back), so adding a finding meanwhile loses none of them.
 """
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -28,6 +30,24 @@ from risk.views.rounds import (
 from units.forms import add_service_errors
 
 
+def _autosaving(request) -> bool:
+    return request.headers.get("X-Autosave") == "1"
+
+
+def _autosave_refused(form, conflicts=None) -> JsonResponse:
+    """Not saved: the page's script says so and the user saves with the button, which shows
+    the reason (or the other person's answer) beside the input."""
+    if conflicts:
+        return JsonResponse({"saved": False, "conflicts": sorted(conflicts)}, status=409)
+    return JsonResponse({"saved": False, "errors": form.errors.get_json_data()}, status=400)
+
+
+def _autosaved(form, rows) -> JsonResponse:
+    """Saved: the fingerprints of the rows as saved now, for the page's hidden `shown_` fields,
+    so the next save is compared with what this one wrote."""
+    return JsonResponse({"saved": True, "shown": {str(row.pk): form.digest(row) for row in rows}})
+
+
 def _rows_with_conflicts(request, form, rows, save) -> dict:
     """Save each row the user changed. A row someone else changed since the page was shown is
     not saved: it is returned, with what is saved now, so the user can decide."""
@@ -43,7 +63,7 @@ def _rows_with_conflicts(request, form, rows, save) -> dict:
                 conflicts[row.pk] = row
                 continue
             save(row, new_clean)
-    if conflicts:
+    if conflicts and not _autosaving(request):
         # The page is shown again with the user's input; the fingerprints now name what is
         # saved, so saving again overwrites it knowingly.
         form.data = form.data.copy()
@@ -69,6 +89,8 @@ def save_answers(request, pk: int):
     answers = _load_answers(round_)
     form = forms.AnswersForm(request.POST, rows=answers)
     if not form.is_valid():
+        if _autosaving(request):
+            return _autosave_refused(form)
         return _render_detail(request, round_, answers_form=form, focus="walk")
 
     def save(answer, values):
@@ -80,7 +102,13 @@ def save_answers(request, pk: int):
         conflicts = _rows_with_conflicts(request, form, answers, save)
     except ValidationError as error:
         add_service_errors(form, error)
+        if _autosaving(request):
+            return _autosave_refused(form)
         return _render_detail(request, round_, answers_form=form, focus="walk")
+    if _autosaving(request):
+        if conflicts:
+            return _autosave_refused(form, conflicts)
+        return _autosaved(form, _load_answers(round_))
     if conflicts:
         return _render_detail(
             request, round_, answers_form=form, answer_conflicts=conflicts, status=409, focus="walk"
@@ -122,6 +150,8 @@ def save_checks(request, pk: int):
         )
     form = forms.ChecksForm(request.POST, rows=checks)
     if not form.is_valid():
+        if _autosaving(request):
+            return _autosave_refused(form)
         return _render_detail(request, round_, checks_form=form, focus="checks")
 
     def save(check, values):
@@ -131,7 +161,13 @@ def save_checks(request, pk: int):
         conflicts = _rows_with_conflicts(request, form, checks, save)
     except ValidationError as error:
         add_service_errors(form, error)
+        if _autosaving(request):
+            return _autosave_refused(form)
         return _render_detail(request, round_, checks_form=form, focus="checks")
+    if _autosaving(request):
+        if conflicts:
+            return _autosave_refused(form, conflicts)
+        return _autosaved(form, _load_checks(round_))
     if conflicts:
         return _render_detail(
             request, round_, checks_form=form, check_conflicts=conflicts, status=409, focus="checks"
