@@ -413,4 +413,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several resources have a "status" (or a checklist kind) with choices of their own: each
+    # choice set gets its own name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "AssessmentStatusEnum": "risk.models.AssessmentStatus",
+        "RoundStatusEnum": "risk.models.RoundStatus",
+        "ChecklistKindEnum": "risk.models.ChecklistKind",
+        "ReportStatusEnum": "indicators.reports.models.ReportStatus",
+        "DeviationStatusEnum": "deviations.models.Status",
+    },
 }
