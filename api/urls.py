@@ -1,8 +1,10 @@
 """REST API v1: the OpenAPI schema, its offline docs, and one router for every resource."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
+
+from api.errors import not_found
 
 router = DefaultRouter(trailing_slash=True)
 # Each resource registers its viewset here, e.g.
@@ -12,4 +14,6 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("v1/", include(router.urls)),
+    # Anything else under /api/ is a JSON 404, not the site's HTML page.
+    re_path(r"", not_found),
 ]
