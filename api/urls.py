@@ -5,10 +5,15 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from api.errors import not_found
+from api.views import deviations, measures, units
 
 router = DefaultRouter(trailing_slash=True)
-# Each resource registers its viewset here, e.g.
-# router.register("units", units.UnitViewSet, basename="unit")
+# Each resource registers its viewset here.
+router.register("units", units.UnitViewSet, basename="unit")
+router.register("people", units.PersonViewSet, basename="person")
+router.register("role-assignments", units.RoleAssignmentViewSet, basename="role-assignment")
+router.register("deviations", deviations.DeviationViewSet, basename="deviation")
+router.register("measures", measures.MeasureViewSet, basename="measure")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

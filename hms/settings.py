@@ -425,4 +425,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.error_responses",
+    ],
+    # Several models have a field named "status" with choices of their own.
+    "ENUM_NAME_OVERRIDES": {
+        "DeviationStatusEnum": "deviations.models.Status",
+        "MeasureStatusEnum": "actionplans.models.MeasureStatus",
+    },
 }
