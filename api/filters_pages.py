@@ -3,7 +3,8 @@ exactly as its page does. A filter the form refuses is a 400 with the form's mes
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework import exceptions
+
+from api.validation import cleaned
 
 UNIT_PARAMETER = OpenApiParameter(
     "unit",
@@ -13,12 +14,4 @@ UNIT_PARAMETER = OpenApiParameter(
 
 
 def filter_form(form_class, request, **kwargs) -> dict:
-    form = form_class(request.query_params, **kwargs)
-    if not form.is_valid():
-        raise exceptions.ValidationError(
-            {
-                field: [error["message"] for error in errors]
-                for field, errors in form.errors.get_json_data().items()
-            }
-        )
-    return form.cleaned_data
+    return cleaned(form_class(request.query_params, **kwargs))

@@ -57,6 +57,9 @@ def after(ordering: tuple[str, ...], values: list, *, backwards: bool = False) -
 
 class KeysetPagination(BasePagination):
     page_size = api_settings.PAGE_SIZE or 50
+    # As api.pagination.Cursor: a client may ask for fewer or more rows a page, up to 500.
+    page_size_query_param = "page_size"
+    max_page_size = 500
     cursor_query_param = "cursor"
     invalid_cursor_message = _("The cursor is not valid: use the next or previous link as given.")
 
@@ -91,10 +94,17 @@ class KeysetPagination(BasePagination):
             )
         return values, backwards
 
+    def _page_size(self, request) -> int:
+        asked = request.query_params.get(self.page_size_query_param, "")
+        if asked.isascii() and asked.isdigit() and len(asked) <= 4 and int(asked) > 0:
+            return min(int(asked), self.max_page_size)
+        return self.page_size
+
     def paginate_queryset(self, queryset, request, view=None):
         ordering = self._ordering(view)
         self.base_url = remove_query_param(request.build_absolute_uri(), self.cursor_query_param)
         values, backwards = self._decode(request, ordering)
+        self.page_size = self._page_size(request)
         if backwards:
             reversed_ordering = [f[1:] if f.startswith("-") else f"-{f}" for f in ordering]
             queryset = queryset.order_by(*reversed_ordering)
@@ -131,6 +141,13 @@ class KeysetPagination(BasePagination):
     def get_schema_operation_parameters(self, view):
         return [
             {
+                "name": self.page_size_query_param,
+                "required": False,
+                "in": "query",
+                "description": str(_("Rows a page, up to %(max)s.") % {"max": self.max_page_size}),
+                "schema": {"type": "integer"},
+            },
+            {
                 "name": self.cursor_query_param,
                 "required": False,
                 "in": "query",
@@ -138,5 +155,5 @@ class KeysetPagination(BasePagination):
                     _("The page to show: the cursor of a next or previous link as given.")
                 ),
                 "schema": {"type": "string"},
-            }
+            },
         ]

@@ -3,7 +3,6 @@ bodies of the bulk upsert of values."""
 
 from rest_framework import serializers
 
-from api.serializers.refs import PersonRefSerializer, UnitRefSerializer
 from indicators.models import (
     Category,
     Indicator,
@@ -59,13 +58,14 @@ class TertialField(serializers.IntegerField):
 
 class IndicatorValueSerializer(serializers.ModelSerializer):
     indicator = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    unit = UnitRefSerializer(read_only=True)
+    unit = serializers.IntegerField(source="unit_id", read_only=True)
+    unit_code = serializers.CharField(source="unit.code", read_only=True)
     tertial = TertialField(read_only=True, allow_null=True, min_value=1, max_value=3)
     value = serializers.DecimalField(max_digits=18, decimal_places=4, read_only=True)
     source = serializers.ChoiceField(
         choices=[Source.ENTERED.value, Source.IMPORTED.value], read_only=True
     )
-    entered_by = PersonRefSerializer(read_only=True, allow_null=True)
+    entered_by = serializers.IntegerField(source="entered_by_id", read_only=True, allow_null=True)
 
     class Meta:
         model = IndicatorValue
@@ -73,6 +73,7 @@ class IndicatorValueSerializer(serializers.ModelSerializer):
             "id",
             "indicator",
             "unit",
+            "unit_code",
             "year",
             "tertial",
             "value",
@@ -115,16 +116,3 @@ class BulkCountsSerializer(serializers.Serializer):
     changed = serializers.IntegerField()
     unchanged = serializers.IntegerField()
     values = IndicatorValueSerializer(many=True, help_text="The stored values, in the order sent.")
-
-
-class RowProblemSerializer(serializers.Serializer):
-    index = serializers.IntegerField(
-        allow_null=True, help_text="The row's place in the list, from 0."
-    )
-    field = serializers.CharField(allow_null=True)
-    message = serializers.CharField()
-
-
-class BulkProblemsSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    errors = RowProblemSerializer(many=True)

@@ -5,7 +5,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from api.serializers.refs import PersonRefSerializer, UnitRefSerializer
 from indicators.reports.models import Report, ReportKind, ReportStatus, Stage
 
 
@@ -13,11 +12,12 @@ class ReportSerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=ReportKind.choices, read_only=True)
     title = serializers.CharField(read_only=True)
     period_label = serializers.CharField(read_only=True)
-    unit = UnitRefSerializer(read_only=True)
+    unit = serializers.IntegerField(source="unit_id", read_only=True)
+    unit_code = serializers.CharField(source="unit.code", read_only=True)
     status = serializers.ChoiceField(choices=ReportStatus.choices, read_only=True)
     stage = serializers.ChoiceField(choices=Stage.choices, read_only=True)
     is_stalled = serializers.BooleanField(read_only=True)
-    ordered_by = PersonRefSerializer(read_only=True, allow_null=True)
+    ordered_by = serializers.IntegerField(source="ordered_by_id", read_only=True, allow_null=True)
     download = serializers.SerializerMethodField()
 
     class Meta:
@@ -30,6 +30,7 @@ class ReportSerializer(serializers.ModelSerializer):
             "tertial",
             "period_label",
             "unit",
+            "unit_code",
             "language",
             "status",
             "stage",

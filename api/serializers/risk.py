@@ -5,13 +5,14 @@ rows, each scored by the assessment's own matrix version."""
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.serializers.refs import MeasureRefSerializer, PersonRefSerializer, UnitRefSerializer
+from api.serializers.refs import MeasureRefSerializer
 from risk.models import AssessmentStatus, ParticipantRole, RiskAssessment, RiskRow, Zone
 from risk.views.matrix import cell
 
 
 class RiskAssessmentSerializer(serializers.ModelSerializer):
-    unit = UnitRefSerializer(read_only=True)
+    unit = serializers.IntegerField(source="unit_id", read_only=True)
+    unit_code = serializers.CharField(source="unit.code", read_only=True)
     status = serializers.ChoiceField(choices=AssessmentStatus.choices, read_only=True)
     matrix_version = serializers.IntegerField(source="matrix.version", read_only=True)
     is_due_for_review = serializers.SerializerMethodField()
@@ -24,6 +25,7 @@ class RiskAssessmentSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "unit",
+            "unit_code",
             "title",
             "activity",
             "assessed_on",
@@ -45,7 +47,10 @@ class RiskAssessmentSerializer(serializers.ModelSerializer):
 
 
 class ParticipantSerializer(serializers.Serializer):
-    person = PersonRefSerializer(source="user", read_only=True)
+    """Someone taking part (api/v1/people), named as the page names them."""
+
+    person = serializers.IntegerField(source="user_id", read_only=True)
+    name = serializers.CharField(source="user.__str__", read_only=True)
     role = serializers.ChoiceField(choices=ParticipantRole.choices, read_only=True)
     took_part = serializers.BooleanField(read_only=True)
 
@@ -115,7 +120,7 @@ class RiskRowSerializer(serializers.ModelSerializer):
 
 
 class RiskAssessmentDetailSerializer(RiskAssessmentSerializer):
-    approved_by = PersonRefSerializer(read_only=True, allow_null=True)
+    approved_by = serializers.IntegerField(source="approved_by_id", read_only=True, allow_null=True)
     participants = ParticipantSerializer(many=True, read_only=True)
     activities = ActivitySerializer(many=True, read_only=True)
     rows = RiskRowSerializer(many=True, read_only=True)

@@ -5,20 +5,21 @@ with their follow-up."""
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.serializers.refs import MeasureRefSerializer, PersonRefSerializer, UnitRefSerializer
+from api.serializers.refs import MeasureRefSerializer
+from api.serializers.risk import ParticipantSerializer
 from deviations.models import Status as DeviationStatus
 from risk.models import (
     Answer,
     ChecklistKind,
     FindingOutcome,
     InspectionRound,
-    ParticipantRole,
     RoundStatus,
 )
 
 
 class InspectionRoundSerializer(serializers.ModelSerializer):
-    unit = UnitRefSerializer(read_only=True)
+    unit = serializers.IntegerField(source="unit_id", read_only=True)
+    unit_code = serializers.CharField(source="unit.code", read_only=True)
     status = serializers.ChoiceField(choices=RoundStatus.choices, read_only=True)
     findings_count = serializers.IntegerField(read_only=True)
     not_ok_count = serializers.IntegerField(read_only=True)
@@ -28,6 +29,7 @@ class InspectionRoundSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "unit",
+            "unit_code",
             "planned_for",
             "status",
             "completed_at",
@@ -36,12 +38,6 @@ class InspectionRoundSerializer(serializers.ModelSerializer):
             "version",
         ]
         read_only_fields = fields
-
-
-class RoundParticipantSerializer(serializers.Serializer):
-    person = PersonRefSerializer(source="user", read_only=True)
-    role = serializers.ChoiceField(choices=ParticipantRole.choices, read_only=True)
-    took_part = serializers.BooleanField(read_only=True)
 
 
 class ChecklistAnswerSerializer(serializers.Serializer):
@@ -85,7 +81,7 @@ class FindingSerializer(serializers.Serializer):
 
 class InspectionRoundDetailSerializer(InspectionRoundSerializer):
     checklists = serializers.SerializerMethodField()
-    participants = RoundParticipantSerializer(many=True, read_only=True)
+    participants = ParticipantSerializer(many=True, read_only=True)
     answers = ChecklistAnswerSerializer(many=True, read_only=True)
     measure_checks = MeasureCheckSerializer(many=True, read_only=True)
     findings = FindingSerializer(many=True, read_only=True)

@@ -19,15 +19,17 @@ from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
+from api.errors import NON_FIELD, body
 from api.filters_pages import filter_form
 from api.keyset import KeysetPagination
 from api.serializers.indicators import (
     BulkCountsSerializer,
-    BulkProblemsSerializer,
     BulkValueSerializer,
     IndicatorSerializer,
     IndicatorValueSerializer,
 )
+from api.versions import VersionedMixin
+from api.views.units import ID
 from indicators import services, values_csv
 from indicators.models import Category, Indicator, IndicatorValue, PeriodKind, Source
 from units.forms import UnitCodeField
@@ -151,12 +153,17 @@ def _read_rows(data):
     return records, versions, problems
 
 
-def _problems_response(detail: str, problems, code: int) -> Response:
-    errors = [
-        {"index": problem.line, "field": problem.field, "message": problem.message}
-        for problem in sorted(problems, key=lambda problem: problem.line or 0)
-    ]
-    return Response({"detail": detail, "errors": errors}, status=code)
+def _problems_response(message: str, problems, code: int) -> Response:
+    """The API's error shape, with each row's problems under "<index>.<field>" (or the index
+    alone for the row as a whole), as api.errors names the fields of a nested input."""
+    errors: dict[str, list[str]] = {}
+    for problem in sorted(problems, key=lambda problem: problem.line or 0):
+        if problem.line is None:
+            key = NON_FIELD
+        else:
+            key = f"{problem.line}.{problem.field}" if problem.field else str(problem.line)
+        errors.setdefault(key, []).append(str(problem.message))
+    return Response(body(message, errors), status=code)
 
 
 @extend_schema_view(
@@ -179,7 +186,8 @@ def _problems_response(detail: str, problems, code: int) -> Response:
     ),
     retrieve=extend_schema(summary="An indicator value"),
 )
-class IndicatorValueViewSet(viewsets.ReadOnlyModelViewSet):
+class IndicatorValueViewSet(VersionedMixin, viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = ID
     serializer_class = IndicatorValueSerializer
     pagination_class = KeysetPagination
     ordering = ("indicator__order", "year", "tertial", "pk")
@@ -209,18 +217,14 @@ class IndicatorValueViewSet(viewsets.ReadOnlyModelViewSet):
         description=(
             "A list of values by indicator code, unit code, year and tertial (null for a "
             "yearly indicator). Each is checked as a line of the CSV import is; if any is "
-            "refused, nothing is written and every problem is answered with its row's index. "
+            "refused, nothing is written and every problem is answered under "
+            "`<index>.<field>` (the row's place in the list, from 0). "
             "Only units whose figures the user enters are accepted. A value that changes a "
             "stored one must carry that value's version: without it the answer is 428, with "
             f"an outdated one 412. At most {MAX_ROWS} values at a time."
         ),
         request=BulkValueSerializer(many=True),
-        responses={
-            200: BulkCountsSerializer,
-            400: BulkProblemsSerializer,
-            412: BulkProblemsSerializer,
-            428: BulkProblemsSerializer,
-        },
+        responses={200: BulkCountsSerializer},
     )
     @action(
         detail=False,

@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from api.filters_pages import UNIT_PARAMETER, filter_form
 from api.keyset import KeysetPagination
 from api.serializers.reports import ReportSerializer
+from api.views.units import ID
 from indicators.reports.models import Report, ReportKind, ReportStatus
 from indicators.reports.views import report_file
 from units.forms import UnitCodeField
@@ -59,6 +60,7 @@ class PDFRenderer(renderers.BaseRenderer):
     retrieve=extend_schema(summary="A report"),
 )
 class ReportViewSet(viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = ID
     serializer_class = ReportSerializer
     pagination_class = KeysetPagination
     ordering = ("-ordered_at", "-pk")

@@ -14,6 +14,8 @@ from actionplans.models import Measure
 from api.filters_pages import UNIT_PARAMETER, filter_form
 from api.keyset import KeysetPagination
 from api.serializers.risk import RiskAssessmentDetailSerializer, RiskAssessmentSerializer
+from api.versions import VersionedMixin
+from api.views.units import ID
 from risk.forms import AssessmentFilterForm
 from risk.models import Participant, ParticipantRole, RiskAssessment, RiskRow
 from risk.views.assessments import LIST_ORDERING, filter_assessments, with_row_counts
@@ -34,7 +36,8 @@ from risk.views.assessments import LIST_ORDERING, filter_assessments, with_row_c
     ),
     retrieve=extend_schema(summary="A risk assessment with its hazards"),
 )
-class RiskAssessmentViewSet(viewsets.ReadOnlyModelViewSet):
+class RiskAssessmentViewSet(VersionedMixin, viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = ID
     pagination_class = KeysetPagination
     ordering = LIST_ORDERING
 

@@ -17,6 +17,8 @@ from rest_framework.response import Response
 from api.filters_pages import UNIT_PARAMETER, filter_form
 from api.keyset import KeysetPagination
 from api.serializers.rounds import InspectionRoundDetailSerializer, InspectionRoundSerializer
+from api.versions import VersionedMixin
+from api.views.units import ID
 from risk.models import (
     ChecklistAnswer,
     ChecklistKind,
@@ -54,7 +56,8 @@ def _in_order(field: str, values) -> Case:
     ),
     retrieve=extend_schema(summary="An inspection round with its answers and findings"),
 )
-class InspectionRoundViewSet(viewsets.ReadOnlyModelViewSet):
+class InspectionRoundViewSet(VersionedMixin, viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = ID
     pagination_class = KeysetPagination
     ordering = LIST_ORDERING
 
