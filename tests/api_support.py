@@ -35,3 +35,13 @@ def all_rows(client: APIClient, url: str, **params) -> list[dict]:
 def denied_anonymous(status: int) -> bool:
     """Anonymous requests: 401 where a token could be sent, 403 with only the session."""
     return status in (401, 403)
+
+
+def token_client(user, *, read_only: bool = False) -> APIClient:
+    """A client that sends a fresh personal API token of the user, as an integration does."""
+    from api.tokens import token_create
+
+    _row, token = token_create(user=user, name="test", read_only=read_only)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client

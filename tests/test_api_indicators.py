@@ -9,8 +9,13 @@ import pytest
 
 from indicators import services
 from indicators.models import Indicator, IndicatorValue, Source
-from tests.api_client import token_client
-from tests.api_support import all_rows, api_client, count_queries, denied_anonymous
+from tests.api_support import (
+    all_rows,
+    api_client,
+    count_queries,
+    denied_anonymous,
+    token_client,
+)
 from tests.factories import make_unit
 
 DEFINITIONS = "/api/v1/indicators/"

@@ -7,8 +7,13 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from indicators.reports.models import Report, ReportKind, ReportStatus
-from tests.api_client import token_client
-from tests.api_support import all_rows, api_client, count_queries, denied_anonymous
+from tests.api_support import (
+    all_rows,
+    api_client,
+    count_queries,
+    denied_anonymous,
+    token_client,
+)
 from tests.factories import make_unit
 
 LIST = "/api/v1/reports/"

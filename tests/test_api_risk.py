@@ -10,8 +10,13 @@ from django.utils import timezone
 from api.keyset import KeysetPagination
 from risk import services
 from risk.models import ParticipantRole, RiskAssessment
-from tests.api_client import token_client
-from tests.api_support import all_rows, api_client, count_queries, denied_anonymous
+from tests.api_support import (
+    all_rows,
+    api_client,
+    count_queries,
+    denied_anonymous,
+    token_client,
+)
 from tests.conftest import user_with_role
 from units.models import Role
 
