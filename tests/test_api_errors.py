@@ -2,8 +2,10 @@
 500; changes need If-Match (428 / 412); each token is throttled (429 with Retry-After)."""
 
 import base64
+import datetime
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from tests.api_client import token_client
@@ -140,7 +142,7 @@ def test_change_with_stale_if_match_is_412(api, org):
     read = api.get(f"/api/v1/deviations/{deviation.number}/")["ETag"]
     first = api.post(
         f"/api/v1/deviations/{deviation.number}/deadline/",
-        {"deadline": "2099-01-01"},
+        {"deadline": (timezone.localdate() + datetime.timedelta(days=30)).isoformat()},
         format="json",
         HTTP_IF_MATCH=read,
     )
@@ -198,3 +200,18 @@ def test_session_changes_need_csrf(line_manager, org):
     )
     body = assert_json_error(response, 403)
     assert "CSRF" in body["message"]
+
+
+def test_too_large_body_is_json_413(api, settings):
+    settings.REQUEST_MAX_BYTES = 1000
+    response = api.post("/api/v1/deviations/", {"title": "x" * 5000}, format="json")
+    assert_json_error(response, 413)
+
+
+def test_session_owing_the_second_factor_gets_json_403(settings, hms_department):
+    settings.HMS_REQUIRE_2FA = True
+    client = APIClient()
+    client.force_login(hms_department, backend="django.contrib.auth.backends.ModelBackend")
+    assert_json_error(client.get("/api/v1/units/"), 403)
+    # A token was made by a user who gave it (or by an administrator): it is not asked.
+    assert token_client(hms_department).get("/api/v1/units/").status_code == 200

@@ -41,7 +41,10 @@ def test_outsider_gets_404(outsider, measure):
 
 def test_list_and_filters(line_manager, measure, org, employee):
     late = make_measure(
-        org.department, employee, deadline=timezone.localdate() - datetime.timedelta(days=1)
+        org.department,
+        employee,
+        title="Rydde lageret",
+        deadline=timezone.localdate() - datetime.timedelta(days=1),
     )
     api = token_client(line_manager)
 
