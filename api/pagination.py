@@ -28,7 +28,8 @@ class Cursor(CursorPagination):
             return cursor
         name = self.ordering[0].lstrip("-")
         try:
-            field = self._model._meta.get_field(name)
+            meta = self._model._meta
+            field = meta.pk if name == "pk" else meta.get_field(name)
             field.to_python(cursor.position)
         except (FieldDoesNotExist, ValidationError, ValueError, TypeError, OverflowError):
             raise NotFound(self.invalid_cursor_message) from None

@@ -114,3 +114,16 @@ def test_role_assignments_query_count_is_constant(employee, org):
         RoleAssignmentFactory(user=UserFactory(username=f"r{n}"), unit=org.section)
     assert len(api.get("/api/v1/role-assignments/").json()["results"]) == 16
     assert queries_of(lambda: api.get("/api/v1/role-assignments/")) == small
+
+
+def test_people_cursor_walks_every_person_once(employee, org):
+    for n in range(4):
+        RoleAssignmentFactory(user=UserFactory(username=f"c{n}"), unit=org.section)
+    api = token_client(employee)
+    seen, url = [], "/api/v1/people/?page_size=2"
+    while url:
+        response = api.get(url)
+        assert response.status_code == 200, response.json()
+        seen += [row["id"] for row in response.json()["results"]]
+        url = response.json()["next"]
+    assert len(seen) == len(set(seen)) == 5
