@@ -14,6 +14,10 @@ class Cursor(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
 
+    def get_ordering(self, request, queryset, view):
+        ordering = getattr(view, "ordering", None) or self.ordering
+        return (ordering,) if isinstance(ordering, str) else tuple(ordering)
+
     def paginate_queryset(self, queryset, request, view=None):
         self._model = queryset.model
         return super().paginate_queryset(queryset, request, view)
@@ -24,7 +28,8 @@ class Cursor(CursorPagination):
             return cursor
         name = self.ordering[0].lstrip("-")
         try:
-            field = self._model._meta.get_field(name)
+            meta = self._model._meta
+            field = meta.pk if name == "pk" else meta.get_field(name)
             field.to_python(cursor.position)
         except (FieldDoesNotExist, ValidationError, ValueError, TypeError, OverflowError):
             raise NotFound(self.invalid_cursor_message) from None

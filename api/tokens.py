@@ -29,7 +29,8 @@ def hash_token(token: str) -> str:
 
 def split_token(token: str) -> str | None:
     """The prefix of a well-formed token, else None."""
-    parts = token.split("_")
+    # The secret is URL-safe base64, which has underscores of its own.
+    parts = token.split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX or not parts[1] or not parts[2]:
         return None
     if len(parts[1]) > 16:

@@ -8,9 +8,11 @@ import uuid
 import pghistory
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from api.serializers.deviations import (
@@ -43,6 +45,12 @@ def _step(request_serializer, summary: str):
             204: OpenApiResponse(description="Done; the case is no longer one you may see."),
         },
     )
+
+
+ANONYMOUS_ELSEWHERE = gettext_lazy(
+    "A report through the API always names its reporter: a token names its user in every "
+    "log line. Report anonymously on the report form (/deviations/new/)."
+)
 
 
 def _simple(form_class):
@@ -99,6 +107,8 @@ class DeviationViewSet(
 
     def create(self, request, *args, **kwargs):
         data = form_data(request.data)
+        if data.get("anonymous"):
+            raise ValidationError({"anonymous": [ANONYMOUS_ELSEWHERE]})
         data.setdefault("submission_token", str(uuid.uuid4()))
         form = forms.DeviationReportForm(data, visitor=False)
         del form.fields["anonymous"], form.fields["attachments"]
