@@ -156,7 +156,7 @@ def _read_rows(data):
 def _problems_response(message: str, problems, code: int) -> Response:
     """The API's error shape, with each row's problems under "<index>.<field>" (or the index
     alone for the row as a whole), as api.errors names the fields of a nested input."""
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[str]] = {} if problems else {NON_FIELD: [str(message)]}
     for problem in sorted(problems, key=lambda problem: problem.line or 0):
         if problem.line is None:
             key = NON_FIELD

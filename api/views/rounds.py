@@ -99,4 +99,5 @@ class InspectionRoundViewSet(VersionedMixin, viewsets.ReadOnlyModelViewSet):
             **self.get_serializer_context(),
             "visible_deviations": visible_deviation_ids(request.user, round_.findings.all()),
         }
-        return Response(InspectionRoundDetailSerializer(round_, context=context).data)
+        response = Response(InspectionRoundDetailSerializer(round_, context=context).data)
+        return self.with_etag(response, round_)
