@@ -4,14 +4,20 @@ import time
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views import defaults
 from pghistory.middleware import HistoryMiddleware
 
 logger = logging.getLogger(__name__)
+
+
+def is_api(request) -> bool:
+    """A request to the REST API, which answers every error in JSON (api/errors.py)."""
+    return request.path_info.startswith("/api/")
 
 
 def history_without_user(view):
@@ -83,7 +89,11 @@ class RequestSizeLimitMiddleware:
             from django.template.defaultfilters import filesizeformat
 
             context = {"limit": filesizeformat(settings.REQUEST_MAX_BYTES)}
-            response = render(request, "413.html", context, status=413)
+            if is_api(request):
+                message = _("The request is larger than %(limit)s.") % context
+                response = JsonResponse({"message": message, "errors": {}}, status=413)
+            else:
+                response = render(request, "413.html", context, status=413)
             # The unread body must not be taken for the next request on this connection.
             response["Connection"] = "close"
             return response

@@ -396,17 +396,28 @@ LOGGING = {
     },
 }
 
-# REST API v1 (api/). Every list is cursor-paginated; errors are JSON.
+# REST API v1 (api/). Every list is cursor-paginated; errors are JSON (api/errors.py).
+# Requests per token (or per signed-in user), e.g. "1000/hour"; more answer 429 with Retry-After.
+API_THROTTLE_RATE = env_str("API_THROTTLE_RATE", "1000/hour")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.BearerTokenAuthentication",
+        # The browser session, with its CSRF check on every change.
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "api.permissions.TokenScope",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Cursor",
     "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "HMS API",
@@ -417,4 +428,21 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # No badge from the online validator: the docs work offline, under the site's CSP.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.error_responses",
+    ],
+    # Several models have a field named "status" (or a checklist kind) with choices of their
+    # own: each choice set gets its own name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "DeviationStatusEnum": "deviations.models.Status",
+        "MeasureStatusEnum": "actionplans.models.MeasureStatus",
+        "AssessmentStatusEnum": "risk.models.AssessmentStatus",
+        "RoundStatusEnum": "risk.models.RoundStatus",
+        "ChecklistKindEnum": "risk.models.ChecklistKind",
+        "ReportStatusEnum": "indicators.reports.models.ReportStatus",
+    },
 }

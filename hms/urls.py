@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from mozilla_django_oidc.views import OIDCLogoutView
 
+from api.views import tokens as api_tokens
 from hms import people, views
 from units import oidc
 
@@ -13,6 +14,8 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     # Ends the session here and, after an institution sign-in, at the provider too.
     path("accounts/logout/", OIDCLogoutView.as_view(), name="logout"),
+    path("accounts/api-tokens/", api_tokens.token_list, name="api_tokens"),
+    path("accounts/api-tokens/<int:pk>/revoke/", api_tokens.token_revoke, name="api_token_revoke"),
     path("accounts/", include("hms.accounts.urls")),
     # The institution's sign-in; each answers 404 without OIDC_ISSUER.
     path(

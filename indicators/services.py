@@ -8,6 +8,7 @@ import pghistory
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from indicators.models import Indicator, IndicatorValue, PeriodKind, Source
 from units import access
@@ -108,6 +109,42 @@ def values_save(
     return counts
 
 
+def _write_plan(plan, *, actor) -> None:
+    """Write what a checked plan changes, in two statements however many values it holds."""
+    now = timezone.now()
+    IndicatorValue.objects.bulk_update(
+        [
+            IndicatorValue(
+                pk=change.before_pk,
+                value=change.row.value,
+                source=Source.IMPORTED,
+                entered_by=actor,
+                entered_at=now,
+                version=change.before_version + 1,
+            )
+            for change in plan.changed
+        ],
+        ["value", "source", "entered_by", "entered_at", "version"],
+        batch_size=1000,
+    )
+    IndicatorValue.objects.bulk_create(
+        [
+            IndicatorValue(
+                indicator_id=change.row.indicator_id,
+                unit_id=change.row.unit_id,
+                year=change.row.year,
+                tertial=change.row.tertial,
+                value=change.row.value,
+                source=Source.IMPORTED,
+                entered_by=actor,
+                entered_at=now,
+            )
+            for change in plan.new
+        ],
+        batch_size=1000,
+    )
+
+
 @transaction.atomic
 def values_import(*, actor, content: bytes, filename: str, expected_digest: str = ""):
     """Apply a values CSV file all or nothing. Raises values_csv.ImportRejected when the file
@@ -121,37 +158,87 @@ def values_import(*, actor, content: bytes, filename: str, expected_digest: str 
         raise values_csv.ImportRejected(plan)
     if expected_digest and not hmac.compare_digest(expected_digest, plan.digest):
         raise values_csv.ImportChanged(plan)
-    now = timezone.now()
     with pghistory.context(import_file=filename):
-        IndicatorValue.objects.bulk_update(
-            [
-                IndicatorValue(
-                    pk=change.before_pk,
-                    value=change.row.value,
-                    source=Source.IMPORTED,
-                    entered_by=actor,
-                    entered_at=now,
-                    version=change.before_version + 1,
+        _write_plan(plan, actor=actor)
+    return plan
+
+
+class ValuesOutdated(Exception):
+    """Values sent to change stored ones without their version (`missing`), or with a version
+    that is no longer the stored one (`stale`): nothing was written. Each is a Problem."""
+
+    def __init__(self, plan, *, missing: list, stale: list):
+        super().__init__(f"{len(missing)} without a version, {len(stale)} outdated")
+        self.plan, self.missing, self.stale = plan, missing, stale
+
+
+def _outdated(plan, versions: dict[int, int | None]) -> tuple[list, list]:
+    from indicators.values_csv import Problem
+
+    missing, stale = [], []
+    for change in plan.changed:
+        sent = versions.get(change.row.line)
+        if sent is None:
+            missing.append(
+                Problem(
+                    change.row.line,
+                    "version",
+                    _(
+                        "A value is stored for this unit, indicator and period (version "
+                        "%(version)s): send its version to change it."
+                    )
+                    % {"version": change.before_version},
                 )
-                for change in plan.changed
-            ],
-            ["value", "source", "entered_by", "entered_at", "version"],
-            batch_size=1000,
-        )
-        IndicatorValue.objects.bulk_create(
-            [
-                IndicatorValue(
-                    indicator_id=change.row.indicator_id,
-                    unit_id=change.row.unit_id,
-                    year=change.row.year,
-                    tertial=change.row.tertial,
-                    value=change.row.value,
-                    source=Source.IMPORTED,
-                    entered_by=actor,
-                    entered_at=now,
+            )
+        elif sent != change.before_version:
+            stale.append(
+                Problem(
+                    change.row.line,
+                    "version",
+                    _(
+                        "Someone else saved this value after version %(sent)s; it is at "
+                        "version %(version)s now. Read it again before changing it."
+                    )
+                    % {"sent": sent, "version": change.before_version},
                 )
-                for change in plan.new
-            ],
-            batch_size=1000,
-        )
+            )
+    for change in plan.new:
+        sent = versions.get(change.row.line)
+        if sent:
+            stale.append(
+                Problem(
+                    change.row.line,
+                    "version",
+                    _("No value is stored for this unit, indicator and period any more."),
+                )
+            )
+    return missing, stale
+
+
+@transaction.atomic
+def values_upsert(
+    *, actor, records: list[tuple[int, dict[str, str]]], versions: dict[int, int | None]
+):
+    """Add and change values sent by an integration, all or nothing, checked as the CSV import
+    checks a file (`records` hold each value as text with its place in the list). A value that
+    changes a stored one must carry the stored value's version (`versions`, by place; 0 or
+    None for a new value), so nobody's figure is overwritten unseen. Raises
+    values_csv.ImportRejected for values that do not check, ValuesOutdated for missing or
+    outdated versions; returns the plan that was written."""
+    from indicators import values_csv
+
+    values_csv.lock_values()
+    rows, problems = values_csv.check_records(
+        records,
+        actor=actor,
+        duplicate_message=_("The same unit, indicator and period is also at index %(line)s."),
+    )
+    plan = values_csv.plan_rows(rows, problems)
+    if plan.problems:
+        raise values_csv.ImportRejected(plan)
+    missing, stale = _outdated(plan, versions)
+    if missing or stale:
+        raise ValuesOutdated(plan, missing=missing, stale=stale)
+    with pghistory.context(api="indicator values"):
+        _write_plan(plan, actor=actor)
     return plan

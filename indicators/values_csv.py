@@ -332,7 +332,6 @@ def parse(content: bytes, *, actor) -> tuple[list[Row], list[Problem]]:
     delimiter = ";" if ";" in first_line else ","
     # strict: an unclosed quote is an error, not a value running to the end of the file.
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    rows: list[Row] = []
     problems: list[Problem] = []
     try:
         header = next(reader, None) or []
@@ -365,8 +364,31 @@ def parse(content: bytes, *, actor) -> tuple[list[Row], list[Problem]]:
                 _("The file cannot be read as CSV: %(error)s") % {"error": error},
             )
         ]
+    rows, problems = check_records(records, actor=actor, problems=problems)
+    if not records and not problems:
+        problems.append(Problem(None, None, _("The file has a header but no values.")))
+    problems.sort(key=lambda problem: problem.line or 0)
+    return rows, problems
+
+
+def check_records(
+    records: list[tuple[int, dict[str, str]]],
+    *,
+    actor,
+    problems: list[Problem] | None = None,
+    duplicate_message: str = "",
+) -> tuple[list[Row], list[Problem]]:
+    """Check values given as text, each with its place (a file's line, a list's index): the
+    unit (one the actor enters figures for), the indicator, the period and the value, and
+    that no unit, indicator and period comes twice. The CSV import and the API's bulk upsert
+    both check through here."""
+    problems = problems if problems is not None else []
+    duplicate_message = duplicate_message or _(
+        "The same unit, indicator and period is also on line %(line)s."
+    )
     catalogue = _Catalogue(actor)
     catalogue.load_units({values.get("unit", "").lower() for _line, values in records} - {""})
+    rows: list[Row] = []
     seen: dict[tuple, int] = {}
     for line, values in records:
         row, row_problems = _check_row(line, values, catalogue)
@@ -375,31 +397,32 @@ def parse(content: bytes, *, actor) -> tuple[list[Row], list[Problem]]:
             continue
         key = (row.unit_id, row.indicator_id, row.year, row.tertial)
         if key in seen:
-            problems.append(
-                Problem(
-                    line,
-                    None,
-                    _("The same unit, indicator and period is also on line %(line)s.")
-                    % {"line": seen[key]},
-                )
-            )
+            problems.append(Problem(line, None, duplicate_message % {"line": seen[key]}))
             continue
         seen[key] = line
         rows.append(row)
-    if not records and not problems:
-        problems.append(Problem(None, None, _("The file has a header but no values.")))
-    problems.sort(key=lambda problem: problem.line or 0)
     return rows, problems
+
+
+def lock_values() -> None:
+    """Inside a transaction that writes many values: other writers of values (the entry form,
+    another import) wait until it ends, so what was checked is what is written."""
+    with connection.cursor() as cursor:
+        table = connection.ops.quote_name(IndicatorValue._meta.db_table)
+        cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
 
 
 def plan_import(content: bytes, *, actor, lock: bool = False) -> Plan:
     """Check a file and work out what it would change. Writes nothing. With `lock`, inside
     the apply transaction, other writers of values wait until it ends."""
     if lock:
-        with connection.cursor() as cursor:
-            table = connection.ops.quote_name(IndicatorValue._meta.db_table)
-            cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+        lock_values()
     rows, problems = parse(content, actor=actor)
+    return plan_rows(rows, problems)
+
+
+def plan_rows(rows: list[Row], problems: list[Problem]) -> Plan:
+    """What checked rows would change: new values, changed ones and those already stored."""
     plan = Plan(problems=problems)
     if problems or not rows:
         return plan

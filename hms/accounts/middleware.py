@@ -1,9 +1,12 @@
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY
+from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
+from hms.middleware import is_api
 from units.access import requires_second_factor
 
 # Sessions opened by these backends were opened with a local password (axes' backend only
@@ -41,6 +44,9 @@ class SecondFactorMiddleware:
         # The layout hides its menus while the code is owed: none of their links would open.
         request.second_factor_due = second_factor_due(request)
         if request.second_factor_due and _url_name(request) not in OPEN_URL_NAMES:
+            if is_api(request):
+                message = _("Give the second factor on the site first, or use an API token.")
+                return JsonResponse({"message": message, "errors": {}}, status=403)
             target = reverse("second_factor")
             return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)

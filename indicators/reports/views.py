@@ -109,14 +109,20 @@ def report_status(request, pk: int):
     return render(request, "reports/_report_row.html", {"report": report})
 
 
-@login_required
-def report_download(request, pk: int):
-    report = get_object_or_404(Report.objects.visible_to(request.user).done(), pk=pk)
+def report_file(user, pk):
+    """The download of a finished report's PDF, for those who may read the report; else a
+    404. The page and the API download through here."""
+    report = get_object_or_404(Report.objects.visible_to(user).done(), pk=pk)
     try:
         handle = report.pdf.open("rb")
     except (FileNotFoundError, ValueError) as missing:
         raise Http404 from missing
     return file_response(handle, report.download_name(), content_type="application/pdf")
+
+
+@login_required
+def report_download(request, pk: int):
+    return report_file(request.user, pk)
 
 
 @login_required

@@ -39,6 +39,8 @@ from units.forms import add_service_errors
 from units.models import Unit
 
 PAGE_SIZE = 25
+# The list's order, newest first; the API pages through the same.
+LIST_ORDERING = ("-assessed_on", "-pk")
 PARTICIPANT_ORDER = {role: index for index, role in enumerate(ParticipantRole.values)}
 
 
@@ -68,6 +70,44 @@ def _row_value():
     )
 
 
+def filter_assessments(assessments, data: dict, today=None):
+    """The list's filters, from AssessmentFilterForm's cleaned data: the unit with its
+    sub-units, and the status ("approved" leaves out those due for review). The page and the
+    API filter through here."""
+    today = today or timezone.localdate()
+    unit = data.get("unit")
+    if unit is not None:
+        assessments = assessments.filter(unit__path__startswith=unit.path)
+    status = data.get("status")
+    if status == forms.AssessmentFilterForm.DUE:
+        assessments = assessments.due_for_review(today)
+    elif status == AssessmentStatus.APPROVED:
+        assessments = assessments.filter(status=AssessmentStatus.APPROVED).exclude(
+            review_date__lte=today
+        )
+    elif status == AssessmentStatus.DRAFT:
+        assessments = assessments.filter(status=AssessmentStatus.DRAFT)
+    return assessments
+
+
+def with_row_counts(assessments):
+    """What the list shows of each assessment's hazards: how many, how many red, how many
+    not yet scored."""
+    red = GreaterThanOrEqual(_row_value(), F("matrix__red_min"))
+    return assessments.select_related("unit", "matrix").annotate(
+        row_count=Count("rows"),
+        red_count=Count("rows", filter=Q(red)),
+        unscored_count=Count(
+            "rows",
+            filter=Q(rows__probability__isnull=True)
+            | Q(rows__consequence_people__isnull=True)
+            | Q(rows__consequence_environment__isnull=True)
+            | Q(rows__consequence_material__isnull=True)
+            | Q(rows__consequence_reputation__isnull=True),
+        ),
+    )
+
+
 @login_required
 @require_safe
 def assessment_list(request):
@@ -77,35 +117,8 @@ def assessment_list(request):
     unit = None
     if form.is_valid():
         unit = form.cleaned_data["unit"]
-        if unit is not None:
-            assessments = assessments.filter(unit__path__startswith=unit.path)
-        status = form.cleaned_data["status"]
-        today = timezone.localdate()
-        if status == forms.AssessmentFilterForm.DUE:
-            assessments = assessments.due_for_review(today)
-        elif status == AssessmentStatus.APPROVED:
-            assessments = assessments.filter(status=AssessmentStatus.APPROVED).exclude(
-                review_date__lte=today
-            )
-        elif status == AssessmentStatus.DRAFT:
-            assessments = assessments.filter(status=AssessmentStatus.DRAFT)
-    red = GreaterThanOrEqual(_row_value(), F("matrix__red_min"))
-    assessments = (
-        assessments.select_related("unit", "matrix")
-        .annotate(
-            row_count=Count("rows"),
-            red_count=Count("rows", filter=Q(red)),
-            unscored_count=Count(
-                "rows",
-                filter=Q(rows__probability__isnull=True)
-                | Q(rows__consequence_people__isnull=True)
-                | Q(rows__consequence_environment__isnull=True)
-                | Q(rows__consequence_material__isnull=True)
-                | Q(rows__consequence_reputation__isnull=True),
-            ),
-        )
-        .order_by("-assessed_on", "-pk")
-    )
+        assessments = filter_assessments(assessments, form.cleaned_data)
+    assessments = with_row_counts(assessments).order_by(*LIST_ORDERING)
     page = Paginator(assessments, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

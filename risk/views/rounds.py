@@ -91,6 +91,27 @@ def _user_label(user) -> str:
 
 # The list and planning -------------------------------------------------------------------------
 
+# The list's order, the next round first; the API pages through the same.
+LIST_ORDERING = ("-planned_for", "-pk")
+
+
+def filter_rounds(rounds, unit: Unit | None, status: str):
+    """The list's filters: the unit with its sub-units, and the status (an empty one: all).
+    The page and the API filter through here."""
+    if unit is not None:
+        rounds = rounds.filter(unit__path__startswith=unit.path)
+    if status:
+        rounds = rounds.filter(status=status)
+    return rounds
+
+
+def with_counts(rounds):
+    """What the list shows of each round: its findings, and the questions answered "not OK"."""
+    return rounds.annotate(
+        findings_count=Count("findings", distinct=True),
+        not_ok_count=Count("answers", filter=Q(answers__answer=Answer.NOT_OK), distinct=True),
+    )
+
 
 @login_required
 @require_safe
@@ -99,17 +120,10 @@ def round_list(request):
     rounds = InspectionRound.objects.visible_to(user).select_related("unit")
     unit_form = forms.RoundUnitForm(request.GET if request.GET.get("unit") else None)
     unit = unit_form.cleaned_data["unit"] if unit_form.is_bound and unit_form.is_valid() else None
-    if unit is not None:
-        rounds = rounds.filter(unit__path__startswith=unit.path)
     status = request.GET.get("status", "")
-    if status in RoundStatus.values:
-        rounds = rounds.filter(status=status)
-    else:
+    if status not in RoundStatus.values:
         status = ""
-    rounds = rounds.annotate(
-        findings_count=Count("findings", distinct=True),
-        not_ok_count=Count("answers", filter=Q(answers__answer=Answer.NOT_OK), distinct=True),
-    ).order_by("-planned_for", "-pk")
+    rounds = with_counts(filter_rounds(rounds, unit, status)).order_by(*LIST_ORDERING)
     page = Paginator(rounds, PAGE_SIZE).get_page(request.GET.get("page"))
     can_plan = services.can_run_round(user, unit) if unit else _can_plan_somewhere(user)
     query = request.GET.copy()
@@ -254,7 +268,7 @@ def _plan_inputs(user, unit: Unit) -> dict:
 # The round page --------------------------------------------------------------------------------
 
 
-def _visible_deviation_ids(user, findings) -> set[int]:
+def visible_deviation_ids(user, findings) -> set[int]:
     ids = {finding.deviation_id for finding in findings if finding.deviation_id}
     if not ids:
         return set()
@@ -323,7 +337,7 @@ def _detail_context(request, round_: InspectionRound, overrides: dict) -> dict:
         if previous
         else []
     )
-    visible_deviations = _visible_deviation_ids(user, [*findings, *previous_findings])
+    visible_deviations = visible_deviation_ids(user, [*findings, *previous_findings])
     open_deviations = list(
         Deviation.objects.visible_to(user)
         .open()

@@ -1,0 +1,46 @@
+"""The API docs (/api/docs/) render offline, from our own static files, under the site's
+strict Content-Security-Policy, with not a single violation."""
+
+import os
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser import browser_page  # noqa: F401 (fixture)
+from tests.test_csp import RECORD_VIOLATIONS
+
+
+def test_docs_page_is_served_from_our_own_origin(client, db):
+    response = client.get("/api/docs/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "<style" not in page
+    assert "cdn" not in page.lower() and "https://" not in page
+    script = client.get("/api/docs/?script=")
+    assert script.status_code == 200
+    assert "javascript" in script["Content-Type"]
+
+
+@pytest.mark.browser
+def test_docs_render_with_no_csp_violation(browser_page, live_server, db):  # noqa: F811
+    page = browser_page
+    console_errors, outside = [], []
+    page.on("console", lambda m: m.type == "error" and console_errors.append(m.text))
+    page.on(
+        "request",
+        lambda r: (
+            not r.url.startswith(page.context.pages[0].url.split("/api/")[0])
+            and not r.url.startswith("data:")
+            and outside.append(r.url)
+        ),
+    )
+    page.add_init_script(RECORD_VIOLATIONS)
+    page.goto("/api/docs/")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("HMS API", timeout=60_000)
+    expect(page.locator(".opblock-tag-section").first).to_be_visible()
+    assert page.locator(".opblock").count() >= 10
+    if folder := os.environ.get("HMS_SCREENSHOTS"):
+        page.screenshot(path=os.path.join(folder, "api-docs.png"), full_page=False)
+    assert page.evaluate("window.__cspViolations") == []
+    assert console_errors == []
+    assert outside == []
