@@ -393,8 +393,8 @@ class DelegateForm(CaseChangeForm):
         required=False,
         widget=_date_input(),
         help_text=_(
-            "When the case should be closed. A case without a deadline needs one here, so "
-            "that it shows as overdue if the handling stalls."
+            "When the case should be closed. A delegated case always has one, so that it "
+            "shows as overdue if the handling stalls."
         ),
     )
 

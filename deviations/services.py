@@ -290,6 +290,14 @@ def deviation_transfer(
     return deviation
 
 
+# A case handed to someone without a deadline gets this long (the delegation form shows it).
+DELEGATED_DEADLINE_DAYS = 14
+
+
+def default_deadline() -> datetime.date:
+    return timezone.localdate() + datetime.timedelta(days=DELEGATED_DEADLINE_DAYS)
+
+
 @transaction.atomic
 def deviation_delegate(
     *,
@@ -300,8 +308,8 @@ def deviation_delegate(
     deadline: datetime.date | None = None,
 ):
     """The line manager keeps the responsibility; the handling task can be delegated. The
-    case keeps a deadline (the one it has, or `deadline`), so a delegated case can go overdue
-    and shows in the overdue lists and digests like any other."""
+    case keeps a deadline (`deadline`, else the one it has, else default_deadline()), so a
+    delegated case can go overdue and shows in the overdue lists and digests like any other."""
     deviation = _locked(deviation)
     _require(access.can_manage_records(actor, deviation.unit))
     _check_version(deviation, version)
@@ -311,12 +319,10 @@ def deviation_delegate(
         errors["handler"] = _("This user can no longer log in.")
     elif deviation.handler_id == handler.pk:
         errors["handler"] = _("This person already handles the deviation.")
-    if deadline is None and deviation.deadline is None:
-        errors["deadline"] = _(
-            "Give the case a deadline, so that it shows as overdue if it is not handled in time."
-        )
     if errors:
         raise ValidationError(errors)
+    if deadline is None and deviation.deadline is None:
+        deadline = default_deadline()
     _check_date(deviation, "deadline", deadline)
     previous = deviation.status
     new_deadline = deadline is not None and deadline != deviation.deadline

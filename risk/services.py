@@ -552,6 +552,19 @@ def _round_editable(actor, round_: InspectionRound) -> None:
         raise ValidationError(_("The round is completed and its report archived."))
 
 
+def answer_finding_text(answer: ChecklistAnswer, question: str | None = None) -> str:
+    """The finding a question answered "not OK" is recorded as with one tap: the question and
+    the comment. The round page and the completion check both go by it."""
+    question = answer.question_text if question is None else question
+    return f"{question} {answer.comment}" if answer.comment else question
+
+
+def answer_finding_texts(answer: ChecklistAnswer) -> set[str]:
+    """The answer's finding text in each language its question has (the finding was recorded
+    in the language of whoever tapped)."""
+    return {answer_finding_text(answer, q) for q in (answer.question, answer.question_en) if q}
+
+
 @transaction.atomic
 def answer_save(*, actor, answer: ChecklistAnswer, value: str, comment: str) -> ChecklistAnswer:
     _round_editable(actor, answer.round)
@@ -763,14 +776,16 @@ def round_complete(
     errors = []
     if round_.answers.filter(answer="").exists():
         errors.append(_("Answer every checklist question before completing the round."))
+    finding_texts = set(round_.findings.values_list("text", flat=True))
     for answer in round_.answers.filter(answer=Answer.NOT_OK, comment=""):
-        errors.append(
-            _(
-                "“%(question)s” is answered “Not OK”: say in its comment what is wrong (and "
-                "record it as a finding if something must be done)."
+        if not finding_texts & answer_finding_texts(answer):
+            errors.append(
+                _(
+                    "“%(question)s” is answered “Not OK”: record it as a finding, or say in "
+                    "its comment why nothing needs to be done."
+                )
+                % {"question": answer.question_text}
             )
-            % {"question": answer.question_text}
-        )
     if round_.measure_checks.filter(Q(implemented__isnull=True) | Q(working__isnull=True)).exists():
         errors.append(_("Check every measure: implemented, and working?"))
     if round_.findings.filter(outcome="").exists():

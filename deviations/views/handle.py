@@ -187,6 +187,8 @@ def _new_form(action: str, deviation: Deviation, measures: list):
     initial = {"version": deviation.version} if action in VERSIONED else {}
     if action in ("accept", "deadline", "delegate") and deviation.deadline:
         initial["deadline"] = deviation.deadline
+    elif action == "delegate":
+        initial["deadline"] = services.default_deadline()
     if action == "correct":
         initial.update(forms.CorrectForm.initial_for(deviation))
     return FORM_CLASSES[action](initial=initial, **kwargs)
