@@ -545,11 +545,9 @@ class CloseForm(CaseChangeForm):
         }
 
     def measure_versions(self) -> dict[int, int]:
-        """The version of each measure as the form showed it; 0 for one it did not show."""
-        return {
-            measure.pk: self.cleaned_data.get(f"mversion_{measure.pk}") or 0
-            for measure in self.measures
-        }
+        """The version of each measure as the form showed it (those it carried)."""
+        versions = {m.pk: self.cleaned_data.get(f"mversion_{m.pk}") for m in self.measures}
+        return {pk: version for pk, version in versions.items() if version is not None}
 
     def take_current_versions(self, measures) -> None:
         """After a refusal: the measures' versions as they are now, so that submitting again,

@@ -444,8 +444,9 @@ def deviation_close(
     `measure_effects` maps a measure id to (effectiveness, comment). A measure still open
     stays open in the action plan unless an effect is given for it, which closes it. A measure
     already done keeps the effect recorded when it was closed unless another is given. With
-    `measure_versions` (each measure's version as the form showed it), a measure changed since
-    is refused, so an effect recorded meanwhile is never overwritten unseen.
+    `measure_versions` (each measure's version as the form showed it; the case page always
+    sends them), a measure changed since is refused, so an effect recorded meanwhile is never
+    overwritten unseen.
     """
     deviation = _locked(deviation)
     _require(can_handle(actor, deviation))
@@ -462,8 +463,8 @@ def deviation_close(
     for measure in measures:
         effect, comment = measure_effects.get(measure.pk, ("", ""))
         key = f"effect_{measure.pk}"
-        shown = None if measure_versions is None else measure_versions.get(measure.pk)
-        if measure_versions is not None and shown != measure.version:
+        shown = (measure_versions or {}).get(measure.pk)
+        if shown is not None and shown != measure.version:
             errors[key] = _(
                 "“%(measure)s” was changed while you were closing the case (it is now "
                 "“%(status)s”, effect “%(effect)s”). Check it, then submit again."

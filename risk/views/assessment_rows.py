@@ -262,7 +262,7 @@ def row_measure(request, pk: int, row_pk: int):
         "row": row,
         "form": form,
         "measures": list(row.measures.select_related("responsible").order_by("deadline", "pk")),
-        "priority": Priority(services.priority_for_row(row)).label,
+        "priority": str(Priority(services.priority_for_row(row)).label),
     }
     return render(request, "risk/assessment_measure_form.html", context)
 
