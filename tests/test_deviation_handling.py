@@ -167,7 +167,9 @@ def test_line_manager_handles_a_deviation_to_closure(client, org, line_manager, 
     assert page.status_code == 200
     assert b"Closed" in page.content
     assert b"Partly effective" in page.content
-    assert b"next-step" not in page.content  # nothing left to do
+    # Nothing left to do but reopen it, should it come back.
+    assert b'id="reopen"' in page.content
+    assert reverse("deviations:close", args=[deviation.number]).encode() not in page.content
 
 
 def test_every_change_bumps_the_version(line_manager, deviation):

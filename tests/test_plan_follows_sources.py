@@ -239,10 +239,10 @@ def test_the_round_finding_form_asks_for_the_cost(client, org, line_manager, saf
     response = client.post(
         reverse("risk:finding_measure", args=[round_.pk, finding.pk]),
         {
-            "title": "Fix the handrail",
-            "responsible": line_manager.username,
-            "deadline": SOON.isoformat(),
-            "estimated_cost": "1200.50",
+            f"m{finding.pk}-title": "Fix the handrail",
+            f"m{finding.pk}-responsible": line_manager.username,
+            f"m{finding.pk}-deadline": SOON.isoformat(),
+            f"m{finding.pk}-estimated_cost": "1200.50",
         },
     )
     assert response.status_code == 302
