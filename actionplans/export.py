@@ -13,7 +13,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from actionplans.models import Effectiveness, MeasureSource, MeasureStatus, Priority
+from actionplans.models import Effectiveness, MeasureSource, Priority
 from units.spreadsheet import neutralise
 
 CHUNK = 2000
@@ -46,7 +46,6 @@ def rows(measures) -> Iterator[list]:
     """One list of plain values per measure, in the order of COLUMNS. One query, in chunks."""
     sources = dict(MeasureSource.choices)
     priorities = dict(Priority.choices)
-    statuses = dict(MeasureStatus.choices)
     effects = dict(Effectiveness.choices)
     yes, no = _("yes"), _("no")
     today = timezone.localdate()
@@ -66,7 +65,7 @@ def rows(measures) -> Iterator[list]:
                 str(priorities.get(measure.priority, measure.priority)),
                 person(measure.responsible),
                 measure.deadline,
-                str(statuses.get(measure.status, measure.status)),
+                measure.status_label,
                 yes if measure.is_overdue(today) else no,
                 measure.estimated_cost,
                 str(effects.get(measure.effectiveness, "")),

@@ -4,11 +4,17 @@ rows in the file. Every filter narrows a queryset already scoped to the unit and
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from actionplans.models import OPEN_STATUSES, MeasureSource, MeasureStatus, Priority
+from actionplans.models import (
+    OPEN_STATUSES,
+    Effectiveness,
+    MeasureSource,
+    MeasureStatus,
+    Priority,
+)
 
 OPEN = "open"
 
@@ -78,3 +84,89 @@ class PlanFilter(django_filters.FilterSet):
     def filter_nothing(self, queryset, name, value):
         # Sub-units widen the plan's base queryset in the view, before the filters run.
         return queryset
+
+
+# --- Sorting: the page's column headers and its exports share one order -------------------------
+
+
+def _rank(field: str, values) -> Case:
+    return Case(
+        *(When(**{field: value}, then=Value(rank)) for rank, value in enumerate(values)),
+        default=Value(len(values)),
+        output_field=IntegerField(),
+    )
+
+
+def _open_first():
+    return Case(When(status__in=OPEN_STATUSES, then=Value(0)), default=Value(1))
+
+
+def _overdue_first():
+    today = timezone.localdate()
+    return Case(When(status__in=OPEN_STATUSES, deadline__lt=today, then=Value(0)), default=Value(1))
+
+
+def _status_rank():
+    # Open work first, then what was done, what did not work, and what was cancelled.
+    return Case(
+        When(status=MeasureStatus.IN_PROGRESS, then=Value(0)),
+        When(status=MeasureStatus.PLANNED, then=Value(1)),
+        When(status=MeasureStatus.DONE, effectiveness=Effectiveness.NOT_EFFECTIVE, then=Value(3)),
+        When(status=MeasureStatus.DONE, then=Value(2)),
+        default=Value(4),
+        output_field=IntegerField(),
+    )
+
+
+# key: (column heading, the expressions it orders by, ascending).
+SORT_COLUMNS = {
+    "title": (_("Measure"), lambda: [F("title")]),
+    "priority": (_("Priority"), lambda: [_rank("priority", Priority.values)]),
+    "responsible": (
+        _("Responsible"),
+        lambda: [
+            F("responsible__first_name"),
+            F("responsible__last_name"),
+            F("responsible__username"),
+        ],
+    ),
+    "deadline": (_("Deadline"), lambda: [F("deadline")]),
+    "status": (_("Status"), lambda: [_status_rank()]),
+    "cost": (_("Cost (NOK)"), lambda: [F("estimated_cost")]),
+}
+
+
+def plan_sort(measures, sort: str | None):
+    """The plan in the order asked for (`sort`: a column key, "-" before it for descending).
+    Without one, or with one not known: open and overdue work first, then by deadline. Ties
+    are broken by the deadline and the id, so the order is the same on every page load."""
+    key = (sort or "").lstrip("-")
+    if key not in SORT_COLUMNS:
+        return measures.order_by(
+            _open_first().asc(), _overdue_first().asc(), F("deadline").asc(), F("pk").asc()
+        )
+    descending = (sort or "").startswith("-")
+    order = [
+        expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
+        for expression in SORT_COLUMNS[key][1]()
+    ]
+    return measures.order_by(*order, F("deadline").asc(), F("pk").asc())
+
+
+def sort_links(query, sort: str | None) -> list[dict]:
+    """Each sortable column's heading, with the link that sorts by it (the other way round if
+    it is the sort already) and the state a screen reader announces (aria-sort)."""
+    sort = sort or ""
+    columns = []
+    for key, (label, _order) in SORT_COLUMNS.items():
+        if sort == key:
+            state, target = "ascending", f"-{key}"
+        elif sort == f"-{key}":
+            state, target = "descending", key
+        else:
+            state, target = "none", key
+        link = query.copy()
+        link.pop("page", None)
+        link["sort"] = target
+        columns.append({"key": key, "label": label, "state": state, "query": link.urlencode()})
+    return columns

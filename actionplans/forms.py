@@ -14,6 +14,21 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d")
 
 
+class CostField(forms.DecimalField):
+    """The estimated cost of a measure, as the action plan's own form asks for it."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Estimated cost (NOK)"))
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_digits", 12)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault(
+            "widget", forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"})
+        )
+        super().__init__(**kwargs)
+
+
 class MeasureForm(forms.Form):
     title = forms.CharField(label=_("Measure"), max_length=300)
     description = forms.CharField(
@@ -27,14 +42,7 @@ class MeasureForm(forms.Form):
     priority = forms.ChoiceField(
         label=_("Priority"), choices=Priority.choices, initial=Priority.MEDIUM
     )
-    estimated_cost = forms.DecimalField(
-        label=_("Estimated cost (NOK)"),
-        required=False,
-        min_value=0,
-        max_digits=12,
-        decimal_places=2,
-        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
-    )
+    estimated_cost = CostField()
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, new: bool = False, **kwargs):

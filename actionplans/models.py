@@ -113,6 +113,16 @@ class Measure(models.Model):
     # says what kind it is.
     origin_label = models.CharField(_("came from"), max_length=300, blank=True)
     origin_url = models.CharField(_("link to where it came from"), max_length=500, blank=True)
+    # A measure closed as not working is followed up by a new one: the new one points back, so
+    # both pages show the chain (and a round's check found not working names its follow-up).
+    follow_up_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="follow_ups",
+        verbose_name=_("follow-up of"),
+    )
     # Bumped on every change through the services: an edit prepared on an older version is
     # refused instead of overwriting someone else's change.
     version = models.PositiveIntegerField(default=1)
@@ -154,6 +164,33 @@ class Measure(models.Model):
 
     def is_overdue(self, today=None) -> bool:
         return self.is_open and self.deadline < (today or timezone.localdate())
+
+    @property
+    def did_not_work(self) -> bool:
+        """Closed, and found not to work: it is not "done" in any sense that matters."""
+        return (
+            self.status == MeasureStatus.DONE and self.effectiveness == Effectiveness.NOT_EFFECTIVE
+        )
+
+    @property
+    def status_label(self) -> str:
+        """The status as every page shows it: a measure closed as not working says so."""
+        return str(DID_NOT_WORK) if self.did_not_work else self.get_status_display()
+
+    @property
+    def status_badge(self) -> str:
+        if self.did_not_work:
+            return "text-bg-danger"
+        return STATUS_BADGES.get(self.status, "text-bg-light border")
+
+
+DID_NOT_WORK = _("Closed: did not work")
+STATUS_BADGES = {
+    MeasureStatus.DONE: "text-bg-success",
+    MeasureStatus.CANCELLED: "text-bg-secondary",
+    MeasureStatus.IN_PROGRESS: "text-bg-primary",
+    MeasureStatus.PLANNED: "text-bg-light border",
+}
 
 
 class ReminderKind(models.TextChoices):

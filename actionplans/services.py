@@ -83,6 +83,7 @@ def measure_create(
     description: str = "",
     priority: str = Priority.MEDIUM,
     estimated_cost: Decimal | None = None,
+    follow_up_of: Measure | None = None,
 ) -> Measure:
     """A measure in the unit's action plan, made by another app (a deviation, a risk
     assessment, a round, a survey, a goal), which has checked that the actor may. The origin is
@@ -99,6 +100,7 @@ def measure_create(
         source=source,
         origin_label=origin_label.strip()[:300],
         origin_url=origin_url,
+        follow_up_of=follow_up_of,
         created_by=actor,
     )
     measure.full_clean()
@@ -132,6 +134,46 @@ def plan_measure_add(
         estimated_cost=estimated_cost,
         source=MeasureSource.ACTION_PLAN,
     )
+
+
+# A follow-up made in one click gets this long; its page asks for the real deadline.
+FOLLOW_UP_DAYS = 30
+
+
+@transaction.atomic
+def follow_up_create(*, actor, measure: Measure) -> tuple[Measure, bool]:
+    """The follow-up of a measure closed as not working, for the app that checked the actor
+    may (the plan, a deviation's handler). One per measure: a second click finds the first.
+    Returns (follow-up, created). It keeps the measure's unit, origin, responsible person and
+    priority, and links back to it."""
+    measure = Measure.objects.select_for_update().select_related("unit").get(pk=measure.pk)
+    if not measure.did_not_work:
+        raise ValidationError(_("Only a measure closed as not working is followed up this way."))
+    existing = measure.follow_ups.order_by("pk").first()
+    if existing is not None:
+        return existing, False
+    responsible = measure.responsible if measure.responsible.is_active else actor
+    follow_up = measure_create(
+        actor=actor,
+        unit=measure.unit,
+        title=(_("Follow-up: %(title)s") % {"title": measure.title})[:300],
+        description=measure.effectiveness_comment,
+        responsible=responsible,
+        deadline=timezone.localdate() + datetime.timedelta(days=FOLLOW_UP_DAYS),
+        source=measure.source,
+        origin_label=measure.origin_label,
+        origin_url=measure.origin_url,
+        priority=measure.priority,
+        follow_up_of=measure,
+    )
+    return follow_up, True
+
+
+@transaction.atomic
+def plan_follow_up_add(*, actor, measure: Measure) -> tuple[Measure, bool]:
+    """The follow-up of a measure that did not work, from the measure's page."""
+    _require(can_change_plan(actor, measure.unit))
+    return follow_up_create(actor=actor, measure=measure)
 
 
 @transaction.atomic
@@ -205,6 +247,22 @@ def measure_close(
     measure.effectiveness_comment = effectiveness_comment.strip()
     measure.completed_at = timezone.now()
     fields = ["status", "effectiveness", "effectiveness_comment", "completed_at"]
+    return _save(measure, fields)
+
+
+def measure_record_effect(
+    *, measure: Measure, effectiveness: str, effectiveness_comment: str, close: bool
+) -> Measure:
+    """Record whether a measure worked, for the app that checked the actor may and locked
+    the row (a deviation closing); `close` marks an open measure done. Bumps the version, so a
+    form prepared before this is refused rather than overwriting it."""
+    measure.effectiveness = effectiveness
+    measure.effectiveness_comment = effectiveness_comment.strip()
+    fields = ["effectiveness", "effectiveness_comment"]
+    if close and measure.is_open:
+        measure.status = MeasureStatus.DONE
+        measure.completed_at = timezone.now()
+        fields += ["status", "completed_at"]
     return _save(measure, fields)
 
 

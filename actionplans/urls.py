@@ -11,6 +11,7 @@ urlpatterns = [
     path("measure/<int:pk>/progress/", views.measure_progress, name="measure_progress"),
     path("measure/<int:pk>/close/", views.measure_close, name="measure_close"),
     path("measure/<int:pk>/cancel/", views.measure_cancel, name="measure_cancel"),
+    path("measure/<int:pk>/follow-up/", views.measure_follow_up, name="measure_follow_up"),
     path("<str:code>/", views.plan, name="plan"),
     path("<str:code>/new/", views.measure_add, name="add"),
     path("<str:code>/summary/", views.unit_summary, name="unit_summary"),

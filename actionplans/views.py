@@ -20,7 +20,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from actionplans import export, services
-from actionplans.filters import PlanFilter
+from actionplans.filters import SORT_COLUMNS, PlanFilter, plan_sort, sort_links
 from actionplans.forms import CancelForm, CloseForm, MeasureForm, ProgressForm
 from actionplans.models import OPEN_STATUSES, Measure
 from hms.pdf import pdf_response, render_pdf
@@ -66,7 +66,7 @@ def _filtered(request, unit: Unit):
     if filterset.is_bound and not filterset.is_valid():
         return filterset, base.none(), with_subunits
     measures = filterset.qs if filterset.is_bound else base
-    return filterset, measures.order_by("deadline", "pk"), with_subunits
+    return filterset, plan_sort(measures, request.GET.get("sort")), with_subunits
 
 
 def _totals(measures) -> dict:
@@ -107,10 +107,13 @@ def plan(request, code: str):
     page = Paginator(measures.select_related("unit", "responsible"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    sort = request.GET.get("sort") or ""
     context = {
         "unit": unit,
         "filter": filterset,
         "page": page,
+        "sort": sort if sort.lstrip("-") in SORT_COLUMNS else "",
+        "columns": sort_links(_filter_query(request), sort),
         "totals": _totals(measures),
         "with_subunits": with_subunits,
         "filter_query": _filter_query(request),
@@ -178,7 +181,7 @@ def unit_summary(request, code: str):
 def _measure(request, pk: int) -> Measure:
     return get_object_or_404(
         Measure.objects.visible_to(request.user).select_related(
-            "unit", "responsible", "created_by"
+            "unit", "responsible", "created_by", "follow_up_of"
         ),
         pk=pk,
     )
@@ -195,8 +198,11 @@ def _detail(request, measure: Measure, status: int = 200, **forms):
     if measure.is_open and can_change:
         forms.setdefault("close_form", CloseForm(initial=initial))
         forms.setdefault("cancel_form", CancelForm(initial=initial))
+    follow_ups = list(measure.follow_ups.order_by("pk"))
     context = {
         "measure": measure,
+        "follow_ups": follow_ups,
+        "may_follow_up": can_change and measure.did_not_work and not follow_ups,
         "can_change": can_change,
         "can_see_plan": access.can_view_records(request.user, measure.unit),
         "overdue": measure.is_overdue(),
@@ -352,3 +358,27 @@ def measure_cancel(request, pk: int):
         _("The measure was cancelled."),
         lambda user, measure: services.can_change_plan(user, measure.unit),
     )
+
+
+@login_required
+def measure_follow_up(request, pk: int):
+    """One click from a measure that did not work to its follow-up, whose form opens next so
+    its deadline and responsible person can be set."""
+    measure = _measure(request, pk)
+    if request.method != "POST":
+        return redirect(measure)
+    if not services.can_change_plan(request.user, measure.unit):
+        raise PermissionDenied
+    try:
+        follow_up, created = services.plan_follow_up_add(actor=request.user, measure=measure)
+    except ValidationError as error:
+        for text in error.messages:
+            messages.error(request, text)
+        return redirect(measure)
+    if created:
+        messages.success(
+            request, _("A follow-up measure was added. Set its deadline and who does it.")
+        )
+    else:
+        messages.info(request, _("This measure has a follow-up already."))
+    return redirect("actionplans:measure_edit", follow_up.pk)

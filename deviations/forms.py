@@ -8,7 +8,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from actionplans.models import Effectiveness, MeasureStatus
+from actionplans.forms import CostField
+from actionplans.models import Effectiveness, MeasureStatus, Priority
 from deviations.models import Category, DeviationType, InjuryKind, Severity
 from units.downloads import detect_type
 from units.forms import PersonField, UnitCodeField
@@ -418,6 +419,71 @@ class DelegateForm(CaseChangeForm):
             "line manager."
         ),
     )
+    deadline = BoundedDateField(
+        label=_("Deadline"),
+        required=False,
+        widget=_date_input(),
+        help_text=_(
+            "When the case should be closed. A delegated case always has one, so that it "
+            "shows as overdue if the handling stalls."
+        ),
+    )
+
+
+class CorrectForm(CaseChangeForm):
+    """What the report got wrong, put right by the handler before the case is closed."""
+
+    deviation_type = forms.ChoiceField(label=_("Type"), choices=DeviationType.choices)
+    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.none())
+    severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices)
+    injury_kind = forms.ChoiceField(
+        label=_("Personal injury"),
+        choices=InjuryKind.choices,
+        required=False,
+        help_text=_("Counted in the injury indicators H1, H2 and F."),
+    )
+    absence_days = forms.IntegerField(
+        label=_("Days of absence"),
+        min_value=1,
+        max_value=1000,
+        required=False,
+        help_text=_("For an injury with absence."),
+    )
+    unit = UnitCodeField(
+        label=_("Unit"),
+        help_text=_(
+            "The short code of a unit whose cases you handle. To hand the case to another "
+            "unit, transfer it."
+        ),
+    )
+
+    def __init__(self, *args, category=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The active categories, and the case's own even if it has been retired since.
+        condition = Q(is_active=True)
+        if category is not None:
+            condition |= Q(pk=category.pk)
+        self.fields["category"].queryset = Category.objects.filter(condition)
+
+    @classmethod
+    def initial_for(cls, deviation) -> dict:
+        return {
+            "deviation_type": deviation.deviation_type,
+            "category": deviation.category_id,
+            "severity": deviation.severity,
+            "injury_kind": deviation.injury_kind,
+            "absence_days": deviation.absence_days,
+            "unit": deviation.unit.code,
+        }
+
+
+class ReopenForm(CaseChangeForm):
+    reason = forms.CharField(
+        label=_("Why is the case reopened?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=LONG_TEXT,
+        help_text=_("Recorded in the case log."),
+    )
 
 
 class DeadlineForm(CaseChangeForm):
@@ -434,11 +500,22 @@ class MeasureForm(forms.Form):
     )
     responsible = PersonField(label=_("Responsible"))
     deadline = BoundedDateField(label=_("Deadline"), widget=_date_input())
+    priority = forms.ChoiceField(
+        label=_("Priority"), choices=Priority.choices, initial=Priority.MEDIUM, required=False
+    )
+    estimated_cost = CostField()
+
+    def clean_priority(self):
+        return self.cleaned_data["priority"] or Priority.MEDIUM
 
 
 class CloseForm(CaseChangeForm):
     """The cause, the lessons learned and, for each measure not cancelled, whether it worked.
-    Whether each effect is required is decided by the service (deviation_close)."""
+
+    A measure still open stays open in the action plan unless an effect is chosen for it,
+    which closes it. A measure already closed shows the effect recorded then, prefilled. Each
+    measure's version travels with the form, so one changed meanwhile is not overwritten
+    unseen. What each effect requires is decided by the service (deviation_close)."""
 
     cause = forms.CharField(
         label=_("Cause"), widget=forms.Textarea(attrs={"rows": 3}), max_length=LONG_TEXT
@@ -454,22 +531,38 @@ class CloseForm(CaseChangeForm):
         super().__init__(*args, **kwargs)
         self.measures = [m for m in measures if m.status != MeasureStatus.CANCELLED]
         for measure in self.measures:
+            if measure.is_open:
+                choices = [("", _("Leave it open in the action plan")), *Effectiveness.choices]
+                label = _("Close it now? Did it work?")
+            else:
+                choices = [("", "—"), *Effectiveness.choices]
+                label = _("Did it work?")
             self.fields[f"effect_{measure.pk}"] = forms.ChoiceField(
-                label=_("Did it work?"),
-                choices=[("", "—"), *Effectiveness.choices],
+                label=label,
+                choices=choices,
                 required=False,
+                initial=measure.effectiveness,
             )
             self.fields[f"comment_{measure.pk}"] = forms.CharField(
                 label=_("Comment on the effect"),
                 widget=forms.Textarea(attrs={"rows": 1}),
                 required=False,
                 max_length=LONG_TEXT,
+                initial=measure.effectiveness_comment,
+            )
+            self.fields[f"mversion_{measure.pk}"] = forms.IntegerField(
+                widget=forms.HiddenInput, required=False, initial=measure.version
             )
 
     def measure_rows(self):
-        """(measure, effect field, comment field) for each measure, for the template."""
+        """(measure, effect, comment, version) fields for each measure, for the template."""
         return [
-            (measure, self[f"effect_{measure.pk}"], self[f"comment_{measure.pk}"])
+            (
+                measure,
+                self[f"effect_{measure.pk}"],
+                self[f"comment_{measure.pk}"],
+                self[f"mversion_{measure.pk}"],
+            )
             for measure in self.measures
         ]
 
@@ -481,6 +574,18 @@ class CloseForm(CaseChangeForm):
             )
             for measure in self.measures
         }
+
+    def measure_versions(self) -> dict[int, int]:
+        """The version of each measure as the form showed it (those it carried)."""
+        versions = {m.pk: self.cleaned_data.get(f"mversion_{m.pk}") for m in self.measures}
+        return {pk: version for pk, version in versions.items() if version is not None}
+
+    def take_current_versions(self, measures) -> None:
+        """After a refusal: the measures' versions as they are now, so that submitting again,
+        having seen the message, goes through."""
+        self.data = self.data.copy()
+        for measure in measures:
+            self.data[f"mversion_{measure.pk}"] = measure.version
 
 
 class CommentForm(forms.Form):

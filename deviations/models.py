@@ -291,6 +291,7 @@ class EventKind(models.TextChoices):
     CLOSED = "closed", _("Closed")
     REOPENED = "reopened", _("Reopened")
     AUTHORITIES = "authorities", _("Authorities notified")
+    CORRECTED = "corrected", _("Corrected")
 
 
 class DeviationStep(models.Model):
@@ -311,6 +312,11 @@ class DeviationStep(models.Model):
         Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     note = models.TextField(blank=True, max_length=LONG_TEXT)
+    # A correction: which field, and its value before and after as stored (codes, a category's
+    # id); the case log shows them in words in the reader's language.
+    field = models.CharField(max_length=30, blank=True)
+    old_value = models.CharField(max_length=100, blank=True)
+    new_value = models.CharField(max_length=100, blank=True)
 
     class Meta:
         ordering = ["at", "pk"]

@@ -5,6 +5,7 @@ import datetime
 import hashlib
 import secrets
 import uuid
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -13,8 +14,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from actionplans.models import Effectiveness, Measure, MeasureSource, MeasureStatus
-from actionplans.services import measure_create
+from actionplans.models import OPEN_STATUSES as MEASURE_OPEN_STATUSES
+from actionplans.models import Effectiveness, Measure, MeasureSource, MeasureStatus, Priority
+from actionplans.services import follow_up_create, measure_create, measure_record_effect
 from deviations import notifications
 from deviations.models import (
     OPEN_STATUSES,
@@ -23,6 +25,7 @@ from deviations.models import (
     Deviation,
     DeviationStep,
     EventKind,
+    InjuryKind,
     Status,
     YearCounter,
 )
@@ -287,22 +290,48 @@ def deviation_transfer(
     return deviation
 
 
+# A case handed to someone without a deadline gets this long (the delegation form shows it).
+DELEGATED_DEADLINE_DAYS = 14
+
+
+def default_deadline() -> datetime.date:
+    return timezone.localdate() + datetime.timedelta(days=DELEGATED_DEADLINE_DAYS)
+
+
 @transaction.atomic
-def deviation_delegate(*, actor, deviation: Deviation, handler, version: int | None = None):
-    """The line manager keeps the responsibility; the handling task can be delegated."""
+def deviation_delegate(
+    *,
+    actor,
+    deviation: Deviation,
+    handler,
+    version: int | None = None,
+    deadline: datetime.date | None = None,
+):
+    """The line manager keeps the responsibility; the handling task can be delegated. The
+    case keeps a deadline (`deadline`, else the one it has, else default_deadline()), so a
+    delegated case can go overdue and shows in the overdue lists and digests like any other."""
     deviation = _locked(deviation)
     _require(access.can_manage_records(actor, deviation.unit))
     _check_version(deviation, version)
     _require_status(deviation, *OPEN_STATUSES)
+    errors = {}
     if not handler.is_active:
-        raise ValidationError({"handler": _("This user can no longer log in.")})
-    if deviation.handler_id == handler.pk:
-        raise ValidationError({"handler": _("This person already handles the deviation.")})
+        errors["handler"] = _("This user can no longer log in.")
+    elif deviation.handler_id == handler.pk:
+        errors["handler"] = _("This person already handles the deviation.")
+    if errors:
+        raise ValidationError(errors)
+    if deadline is None and deviation.deadline is None:
+        deadline = default_deadline()
+    _check_date(deviation, "deadline", deadline)
     previous = deviation.status
+    new_deadline = deadline is not None and deadline != deviation.deadline
     deviation.handler = handler
+    if new_deadline:
+        deviation.deadline = deadline
     if deviation.status == Status.REPORTED:
         deviation.status = Status.UNDER_TREATMENT
-    _save(deviation, ["handler", "status"])
+    _save(deviation, ["handler", "status", "deadline"])
     step = _event(
         deviation,
         EventKind.DELEGATED,
@@ -311,6 +340,8 @@ def deviation_delegate(*, actor, deviation: Deviation, handler, version: int | N
         to_status=deviation.status,
         note=str(handler),
     )
+    if new_deadline:
+        _event(deviation, EventKind.DEADLINE, actor, note=deadline.isoformat())
     if handler.pk != actor.pk:
         notifications.handler_assigned(deviation, step)  # into the outbox, in this transaction
     return deviation
@@ -340,6 +371,8 @@ def deviation_add_measure(
     responsible,
     deadline: datetime.date,
     description: str = "",
+    priority: str = Priority.MEDIUM,
+    estimated_cost: Decimal | None = None,
 ) -> Measure:
     """A measure in the unit's action plan, linked to this deviation."""
     deviation = _locked(deviation)
@@ -355,10 +388,17 @@ def deviation_add_measure(
         description=description,
         responsible=responsible,
         deadline=deadline,
+        priority=priority,
+        estimated_cost=estimated_cost,
         source=MeasureSource.DEVIATION,
         origin_label=f"{deviation.number}: {deviation.title}",
         origin_url=deviation.get_absolute_url(),
     )
+    _link_measure(actor, deviation, measure)
+    return measure
+
+
+def _link_measure(actor, deviation: Deviation, measure: Measure) -> None:
     deviation.measures.add(measure)
     if deviation.status != Status.MEASURES:
         _event(
@@ -371,7 +411,21 @@ def deviation_add_measure(
         deviation.status = Status.MEASURES
     # The close form lists the measures: a close prepared before this one was added is stale.
     _save(deviation, ["status"])
-    return measure
+
+
+@transaction.atomic
+def deviation_follow_up_measure(*, actor, deviation: Deviation, measure: Measure) -> Measure:
+    """One click from a measure of the case that did not work to a follow-up measure, in the
+    action plan and on the case. A second click finds the first follow-up."""
+    deviation = _locked(deviation)
+    _require(can_handle(actor, deviation))
+    _require_status(deviation, Status.UNDER_TREATMENT, Status.MEASURES)
+    if not deviation.measures.filter(pk=measure.pk).exists():
+        raise ValidationError(_("This measure does not belong to the case."))
+    follow_up, created = follow_up_create(actor=actor, measure=measure)
+    if created:
+        _link_measure(actor, deviation, follow_up)
+    return follow_up
 
 
 @transaction.atomic
@@ -383,11 +437,16 @@ def deviation_close(
     lessons_learned: str,
     measure_effects: dict[int, tuple[str, str]] | None = None,
     version: int | None = None,
+    measure_versions: dict[int, int] | None = None,
 ) -> Deviation:
     """Close the case: the cause, the lessons learned and, for each measure, whether it worked.
 
-    `measure_effects` maps a measure id to (effectiveness, comment). Each measure that is not
-    cancelled needs its effect recorded; one still open is marked done with it.
+    `measure_effects` maps a measure id to (effectiveness, comment). A measure still open
+    stays open in the action plan unless an effect is given for it, which closes it. A measure
+    already done keeps the effect recorded when it was closed unless another is given. With
+    `measure_versions` (each measure's version as the form showed it; the case page always
+    sends them), a measure changed since is refused, so an effect recorded meanwhile is never
+    overwritten unseen.
     """
     deviation = _locked(deviation)
     _require(can_handle(actor, deviation))
@@ -397,40 +456,170 @@ def deviation_close(
     if not cause.strip():
         errors["cause"] = _("Describe the cause before closing.")
     measure_effects = measure_effects or {}
-    measures = list(deviation.measures.select_for_update())
+    measures = [
+        m for m in deviation.measures.select_for_update() if m.status != MeasureStatus.CANCELLED
+    ]
+    changes = []
     for measure in measures:
         effect, comment = measure_effects.get(measure.pk, ("", ""))
-        if effect and effect not in Effectiveness.values:
-            errors[f"effect_{measure.pk}"] = _("Choose whether the measure worked.")
-        elif measure.status == MeasureStatus.CANCELLED:
-            continue
-        elif not effect:
-            errors[f"effect_{measure.pk}"] = _("Record whether “%(measure)s” worked.") % {
-                "measure": measure.title
+        key = f"effect_{measure.pk}"
+        shown = (measure_versions or {}).get(measure.pk)
+        if shown is not None and shown != measure.version:
+            errors[key] = _(
+                "“%(measure)s” was changed while you were closing the case (it is now "
+                "“%(status)s”, effect “%(effect)s”). Check it, then submit again."
+            ) % {
+                "measure": measure.title,
+                "status": measure.status_label,
+                "effect": measure.get_effectiveness_display() or "–",
             }
+        elif effect and effect not in Effectiveness.values:
+            errors[key] = _("Choose whether the measure worked.")
+        elif not effect and not measure.is_open and not measure.effectiveness:
+            errors[key] = _("Record whether “%(measure)s” worked.") % {"measure": measure.title}
+        elif effect and (
+            measure.is_open
+            or effect != measure.effectiveness
+            or comment.strip() != measure.effectiveness_comment
+        ):
+            changes.append((measure, effect, comment))
     if errors:
         raise ValidationError(errors)
-    now = timezone.now()
-    for measure in measures:
-        if measure.status == MeasureStatus.CANCELLED:
-            continue
-        effect, comment = measure_effects[measure.pk]
-        measure.effectiveness = effect
-        measure.effectiveness_comment = comment.strip()
-        if measure.is_open:
-            measure.status = MeasureStatus.DONE
-            measure.completed_at = now
-        measure.save(
-            update_fields=["effectiveness", "effectiveness_comment", "status", "completed_at"]
+    for measure, effect, comment in changes:
+        measure_record_effect(
+            measure=measure, effectiveness=effect, effectiveness_comment=comment, close=True
         )
+    now = timezone.now()
     previous = deviation.status
     deviation.status = Status.CLOSED
     deviation.cause = cause.strip()
     deviation.lessons_learned = lessons_learned.strip()
     deviation.closed_at = now
     _save(deviation, ["status", "cause", "lessons_learned", "closed_at"])
-    _event(deviation, EventKind.CLOSED, actor, from_status=previous, to_status=Status.CLOSED)
+    left_open = [m.title for m in measures if m.is_open]
+    _event(
+        deviation,
+        EventKind.CLOSED,
+        actor,
+        from_status=previous,
+        to_status=Status.CLOSED,
+        note=(
+            _("Left open in the action plan: %(measures)s") % {"measures": "; ".join(left_open)}
+            if left_open
+            else ""
+        ),
+    )
     return deviation
+
+
+@transaction.atomic
+def deviation_reopen(
+    *, actor, deviation: Deviation, reason: str, version: int | None = None
+) -> Deviation:
+    """Open a closed case again, with the reason, for its handler or whoever may handle it.
+    It goes back to treatment (to "measures" if some are still open) and keeps its deadline."""
+    deviation = _locked(deviation)
+    _require(can_handle(actor, deviation))
+    _check_version(deviation, version)
+    _require_status(deviation, Status.CLOSED)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for reopening the case.")})
+    has_open = deviation.measures.filter(status__in=MEASURE_OPEN_STATUSES).exists()
+    deviation.status = Status.MEASURES if has_open else Status.UNDER_TREATMENT
+    deviation.closed_at = None
+    if deviation.handler_id is None:
+        deviation.handler = actor
+    _save(deviation, ["status", "closed_at", "handler"])
+    _event(
+        deviation,
+        EventKind.REOPENED,
+        actor,
+        from_status=Status.CLOSED,
+        to_status=deviation.status,
+        note=reason,
+    )
+    return deviation
+
+
+# What the handler may correct before the case is closed, in the order the form shows them.
+CORRECTABLE = ("deviation_type", "category", "severity", "injury_kind", "absence_days", "unit")
+
+
+@transaction.atomic
+def deviation_correct(
+    *,
+    actor,
+    deviation: Deviation,
+    version: int | None = None,
+    deviation_type: str,
+    category,
+    severity: str,
+    injury_kind: str,
+    absence_days: int | None = None,
+    unit: Unit,
+) -> Deviation:
+    """Put right what the report got wrong: type, category, severity, injury kind (which the
+    indicators H1, H2 and F count) and unit. Each change goes into the case log, old and new.
+    The unit can only become one whose cases the actor handles; to hand the case to a unit
+    they do not, it is transferred (and triaged there afresh)."""
+    deviation = _locked(deviation)
+    _require(can_handle(actor, deviation))
+    _check_version(deviation, version)
+    _require_status(deviation, *OPEN_STATUSES)
+    if injury_kind != InjuryKind.ABSENCE:
+        absence_days = None
+    errors = {}
+    if unit.pk != deviation.unit_id:
+        if not unit.is_active:
+            errors["unit"] = _("This unit is no longer active; choose another.")
+        elif not access.can_manage_records(actor, unit):
+            errors["unit"] = _(
+                "You do not handle the cases of %(unit)s. Transfer the case to it instead."
+            ) % {"unit": unit.name}
+    if category.pk != deviation.category_id and not category.is_active:
+        errors["category"] = _("This category is no longer in use; choose another.")
+    if injury_kind == InjuryKind.ABSENCE and not absence_days:
+        errors["absence_days"] = _("Give the number of days of absence for an injury with absence.")
+    if errors:
+        raise ValidationError(errors)
+    was_serious = deviation.is_serious_injury
+    before = {name: _stored(deviation, name) for name in CORRECTABLE}
+    from_unit = deviation.unit
+    deviation.deviation_type = deviation_type
+    deviation.category = category
+    deviation.severity = severity
+    deviation.injury_kind = injury_kind
+    deviation.absence_days = absence_days
+    deviation.unit = unit
+    deviation.full_clean(exclude=["number", "sequence", "year"], validate_unique=False)
+    changed = [name for name in CORRECTABLE if _stored(deviation, name) != before[name]]
+    if not changed:
+        raise ValidationError(_("Nothing was changed: the values are as they were."))
+    _save(deviation, changed)
+    step = None
+    for name in changed:
+        extra = {"from_unit": from_unit, "to_unit": unit} if name == "unit" else {}
+        step = _event(
+            deviation,
+            EventKind.CORRECTED,
+            actor,
+            field=name,
+            old_value=before[name],
+            new_value=_stored(deviation, name),
+            **extra,
+        )
+    if deviation.is_serious_injury and not was_serious:
+        notifications.serious_injury(deviation, step)  # into the outbox, in this transaction
+    return deviation
+
+
+def _stored(deviation: Deviation, name: str) -> str:
+    """A correctable field's value as the case log stores it: a code, a number or an id."""
+    if name in ("category", "unit"):
+        return str(getattr(deviation, f"{name}_id"))
+    value = getattr(deviation, name)
+    return "" if value is None else str(value)
 
 
 @transaction.atomic

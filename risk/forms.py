@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from actionplans.forms import CostField
 from deviations.models import Category, DeviationType, Severity
 from risk.models import (
     CONSEQUENCE_LETTERS,
@@ -203,6 +204,7 @@ class MeasureForm(forms.Form):
     )
     responsible = PersonField(label=_("Responsible"))
     deadline = BoundedDateField(label=_("Deadline"), widget=DATE_INPUT)
+    estimated_cost = CostField()
 
     def clean_deadline(self):
         deadline = self.cleaned_data["deadline"]
@@ -634,6 +636,7 @@ class RoundMeasureForm(forms.Form):
     title = forms.CharField(label=_("What will be done"), max_length=300)
     responsible = PersonField(label=_("Responsible"))
     deadline = BoundedDateField(label=_("Deadline"), widget=_round_date_input())
+    estimated_cost = CostField()
 
     def clean_deadline(self):
         deadline = self.cleaned_data["deadline"]

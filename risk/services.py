@@ -1,17 +1,21 @@
 """Risk assessments and inspection rounds: every write is a service, one transaction each."""
 
 import datetime
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, F, IntegerField, Q
 from django.db.models.functions import Greatest
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from actionplans.models import Measure, MeasureSource, MeasureStatus
-from actionplans.services import measure_create
+from actionplans.models import OPEN_STATUSES as MEASURE_OPEN_STATUSES
+from actionplans.models import Effectiveness, Measure, MeasureSource, MeasureStatus, Priority
+from actionplans.services import measure_create, measure_record_effect
 from risk.models import (
+    Answer,
     AssessmentStatus,
     ChecklistAnswer,
     ChecklistTemplate,
@@ -29,6 +33,7 @@ from risk.models import (
     RoundStatus,
     RowMeasure,
     WorkActivity,
+    Zone,
 )
 from units import access, versions
 from units.models import Role, Unit
@@ -375,12 +380,35 @@ def participant_save(
     return participant
 
 
+# A measure for a hazard is as urgent as the hazard's risk (DOMAIN.md: red is unacceptable,
+# measures required; yellow, consider measures; green, acceptable).
+ZONE_PRIORITY = {Zone.RED: Priority.HIGH, Zone.YELLOW: Priority.MEDIUM, Zone.GREEN: Priority.LOW}
+
+
+def priority_for_row(row: RiskRow) -> str:
+    """The priority of a measure for this hazard: from its risk value, in the zones of the
+    matrix its assessment was made with. A row not yet scored gives medium."""
+    value = row.risk_value
+    if not value:
+        return Priority.MEDIUM
+    return ZONE_PRIORITY[row.assessment.matrix.zone(value)]
+
+
 @transaction.atomic
 def row_propose_measure(
-    *, actor, row: RiskRow, title: str, responsible, deadline: datetime.date, description: str = ""
+    *,
+    actor,
+    row: RiskRow,
+    title: str,
+    responsible,
+    deadline: datetime.date,
+    description: str = "",
+    estimated_cost: Decimal | None = None,
 ) -> Measure:
-    """A proposed measure goes into the unit's action plan, linked to the hazard."""
+    """A proposed measure goes into the unit's action plan, linked to the hazard, with the
+    priority its risk value gives (priority_for_row)."""
     _require(can_edit(actor, row.assessment.unit))
+    row = RiskRow.objects.select_related("assessment__unit", "assessment__matrix").get(pk=row.pk)
     measure = measure_create(
         actor=actor,
         unit=row.assessment.unit,
@@ -388,6 +416,8 @@ def row_propose_measure(
         description=description,
         responsible=responsible,
         deadline=deadline,
+        priority=priority_for_row(row),
+        estimated_cost=estimated_cost,
         source=MeasureSource.RISK_ASSESSMENT,
         origin_label=row.assessment.title,
         origin_url=row.assessment.get_absolute_url(),
@@ -522,6 +552,19 @@ def _round_editable(actor, round_: InspectionRound) -> None:
         raise ValidationError(_("The round is completed and its report archived."))
 
 
+def answer_finding_text(answer: ChecklistAnswer, question: str | None = None) -> str:
+    """The finding a question answered "not OK" is recorded as with one tap: the question and
+    the comment. The round page and the completion check both go by it."""
+    question = answer.question_text if question is None else question
+    return f"{question} {answer.comment}" if answer.comment else question
+
+
+def answer_finding_texts(answer: ChecklistAnswer) -> set[str]:
+    """The answer's finding text in each language its question has (the finding was recorded
+    in the language of whoever tapped)."""
+    return {answer_finding_text(answer, q) for q in (answer.question, answer.question_en) if q}
+
+
 @transaction.atomic
 def answer_save(*, actor, answer: ChecklistAnswer, value: str, comment: str) -> ChecklistAnswer:
     _round_editable(actor, answer.round)
@@ -602,10 +645,17 @@ def round_participants_save(
 
 @transaction.atomic
 def measure_check_follow_up(
-    *, actor, check: MeasureCheck, title: str, responsible, deadline: datetime.date
+    *,
+    actor,
+    check: MeasureCheck,
+    title: str,
+    responsible,
+    deadline: datetime.date,
+    estimated_cost: Decimal | None = None,
 ) -> Measure:
     """A measure found not working as intended gets a new measure in one step. It is recorded
-    as a finding of the round, followed up with the measure, so the report shows it."""
+    as a finding of the round, followed up with the measure, so the report shows it; the new
+    measure names the one it follows up, which stays open."""
     check = MeasureCheck.objects.select_related("round__unit", "measure").get(pk=check.pk)
     _round_editable(actor, check.round)
     if check.working is not False:
@@ -615,7 +665,13 @@ def measure_check_follow_up(
     finding.measure_check = check
     finding.save(update_fields=["measure_check"])
     return finding_to_measure(
-        actor=actor, finding=finding, title=title, responsible=responsible, deadline=deadline
+        actor=actor,
+        finding=finding,
+        title=title,
+        responsible=responsible,
+        deadline=deadline,
+        estimated_cost=estimated_cost,
+        follow_up_of=check.measure,
     )
 
 
@@ -640,7 +696,14 @@ def finding_add(*, actor, round_: InspectionRound, text: str, location: str = ""
 
 @transaction.atomic
 def finding_to_measure(
-    *, actor, finding: Finding, title: str, responsible, deadline: datetime.date
+    *,
+    actor,
+    finding: Finding,
+    title: str,
+    responsible,
+    deadline: datetime.date,
+    estimated_cost: Decimal | None = None,
+    follow_up_of: Measure | None = None,
 ) -> Measure:
     """One step from a finding to a measure in the unit's action plan."""
     finding = Finding.objects.select_for_update().select_related("round__unit").get(pk=finding.pk)
@@ -658,6 +721,8 @@ def finding_to_measure(
         source=MeasureSource.INSPECTION_ROUND,
         origin_label=f"{round_.unit.code} {round_.planned_for.isoformat()}",
         origin_url=round_.get_absolute_url(),
+        estimated_cost=estimated_cost,
+        follow_up_of=follow_up_of,
     )
     finding.outcome = FindingOutcome.MEASURE
     finding.measure = measure
@@ -699,6 +764,11 @@ def finding_to_deviation(
 def round_complete(
     *, actor, round_: InspectionRound, post_meeting_notes: str = "", version: int
 ) -> InspectionRound:
+    """Complete the round and archive its report. Refused, with what is missing, until every
+    question is answered (a "not OK" with what is wrong), every measure checked, every finding
+    followed up and someone is marked as having taken part. A measure found implemented and
+    working is done: it is closed in the action plan as effective. One not working stays
+    open; its follow-up measure names it."""
     round_ = InspectionRound.objects.select_for_update().get(pk=round_.pk)
     _round_editable(actor, round_)
     if round_.version != version:
@@ -706,12 +776,38 @@ def round_complete(
     errors = []
     if round_.answers.filter(answer="").exists():
         errors.append(_("Answer every checklist question before completing the round."))
+    finding_texts = set(round_.findings.values_list("text", flat=True))
+    for answer in round_.answers.filter(answer=Answer.NOT_OK, comment=""):
+        if not finding_texts & answer_finding_texts(answer):
+            errors.append(
+                _(
+                    "“%(question)s” is answered “Not OK”: record it as a finding, or say in "
+                    "its comment why nothing needs to be done."
+                )
+                % {"question": answer.question_text}
+            )
     if round_.measure_checks.filter(Q(implemented__isnull=True) | Q(working__isnull=True)).exists():
         errors.append(_("Check every measure: implemented, and working?"))
     if round_.findings.filter(outcome="").exists():
         errors.append(_("Follow up every finding: make it a deviation or a measure."))
+    if not round_.participants.filter(took_part=True).exists():
+        errors.append(_("Mark who took part in the round before completing it."))
     if errors:
         raise ValidationError(errors)
+    comment = _("Found implemented and working on the inspection round of %(date)s.") % {
+        "date": date_format(round_.planned_for, "SHORT_DATE_FORMAT")
+    }
+    working = Measure.objects.select_for_update().filter(
+        pk__in=round_.measure_checks.filter(implemented=True, working=True).values("measure"),
+        status__in=MEASURE_OPEN_STATUSES,
+    )
+    for measure in working:
+        measure_record_effect(
+            measure=measure,
+            effectiveness=Effectiveness.EFFECTIVE,
+            effectiveness_comment=comment,
+            close=True,
+        )
     round_.status = RoundStatus.COMPLETED
     round_.completed_at = timezone.now()
     round_.post_meeting_notes = post_meeting_notes.strip() or round_.post_meeting_notes

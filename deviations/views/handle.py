@@ -17,11 +17,23 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
+from actionplans.models import Measure
+from actionplans.services import can_change_plan
 from deviations import forms, services
-from deviations.models import Attachment, Deviation, EventKind, Status
+from deviations.models import (
+    Attachment,
+    Category,
+    Deviation,
+    DeviationType,
+    EventKind,
+    InjuryKind,
+    Severity,
+    Status,
+)
 from units import access
 from units.downloads import INLINE_TYPES, file_response
 from units.forms import add_service_errors
@@ -42,8 +54,10 @@ FORM_CLASSES = {
     "add_measure": forms.MeasureForm,
     "close": forms.CloseForm,
     "comment": forms.CommentForm,
+    "correct": forms.CorrectForm,
+    "reopen": forms.ReopenForm,
 }
-VERSIONED = {"accept", "reject", "transfer", "delegate", "deadline", "close"}
+VERSIONED = {"accept", "reject", "transfer", "delegate", "deadline", "close", "correct", "reopen"}
 
 
 def _case(request, number: str) -> Deviation:
@@ -56,11 +70,67 @@ def _case(request, number: str) -> Deviation:
 
 
 def _measures(deviation: Deviation) -> list:
-    return list(deviation.measures.select_related("responsible").order_by("deadline", "pk"))
+    return list(
+        deviation.measures.select_related("responsible", "follow_up_of").order_by("deadline", "pk")
+    )
+
+
+def _followed_up(measures: list) -> set[int]:
+    """The measures of the case that did not work and have a follow-up already."""
+    failed = [m.pk for m in measures if m.did_not_work]
+    if not failed:
+        return set()
+    return set(
+        Measure.objects.filter(follow_up_of__in=failed).values_list("follow_up_of", flat=True)
+    )
+
+
+CORRECTION_LABELS = {
+    "deviation_type": gettext_lazy("Type"),
+    "category": gettext_lazy("Category"),
+    "severity": gettext_lazy("Severity"),
+    "injury_kind": gettext_lazy("Personal injury"),
+    "absence_days": gettext_lazy("Days of absence"),
+    "unit": gettext_lazy("Unit"),
+}
+CORRECTION_CHOICES = {
+    "deviation_type": dict(DeviationType.choices),
+    "severity": dict(Severity.choices),
+    "injury_kind": dict(InjuryKind.choices),
+}
+
+
+def _in_words(step, value: str, categories: dict) -> str:
+    """A corrected value as the reader understands it, never a code or an id."""
+    if step.field == "category":
+        category = categories.get(value)
+        return category.name if category else "–"
+    if step.field in CORRECTION_CHOICES:
+        return str(CORRECTION_CHOICES[step.field].get(value, value))
+    return value or "–"
 
 
 def _steps(deviation: Deviation) -> list:
     steps = list(deviation.steps.select_related("actor", "from_unit", "to_unit"))
+    corrections = [step for step in steps if step.kind == EventKind.CORRECTED]
+    category_ids = {
+        value
+        for step in corrections
+        if step.field == "category"
+        for value in (step.old_value, step.new_value)
+        if value.isdigit()
+    }
+    categories = (
+        {str(c.pk): c for c in Category.objects.filter(pk__in=category_ids)} if category_ids else {}
+    )
+    for step in corrections:
+        step.field_label = CORRECTION_LABELS.get(step.field, step.field)
+        if step.field == "unit":
+            step.old_words = step.from_unit.name if step.from_unit else "–"
+            step.new_words = step.to_unit.name if step.to_unit else "–"
+        else:
+            step.old_words = _in_words(step, step.old_value, categories)
+            step.new_words = _in_words(step, step.new_value, categories)
     for step in steps:
         # A deadline is logged as an ISO date; shown in the reader's format.
         step.note_date = None
@@ -85,6 +155,10 @@ def _available(user, deviation: Deviation) -> set[str]:
             actions.add("deadline")
         if deviation.status in (Status.UNDER_TREATMENT, Status.MEASURES):
             actions |= {"add_measure", "close"}
+        if deviation.is_open:
+            actions.add("correct")
+        if deviation.status == Status.CLOSED:
+            actions.add("reopen")
         if deviation.is_serious_injury and deviation.authorities_notified_at is None:
             actions.add("authorities")
     if deviation.is_open and access.can_manage_records(user, deviation.unit):
@@ -92,13 +166,24 @@ def _available(user, deviation: Deviation) -> set[str]:
     return actions
 
 
-def _new_form(action: str, deviation: Deviation, measures: list):
+def _form_kwargs(action: str, deviation: Deviation, measures: list | None = None) -> dict:
     kwargs = {"auto_id": f"{action}-%s"}
     if action == "close":
-        kwargs["measures"] = measures
+        kwargs["measures"] = _measures(deviation) if measures is None else measures
+    if action == "correct":
+        kwargs["category"] = deviation.category
+    return kwargs
+
+
+def _new_form(action: str, deviation: Deviation, measures: list):
+    kwargs = _form_kwargs(action, deviation, measures)
     initial = {"version": deviation.version} if action in VERSIONED else {}
-    if action in ("accept", "deadline") and deviation.deadline:
+    if action in ("accept", "deadline", "delegate") and deviation.deadline:
         initial["deadline"] = deviation.deadline
+    elif action == "delegate":
+        initial["deadline"] = services.default_deadline()
+    if action == "correct":
+        initial.update(forms.CorrectForm.initial_for(deviation))
     return FORM_CLASSES[action](initial=initial, **kwargs)
 
 
@@ -149,6 +234,8 @@ def _render_case(request, deviation: Deviation, *, bound=None, status: int = 200
         "failed": failed,
         "handles": bool(actions - {"comment"}),
         "open_measures": [m for m in measures if m.is_open],
+        "followed_up": _followed_up(measures),
+        "may_see_plan": access.can_view_records(user, deviation.unit),
     }
     return render(request, "deviations/deviation_detail.html", context, status=status)
 
@@ -177,10 +264,7 @@ def _act(
     deviation = _case(request, number)
     if not allowed(request.user, deviation):
         return _forbidden(request, deviation)
-    kwargs = {"auto_id": f"{action}-%s"}
-    if action == "close":
-        kwargs["measures"] = _measures(deviation)
-    form = FORM_CLASSES[action](request.POST, **kwargs)
+    form = FORM_CLASSES[action](request.POST, **_form_kwargs(action, deviation))
     if form.is_valid():
         try:
             result = perform(deviation, form)
@@ -279,6 +363,7 @@ def delegate(request, number: str):
             deviation=deviation,
             handler=form.cleaned_data["handler"],
             version=form.cleaned_data["version"],
+            deadline=form.cleaned_data["deadline"],
         )
 
     def may_delegate(user, deviation):
@@ -321,6 +406,8 @@ def add_measure(request, number: str):
             description=form.cleaned_data["description"],
             responsible=form.cleaned_data["responsible"],
             deadline=form.cleaned_data["deadline"],
+            priority=form.cleaned_data["priority"],
+            estimated_cost=form.cleaned_data["estimated_cost"],
         )
         return redirect(deviation.get_absolute_url() + "#measures")
 
@@ -332,16 +419,90 @@ def add_measure(request, number: str):
 @require_POST
 def close(request, number: str):
     def perform(deviation, form):
-        services.deviation_close(
+        try:
+            services.deviation_close(
+                actor=request.user,
+                deviation=deviation,
+                cause=form.cleaned_data["cause"],
+                lessons_learned=form.cleaned_data["lessons_learned"],
+                measure_effects=form.measure_effects(),
+                version=form.cleaned_data["version"],
+                measure_versions=form.measure_versions(),
+            )
+        except ValidationError:
+            # A measure changed meanwhile is named in the message; the form now carries its
+            # version, so submitting again after reading it is a choice made seeing it.
+            form.take_current_versions(_measures(deviation))
+            raise
+
+    return _act(request, number, "close", perform, _("The deviation was closed."))
+
+
+@never_cache
+@login_required
+@require_POST
+def reopen(request, number: str):
+    def perform(deviation, form):
+        services.deviation_reopen(
             actor=request.user,
             deviation=deviation,
-            cause=form.cleaned_data["cause"],
-            lessons_learned=form.cleaned_data["lessons_learned"],
-            measure_effects=form.measure_effects(),
+            reason=form.cleaned_data["reason"],
             version=form.cleaned_data["version"],
         )
 
-    return _act(request, number, "close", perform, _("The deviation was closed."))
+    return _act(request, number, "reopen", perform, _("The case was reopened."))
+
+
+@never_cache
+@login_required
+@require_POST
+def correct(request, number: str):
+    def perform(deviation, form):
+        data = form.cleaned_data
+        services.deviation_correct(
+            actor=request.user,
+            deviation=deviation,
+            version=data["version"],
+            deviation_type=data["deviation_type"],
+            category=data["category"],
+            severity=data["severity"],
+            injury_kind=data["injury_kind"],
+            absence_days=data["absence_days"],
+            unit=data["unit"],
+        )
+        if not Deviation.objects.visible_to(request.user).filter(pk=deviation.pk).exists():
+            return redirect("deviations:list")
+        return None
+
+    return _act(request, number, "correct", perform, _("The case was corrected."))
+
+
+@never_cache
+@login_required
+@require_POST
+def follow_up(request, number: str, pk: int):
+    """One click: a follow-up measure for a measure of the case that did not work."""
+    deviation = _case(request, number)
+    if not services.can_handle(request.user, deviation):
+        return _forbidden(request, deviation)
+    measure = get_object_or_404(deviation.measures.all(), pk=pk)
+    try:
+        follow_up = services.deviation_follow_up_measure(
+            actor=request.user, deviation=deviation, measure=measure
+        )
+    except PermissionDenied:
+        return _forbidden(request, deviation)
+    except ValidationError as error:
+        for text in error.messages:
+            messages.error(request, text)
+        return redirect(deviation.get_absolute_url() + "#measures")
+    messages.success(
+        request,
+        _("A follow-up measure was added to the case and the action plan. Set its deadline."),
+    )
+    if can_change_plan(request.user, follow_up.unit):
+        return redirect("actionplans:measure_edit", follow_up.pk)
+    return redirect(deviation.get_absolute_url() + "#measures")
 
 
 @never_cache

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from actionplans.forms import CostField
 from actionplans.models import Priority
 from hms.cycle.models import Goal, StepStatus
 from units.forms import PersonField
@@ -94,6 +95,7 @@ class GoalMeasureForm(forms.Form):
     responsible = PersonField(label=_("Responsible"))
     deadline = BoundedDateField(label=_("Deadline"), widget=DateInput())
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial="medium")
+    estimated_cost = CostField()
 
 
 class MemberForm(forms.Form):

@@ -3,6 +3,7 @@ measures, and the working group. Keyword-only, atomic, validated; a change based
 version of a step or goal is refused instead of overwriting someone else's."""
 
 import datetime
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -218,6 +219,7 @@ def goal_add_measure(
     deadline: datetime.date,
     description: str = "",
     priority: str = Priority.MEDIUM,
+    estimated_cost: Decimal | None = None,
 ) -> Measure:
     """A measure in the unit's action plan, made to reach the goal."""
     goal = Goal.objects.select_related("unit").get(pk=goal.pk)
@@ -230,6 +232,7 @@ def goal_add_measure(
         responsible=responsible,
         deadline=deadline,
         priority=priority,
+        estimated_cost=estimated_cost,
         source=MeasureSource.GOAL,
         origin_label=goal.title,
         origin_url=goal.get_absolute_url(),

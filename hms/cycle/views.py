@@ -350,6 +350,7 @@ def goal_measure(request, pk: int):
             responsible=data["responsible"],
             deadline=data["deadline"],
             priority=data["priority"],
+            estimated_cost=data["estimated_cost"],
         )
         return goal
 

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from actionplans.models import Priority
 from risk import forms, services
 from risk.models import AssessmentStatus, RiskAssessment, RiskRow
 from risk.views.assessments import (
@@ -247,6 +248,7 @@ def row_measure(request, pk: int, row_pk: int):
                 description=data["description"],
                 responsible=data["responsible"],
                 deadline=data["deadline"],
+                estimated_cost=data["estimated_cost"],
             )
         except PermissionDenied:
             return _forbidden(request, assessment)
@@ -260,6 +262,7 @@ def row_measure(request, pk: int, row_pk: int):
         "row": row,
         "form": form,
         "measures": list(row.measures.select_related("responsible").order_by("deadline", "pk")),
+        "priority": str(Priority(services.priority_for_row(row)).label),
     }
     return render(request, "risk/assessment_measure_form.html", context)
 

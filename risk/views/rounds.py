@@ -373,11 +373,7 @@ def _detail_context(request, round_: InspectionRound, overrides: dict) -> dict:
     findings_by_text = {finding.text: finding.pk for finding in findings}
     for answer in answers:
         if answer.answer == Answer.NOT_OK:
-            answer.finding_text = (
-                f"{answer.question_text} {answer.comment}"
-                if answer.comment
-                else answer.question_text
-            )
+            answer.finding_text = services.answer_finding_text(answer)
             answer.finding_pk = findings_by_text.get(answer.finding_text)
     check_forms = overrides.get("check_forms", {})
     for check, fields in checks_form.bound_rows():
