@@ -29,6 +29,7 @@ import zipfile
 from collections.abc import Callable
 from pathlib import PurePosixPath
 
+from django.db import models
 from django.utils import timezone
 
 from hms.transfer import graph
@@ -53,7 +54,7 @@ def csv_name(name: str) -> str:
 
 
 def dump_row(row: dict) -> str:
-    return json.dumps(row, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER.encode(row)
 
 
 def _plain(value):
@@ -64,6 +65,28 @@ def _plain(value):
     if isinstance(value, (decimal.Decimal, uuid.UUID)):
         return str(value)
     return value
+
+
+_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _utc_iso(value: datetime.datetime) -> str:
+    return value.astimezone(datetime.UTC).isoformat()
+
+
+def _iso(value) -> str:
+    return value.isoformat()
+
+
+def _plain_of(field) -> Callable | None:
+    """How a field's value is written in JSON; None where it already is JSON."""
+    if isinstance(field, models.DateTimeField):
+        return _utc_iso
+    if isinstance(field, (models.DateField, models.TimeField)):
+        return _iso
+    if isinstance(field, (models.DecimalField, models.UUIDField)):
+        return str
+    return None
 
 
 def _cell(value) -> str:
@@ -101,6 +124,7 @@ class Exporter:
         self.done_rows = 0
         self.total_rows = 0
         self.last_report = time.monotonic()
+        self._rows_written = False
         owned = graph.exported_models()
         self.pointed_at = {
             target
@@ -166,79 +190,109 @@ class Exporter:
         selected = ["pk", *(select for _, select, _ in columns)]
         if model is Unit:
             selected.append("path")
-        required = {field.name for field in spec.fields if field.is_relation and not field.null}
+        fields = {field.name: field for field in spec.fields}
+        # Per column, worked out once: how a reference is followed, how a value is written.
+        plan = [
+            (
+                column,
+                convert,
+                _plain_of(fields[column]) if convert is None else None,
+                fields[column].is_relation and not fields[column].null,
+            )
+            for column, _, convert in columns
+        ]
         files = {field.name: field for field in spec.file_fields}
-        anonymised = graph.ANONYMISED.get(name)
         keep_ids = model in self.pointed_at or model is Unit
         ids = self.ids.setdefault(model, {})
         codes_by_path = {}
         pending_files = []
         number = 0
+        header = sorted(["id", *(column for column, _, _ in columns)])
+        if model is Unit:
+            header = sorted([*header, "parent"])
+        as_json = {f.name for f in spec.fields if isinstance(f, models.JSONField)}
         with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as table:
             with self._entry(data_name(name)) as handle:
                 writer = _Hashing(handle)
                 spreadsheet = csv.writer(table)
-                header = sorted(["id", *(column for column, _, _ in columns)])
-                if model is Unit:
-                    header = sorted([*header, "parent"])
                 table.write("\ufeff")
                 spreadsheet.writerow(header)
                 writer.write(b"[")
-                first = True
+                self._rows_written = False
+                lines, cells = [], []
                 for values in queryset.values_list(*selected).iterator(chunk_size=CHUNK_SIZE):
-                    self._tick()
-                    pk, values = values[0], values[1:]
                     row = {}
-                    skipped = False
-                    for (column, _, convert), value in zip(columns, values, strict=False):
-                        if convert is not None and value is not None:
-                            value = convert(value)
-                            if value is None and column in required:
-                                skipped = True  # points at a row outside the export
-                                break
-                        row[column] = _plain(value)
-                    if skipped:
-                        continue
-                    if anonymised and row.get(anonymised[0]):
-                        for column in anonymised[1]:
-                            row[column] = None
-                    if model is Unit:
-                        path = values[-1]
-                        row["id"] = row["code"]
-                        codes_by_path[path] = row["code"]
-                        row["parent"] = codes_by_path.get(path[: -Unit.steplen])
+                    for (column, convert, plain, required), value in zip(
+                        plan, values[1:], strict=False
+                    ):
+                        if value is not None:
+                            if convert is not None:
+                                value = convert(value)
+                                if value is None and required:
+                                    break  # points at a row outside the export: left out
+                            elif plain is not None:
+                                value = plain(value)
+                        row[column] = value
                     else:
-                        number += 1
-                        row["id"] = number
-                    for column, field in files.items():
-                        stored = row[column]
-                        if not stored:
-                            continue
-                        member = f"files/{name}/{row['id']}/{PurePosixPath(stored).name}"
-                        try:
-                            present = os.path.isfile(field.storage.path(stored))
-                        except NotImplementedError:
-                            present = field.storage.exists(stored)
-                        if present:
-                            pending_files.append((member, field.storage, stored))
-                            row[column] = member
+                        if model is Unit:
+                            path = values[-1]
+                            row["id"] = row["code"]
+                            codes_by_path[path] = row["code"]
+                            row["parent"] = codes_by_path.get(path[: -Unit.steplen])
                         else:
-                            self.missing.append({"model": name, "id": row["id"], "file": stored})
-                            row[column] = ""
-                    if keep_ids:
-                        ids[pk] = row["id"]
-                    writer.write(("\n" if first else ",\n").encode() + dump_row(row).encode())
-                    first = False
-                    spreadsheet.writerow([_cell(row[column]) for column in header])
-                    self.counts[name] = self.counts.get(name, 0) + 1
+                            number += 1
+                            row["id"] = number
+                        if files:
+                            self._file_cells(name, row, files, pending_files)
+                        if keep_ids:
+                            ids[values[0]] = row["id"]
+                        lines.append(_ENCODER.encode(row))
+                        cells.append(
+                            [
+                                _cell(row[column]) if column in as_json else row[column]
+                                for column in header
+                            ]
+                        )
+                        if len(cells) >= CHUNK_SIZE:
+                            self._flush(writer, lines, spreadsheet, cells)
+                self._flush(writer, lines, spreadsheet, cells)
                 writer.write(b"\n]\n")
             self.checksums[data_name(name)] = writer.digest.hexdigest()
             table.seek(0)
             self._copy_in(csv_name(name), _Encoded(table))
-        self.counts.setdefault(name, 0)
+        self.counts[name] = number if model is not Unit else len(codes_by_path)
         for member, storage, stored in pending_files:
             with storage.open(stored, "rb") as source:
                 self._copy_in(member, source)
+
+    def _flush(self, writer, lines: list, spreadsheet, cells: list) -> None:
+        """Rows are written a chunk at a time: one compression call for many rows."""
+        if lines:
+            separator = ",\n" if self._rows_written else "\n"
+            writer.write((separator + ",\n".join(lines)).encode())
+            self._rows_written = True
+        spreadsheet.writerows(cells)
+        self._tick(len(cells))
+        lines.clear()
+        cells.clear()
+
+    def _file_cells(self, name: str, row: dict, files: dict, pending: list) -> None:
+        """A stored file's cell names its place in the ZIP; the file follows the rows."""
+        for column, field in files.items():
+            stored = row[column]
+            if not stored:
+                continue
+            member = f"files/{name}/{row['id']}/{PurePosixPath(stored).name}"
+            try:
+                present = os.path.isfile(field.storage.path(stored))
+            except NotImplementedError:
+                present = field.storage.exists(stored)
+            if present:
+                pending.append((member, field.storage, stored))
+                row[column] = member
+            else:
+                self.missing.append({"model": name, "id": row["id"], "file": stored})
+                row[column] = ""
 
     # --- shared rows ---------------------------------------------------------------------
 

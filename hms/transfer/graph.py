@@ -41,10 +41,6 @@ SCOPED_BY = {"training.TrainingRecord": _training_scope}
 # What a person is in an export: who they are, never their password or sign-in identifiers.
 PERSON_FIELDS = ("username", "first_name", "last_name", "email")
 
-# A field that names the reporter is left empty in an anonymous report's row, whatever the
-# database holds (DESIGN.md: anonymous reports keep no link to the reporter).
-ANONYMISED = {"deviations.Deviation": ("is_anonymous", ("reporter",))}
-
 
 def label(model) -> str:
     return model._meta.label
