@@ -241,6 +241,9 @@ def test_import_under_a_chosen_parent_through_the_command(org, line_manager, tmp
     assert faculty.get_parent().code == "OTHERFAC"
     assert Deviation.objects.filter(unit__path__startswith=faculty.path).count() == 2
     assert UserFactory._meta.model.objects.count() == people  # line_manager found, not made
+    # The same numbers are taken here: the imported deviations get the next free ones.
+    numbers = list(Deviation.objects.values_list("number", flat=True))
+    assert len(numbers) == 4 and len(set(numbers)) == 4
     with pytest.raises(CommandError, match="already in use"):
         call_command("import_unit_export", str(path), "--parent", "OTHERFAC")
     with pytest.raises(CommandError, match="No unit"):

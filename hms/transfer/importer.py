@@ -62,8 +62,8 @@ def _verify(archive: zipfile.ZipFile, manifest: dict) -> None:
     missing = sorted(set(listed) - present)
     if missing:
         raise ImportRefused(
-            _("The export lacks %(count)s file(s) its manifest lists, first %(name)s.")
-            % {"count": len(missing), "name": missing[0]}
+            _("The export lacks files its manifest lists, among them %(name)s.")
+            % {"name": missing[0]}
         )
     extra = sorted(present - set(listed))
     if extra:
@@ -127,6 +127,9 @@ class Importer:
         self.pks: dict = {}  # model -> {export id: new pk}
         self.saved_files: list = []  # (storage, name), removed if the import fails
         self.counts: dict[str, int] = {}
+        self.export_highest: dict[int, int] = {}
+        self.next_sequence: dict[int, int] = {}
+        self.renumbered = 0
 
     def _value(self, spec: graph.Spec, field, row: dict, name: str):
         value = row.get(field.name)
@@ -230,6 +233,8 @@ class Importer:
         count = 0
 
         def flush():
+            if name == "deviations.Deviation":
+                self._renumber(batch)
             model._base_manager.bulk_create(batch)
             for export_id, instance in zip(ids, batch, strict=True):
                 pks[export_id] = instance.pk
@@ -261,7 +266,40 @@ class Importer:
             model._base_manager.filter(pk=pks[export_id]).update(**{field.attname: pks[target]})
         self.counts[name] = count
 
+    def _renumber(self, batch: list) -> None:
+        """A deviation whose number is taken here gets the next free number of its year
+        (numbers are unique in an installation, and each one's own counter gave them)."""
+        from deviations.models import Deviation, deviation_number
+
+        taken = set(
+            Deviation.objects.filter(number__in=[d.number for d in batch]).values_list(
+                "number", flat=True
+            )
+        )
+        for deviation in batch:
+            if deviation.number not in taken:
+                continue
+            if deviation.year not in self.next_sequence:
+                highest = (
+                    Deviation.objects.filter(year=deviation.year).aggregate(Max("sequence"))[
+                        "sequence__max"
+                    ]
+                    or 0
+                )
+                self.next_sequence[deviation.year] = max(
+                    highest, self.export_highest.get(deviation.year, 0)
+                )
+            self.next_sequence[deviation.year] += 1
+            deviation.sequence = self.next_sequence[deviation.year]
+            deviation.number = deviation_number(deviation.year, deviation.sequence)
+            self.renumbered += 1
+
     def run(self) -> dict:
+        # The highest sequence of each year in the export: a renumbered deviation is given
+        # a number above it, so it cannot clash with one imported after it.
+        for row in _rows(self.archive, "deviations.Deviation"):
+            year = int(row["year"])
+            self.export_highest[year] = max(self.export_highest.get(year, 0), row["sequence"])
         order = [entry["model"] for entry in self.manifest["models"]]
         for name in order:
             spec = graph.spec_of(name)
