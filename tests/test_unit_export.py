@@ -223,10 +223,17 @@ def test_round_trip_into_an_empty_database_gives_the_same_manifest(org, line_man
 
 
 def _rename_existing(*codes: str) -> None:
-    """Another installation, in the same database: the exported units' codes are freed."""
+    """Another installation, in the same database: the exported units' codes are freed, and
+    the random tokens that could never clash between two installations are drawn again."""
     for unit in Unit.objects.filter(code__in=codes):
         unit.code = f"OLD-{unit.code}"
         unit.save(update_fields=["code"])
+    for deviation in Deviation.objects.all():
+        deviation.submission_token = uuid.uuid4()
+        deviation.save(update_fields=["submission_token"])
+    for attachment in Attachment.objects.all():
+        attachment.token = uuid.uuid4()
+        attachment.save(update_fields=["token"])
 
 
 @pytest.mark.django_db
