@@ -114,6 +114,11 @@ class DeviationQuerySet(models.QuerySet):
         return self.filter(counted_q())
 
 
+def deviation_number(year: int, sequence: int) -> str:
+    """A deviation's number, AV-2025-0042: the year's counter (YearCounter) gives the sequence."""
+    return f"AV-{year}-{sequence:04d}"
+
+
 # The audit trail leaves out: the reporter (anonymity is decided per case and the history
 # tables are not the place to enforce it), the receipt code and form token, and the health
 # details (only the handler, line manager, safety rep and HSE department may read them).

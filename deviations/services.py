@@ -28,6 +28,7 @@ from deviations.models import (
     InjuryKind,
     Status,
     YearCounter,
+    deviation_number,
 )
 from units import access
 from units.models import Unit
@@ -78,7 +79,7 @@ def _next_number(year: int) -> tuple[int, str]:
     counter = YearCounter.objects.select_for_update().get(year=year)
     counter.last += 1
     counter.save(update_fields=["last"])
-    return counter.last, f"AV-{year}-{counter.last:04d}"
+    return counter.last, deviation_number(year, counter.last)
 
 
 def _event(deviation, kind, actor=None, **fields) -> DeviationStep:

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "hms.surveys",
     "hms.registers",
     "hms.training",
+    "hms.transfer",
     # The indicators apps read from all the others (and nothing imports them): last.
     "indicators",
     "indicators.reports",

@@ -41,6 +41,7 @@ urlpatterns = [
     path("indicators/", include("indicators.urls")),
     path("reports/", include("indicators.reports.urls")),
     path("review/", include("indicators.review.urls")),
+    path("exports/", include("hms.transfer.urls")),
     path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

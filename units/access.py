@@ -195,6 +195,18 @@ def can_order_report(user, unit: Unit) -> bool:
     return is_hms_department(user) or has_role(user, {Role.LINE_MANAGER}, unit)
 
 
+def can_export_unit(user, unit: Unit) -> bool:
+    """A whole unit's records leave the system (hms/transfer) only at the hands of an
+    administrator or the HSE department holding its role over the unit."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return (
+        can_manage_units(user)
+        or sees_everything(user)
+        or has_role(user, {Role.HMS_DEPARTMENT}, unit)
+    )
+
+
 def may_order_reports(user) -> bool:
     return is_hms_department(user) or bool(role_paths(user).get(Role.LINE_MANAGER))
 

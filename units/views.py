@@ -120,6 +120,7 @@ def detail(request, code: str):
         "own_roles": [a for a in assignments if a.unit_id == unit.pk],
         "inherited_roles": [a for a in assignments if a.unit_id != unit.pk],
         "can_manage": can_manage,
+        "can_export": access.can_export_unit(request.user, unit),
     }
     if can_manage:
         context["role_form"] = RoleAssignForm()
