@@ -10,7 +10,7 @@ from schemathesis.checks import not_a_server_error, response_schema_conformance
 from schemathesis.config import SchemathesisConfig
 
 from api.tokens import token_create
-from tests.factories import make_deviation, make_measure
+from tests.factories import load_reference_data, make_deviation, make_measure
 
 CONFIG = {
     # The coverage phase would send every edge case of every parameter: thousands of requests.
@@ -31,6 +31,9 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 @pytest.fixture
 def tokens(org, line_manager, hms_department, employee):
+    # A browser test before this one (live_server) empties every table, the migrations'
+    # reference data included.
+    load_reference_data()
     # Something in each list, so the examples reach rows and not only empty pages.
     make_deviation(org.department, reporter=employee, health_details="Sensitivt")
     make_deviation(org.section, reporter=None, anonymous=True)
