@@ -4,7 +4,9 @@ that breaks the schema. The examples are few and deterministic, so the suite sta
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 from schemathesis.config import SchemathesisConfig
@@ -28,7 +30,18 @@ schema = schemathesis.openapi.from_wsgi(
 
 
 @pytest.fixture
-def tokens(org, line_manager, hms_department, employee):
+def keep_test_connection():
+    """The WSGI app sends Django's request signals, which close a connection that is not in
+    autocommit: the test's transaction. Django's test client unhooks them likewise."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def tokens(org, line_manager, hms_department, employee, keep_test_connection):
     # A browser test before this one (live_server) empties every table, the migrations'
     # reference data included.
     load_reference_data()
