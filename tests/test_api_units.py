@@ -91,6 +91,7 @@ def test_people_list_query_count_is_constant(employee, org):
 
 
 def test_role_assignments_are_current_ones(employee, line_manager, org):
+    """DEP's roles and those of the units below it (the employee's in SEC), current only."""
     import datetime
 
     ended = RoleAssignmentFactory(
@@ -102,7 +103,10 @@ def test_role_assignments_are_current_ones(employee, line_manager, org):
     )
     body = token_client(employee).get("/api/v1/role-assignments/", {"unit": "DEP"}).json()
     rows = body["results"]
-    assert {(r["person"], r["role"]) for r in rows} == {(line_manager.pk, "line_manager")}
+    assert {(r["person"], r["role"]) for r in rows} == {
+        (line_manager.pk, "line_manager"),
+        (employee.pk, "employee"),
+    }
     assert ended.pk not in {r["id"] for r in rows}
 
 

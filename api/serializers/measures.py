@@ -7,6 +7,10 @@ class MeasureSerializer(serializers.ModelSerializer):
     unit = serializers.IntegerField(source="unit_id", read_only=True)
     unit_code = serializers.CharField(source="unit.code", read_only=True)
     responsible = serializers.IntegerField(source="responsible_id", read_only=True)
+    # Empty until the measure is closed (schemathesis found the schema saying otherwise).
+    effectiveness = serializers.ChoiceField(
+        choices=Effectiveness.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Measure
