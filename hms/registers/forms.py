@@ -96,6 +96,16 @@ class RequirementForm(forms.ModelForm):
         fields = ["title", "short_name", "kind", "reference", "order", "is_active"]
 
 
+class LocalRequirementForm(forms.ModelForm):
+    """A unit's own requirement: the catalogue's fields less its order."""
+
+    version = VersionField()
+
+    class Meta:
+        model = Requirement
+        fields = ["title", "short_name", "kind", "reference", "is_active"]
+
+
 class RoutineTemplateForm(forms.ModelForm):
     version = VersionField()
 

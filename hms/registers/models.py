@@ -37,12 +37,36 @@ class RequirementKind(models.TextChoices):
     INTERNAL = "internal", _("Internal guideline")
 
 
+class RequirementQuerySet(models.QuerySet):
+    def catalogue(self) -> "RequirementQuerySet":
+        """The institution's catalogue, kept by the HSE department."""
+        return self.filter(unit__isnull=True)
+
+    def for_register(self, unit: Unit) -> "RequirementQuerySet":
+        """What a unit's register lists: the active catalogue, and the active local
+        requirements of the unit and of the units above it (a faculty's rule binds its
+        departments)."""
+        return self.filter(is_active=True).filter(
+            Q(unit__isnull=True) | Q(unit__path__in=[*unit.ancestor_paths(), unit.path])
+        )
+
+
 @audited()
 class Requirement(models.Model):
-    """One law, regulation or internal guideline of the catalogue the HSE department keeps."""
+    """One law, regulation or internal guideline: in the catalogue the HSE department keeps
+    (no unit), or a unit's own local requirement (its lab rules, a local agreement)."""
 
+    unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="local_requirements",
+        verbose_name=_("unit"),
+        help_text=_("Empty for the institution's catalogue; set for a unit's own requirement."),
+    )
     title = models.CharField(_("title"), max_length=300)
-    short_name = models.CharField(_("short name"), max_length=100, unique=True)
+    short_name = models.CharField(_("short name"), max_length=100)
     reference = models.CharField(
         _("reference or link"), max_length=500, blank=True, help_text=_("e.g. a Lovdata link")
     )
@@ -52,16 +76,37 @@ class Requirement(models.Model):
     # Bumped on every save: two people of the HSE department changing the catalogue at once.
     version = models.PositiveIntegerField(default=1, editable=False)
 
+    objects = RequirementQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("requirement")
         verbose_name_plural = _("requirements catalogue")
         ordering = ["order", "short_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["short_name"],
+                condition=Q(unit__isnull=True),
+                name="requirement_short_name_in_catalogue",
+                violation_error_message=_("The catalogue already has a requirement by that name."),
+            ),
+            models.UniqueConstraint(
+                fields=["unit", "short_name"],
+                name="requirement_short_name_in_unit",
+                violation_error_message=_("The unit already has a requirement by that name."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.short_name
 
     def get_absolute_url(self) -> str:
+        if self.unit_id:
+            return reverse("registers:local_requirement_edit", args=[self.pk])
         return reverse("registers:catalogue_edit", args=[self.pk])
+
+    @property
+    def is_local(self) -> bool:
+        return self.unit_id is not None
 
     @property
     def is_link(self) -> bool:

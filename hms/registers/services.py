@@ -5,7 +5,7 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -65,10 +65,42 @@ def requirement_save(
     on an older version (`version` from the form) is refused as stale."""
     _require_hms_department(actor)
     if requirement is not None:
-        requirement = Requirement.objects.select_for_update().get(pk=requirement.pk)
+        requirement = Requirement.objects.catalogue().select_for_update().get(pk=requirement.pk)
         versions.check_version(requirement.version, version)
     else:
         requirement = Requirement()
+    for name, value in fields.items():
+        setattr(requirement, name, value.strip() if isinstance(value, str) else value)
+    requirement.full_clean()
+    if requirement.pk is None:
+        requirement.save()
+    else:
+        versions.bump(requirement, list(fields))
+    return requirement
+
+
+@transaction.atomic
+def local_requirement_save(
+    *,
+    actor,
+    unit: Unit,
+    requirement: Requirement | None = None,
+    version: int | None = None,
+    **fields,
+) -> Requirement:
+    """Add or change one of the unit's own requirements (its lab rules, a local agreement):
+    by those who keep the unit's records. It is listed in the unit's register and in those of
+    the units below it."""
+    if requirement is not None:
+        requirement = Requirement.objects.select_for_update().get(pk=requirement.pk)
+        if requirement.unit_id is None:
+            raise PermissionDenied
+        unit = requirement.unit
+        _require_change(actor, unit)
+        versions.check_version(requirement.version, version)
+    else:
+        _require_change(actor, unit)
+        requirement = Requirement(unit=unit)
     for name, value in fields.items():
         setattr(requirement, name, value.strip() if isinstance(value, str) else value)
     requirement.full_clean()
@@ -92,7 +124,10 @@ def requirements_register_save(
     `shown_versions` (each entry's version as the page showed it, 0 for none yet), a review
     prepared before someone else's is refused as stale, whole: the register is one review."""
     _require_change(actor, unit)
-    requirements = {r.pk: r for r in Requirement.objects.filter(pk__in=entries)}
+    # Only what the unit's register may list: the catalogue and the local requirements of the
+    # unit and of the units above it (another unit's local requirement is ignored).
+    listable = Q(unit__isnull=True) | Q(unit__path__in=[*unit.ancestor_paths(), unit.path])
+    requirements = {r.pk: r for r in Requirement.objects.filter(listable, pk__in=entries)}
     existing = {
         entry.requirement_id: entry
         for entry in UnitRequirement.objects.select_for_update().filter(unit=unit)

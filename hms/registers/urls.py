@@ -8,6 +8,11 @@ urlpatterns = [
     path("requirements/", requirements.catalogue, name="catalogue"),
     path("requirements/new/", requirements.catalogue_edit, name="catalogue_create"),
     path("requirements/<int:pk>/", requirements.catalogue_edit, name="catalogue_edit"),
+    path(
+        "requirements/local/<int:pk>/",
+        requirements.local_requirement_edit,
+        name="local_requirement_edit",
+    ),
     path("documents/", documents.document_list, name="document_list"),
     path("documents/<int:pk>/", documents.document_detail, name="document"),
     path("documents/<int:pk>/edit/", documents.document_edit, name="document_edit"),
@@ -33,6 +38,11 @@ urlpatterns = [
     path("<str:code>/", overview.unit_registers, name="unit"),
     path("<str:code>/summary/", overview.unit_summary, name="unit_summary"),
     path("<str:code>/requirements/", requirements.register, name="requirements"),
+    path(
+        "<str:code>/requirements/new/",
+        requirements.local_requirement_edit,
+        name="local_requirement_create",
+    ),
     path("<str:code>/documents/new/", documents.document_create, name="document_create"),
     path("<str:code>/routines/new/", routines.routine_create, name="routine_create"),
     path("<str:code>/agreements/new/", agreements.agreement_create, name="agreement_create"),
