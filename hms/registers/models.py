@@ -295,6 +295,12 @@ class RoutineTemplate(models.Model):
 class RoutineStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     APPROVED = "approved", _("Approved")
+    # An earlier version, replaced when its revision was approved: kept readable as it was.
+    SUPERSEDED = "superseded", _("Replaced")
+
+
+# Read by the whole subtree once approved; the replaced versions stay readable with them.
+PUBLISHED = [RoutineStatus.APPROVED, RoutineStatus.SUPERSEDED]
 
 
 class RoutineQuerySet(ReviewedQuerySet):
@@ -303,8 +309,12 @@ class RoutineQuerySet(ReviewedQuerySet):
         of the subtree reads the routine once it is approved."""
         return self.filter(
             access.records_q(user, "unit")
-            | (access.belonged_units_q(user, "unit") & Q(status=RoutineStatus.APPROVED))
+            | (access.belonged_units_q(user, "unit") & Q(status__in=PUBLISHED))
         )
+
+    def current(self):
+        """What the lists show: approved routines and drafts, not the replaced versions."""
+        return self.exclude(status=RoutineStatus.SUPERSEDED)
 
     def in_force(self, on: datetime.date | None = None):
         """Approved, and not past its review date (a routine nobody reviewed is not in force)."""
@@ -316,6 +326,10 @@ class RoutineQuerySet(ReviewedQuerySet):
 
 @audited()
 class Routine(ReviewDates, models.Model):
+    """A local HSE routine, one row per version. Changing an approved routine drafts its next
+    version (`previous` points back): the approved one stays in force until the revision is
+    approved, and is then kept as replaced, readable with its approval."""
+
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="routines")
     template = models.ForeignKey(
         RoutineTemplate, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -341,11 +355,22 @@ class Routine(ReviewDates, models.Model):
     review_due = models.DateField(
         _("review date"), null=True, blank=True, validators=[validate_date_in_range]
     )
+    # The versions of one routine: the first has no `first`; each revision points at the
+    # version it revises and at the first, so the whole history is one query.
+    edition = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    previous = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="revision"
+    )
+    first = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    superseded_at = models.DateTimeField(_("replaced at"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Bumped on every save (the edit forms' overwrite check); not the routine's `edition`.
     version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = RoutineQuerySet.as_manager()
@@ -355,14 +380,21 @@ class Routine(ReviewDates, models.Model):
         verbose_name_plural = _("local HSE routines")
         ordering = ["title"]
         constraints = [
-            # An approved routine says who approved it and when; a draft says nobody did.
+            # An approved (or replaced) routine says who approved it and when; a draft says
+            # nobody did. Only a replaced one has a replacement date.
             models.CheckConstraint(
                 condition=(
                     Q(status="approved", approved_by__isnull=False, approved_at__isnull=False)
                     | Q(status="draft", approved_by__isnull=True, approved_at__isnull=True)
+                    | Q(status="superseded", approved_by__isnull=False, approved_at__isnull=False)
                 ),
                 name="routine_approval_matches_status",
                 violation_error_message=_("An approved routine says who approved it and when."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status="superseded", superseded_at__isnull=False)
+                | (~Q(status="superseded") & Q(superseded_at__isnull=True)),
+                name="routine_superseded_has_date",
             ),
         ]
         indexes = [
@@ -375,6 +407,11 @@ class Routine(ReviewDates, models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("registers:routine", args=[self.pk])
+
+    def versions(self) -> models.QuerySet:
+        """Every version of this routine, the first first."""
+        first = self.first_id or self.pk
+        return Routine.objects.filter(Q(pk=first) | Q(first_id=first)).order_by("edition")
 
 
 # --- Coordination agreements --------------------------------------------------------------------

@@ -255,45 +255,79 @@ def routine_create(
 
 @transaction.atomic
 def routine_update(*, actor, routine: Routine, version: int | None, **fields) -> Routine:
-    """Change a routine. A changed approved routine is a draft again: the line manager approves
-    what is in force, not an earlier text."""
+    """Change a routine. A draft is changed in place. A changed text of an approved routine
+    becomes its next version, a draft the line manager approves: the approved one stays in
+    force meanwhile. Returns the routine that holds the change (the revision, if one was
+    made). A replaced version is kept as it was."""
     routine = Routine.objects.select_for_update().get(pk=routine.pk)
     _require_change(actor, routine.unit)
     _check_version(routine.version, version, _("routine"))
+    if routine.status == RoutineStatus.SUPERSEDED:
+        raise ValidationError(_("This version has been replaced; change the one in force."))
     changed_text = any(
         (fields.get(name, getattr(routine, name)) or "").strip() != getattr(routine, name)
         for name in ROUTINE_TEXT
     )
+    if changed_text and routine.status == RoutineStatus.APPROVED:
+        revision = _revision_of(actor, routine)
+        for name, value in fields.items():
+            setattr(revision, name, value.strip() if isinstance(value, str) else value)
+        revision.full_clean()
+        revision.save()
+        return revision
     for name, value in fields.items():
         setattr(routine, name, value.strip() if isinstance(value, str) else value)
-    if changed_text and routine.status == RoutineStatus.APPROVED:
-        routine.status = RoutineStatus.DRAFT
-        routine.approved_by = None
-        routine.approved_at = None
     routine.full_clean()
     routine.version = F("version") + 1
     routine.save()
     return Routine.objects.get(pk=routine.pk)
 
 
+def _revision_of(actor, routine: Routine) -> Routine:
+    """A new draft version of an approved routine, copying its text (unsaved)."""
+    if Routine.objects.filter(previous=routine).exists():
+        raise ValidationError(
+            _("A revision of this routine is already being drafted; change that one.")
+        )
+    return Routine(
+        unit=routine.unit,
+        template=routine.template,
+        review_due=routine.review_due,
+        previous=routine,
+        first_id=routine.first_id or routine.pk,
+        edition=routine.edition + 1,
+        created_by=actor,
+        **{name: getattr(routine, name) for name in ROUTINE_TEXT},
+    )
+
+
 @transaction.atomic
 def routine_approve(
     *, actor, routine: Routine, version: int | None, review_due: datetime.date | None = None
 ) -> Routine:
+    """Approve a draft: it is in force from now. Approving a revision replaces the version it
+    revises, which is kept, readable with its own approval."""
     routine = Routine.objects.select_for_update().get(pk=routine.pk)
     if not can_approve_routine(actor, routine.unit):
         raise PermissionDenied
     _check_version(routine.version, version, _("routine"))
-    if routine.status == RoutineStatus.APPROVED:
+    if routine.status != RoutineStatus.DRAFT:
         raise ValidationError(_("This routine is already approved."))
+    now = timezone.now()
     routine.status = RoutineStatus.APPROVED
     routine.approved_by = actor
-    routine.approved_at = timezone.now()
+    routine.approved_at = now
     if review_due is not None:
         routine.review_due = review_due
     if routine.review_due is None:
         raise ValidationError(_("Set a review date before approving the routine."))
     routine.full_clean()
+    if routine.previous_id:
+        replaced = Routine.objects.select_for_update().get(pk=routine.previous_id)
+        replaced.status = RoutineStatus.SUPERSEDED
+        replaced.superseded_at = now
+        replaced.version = F("version") + 1
+        replaced.save(update_fields=["status", "superseded_at", "version", "updated_at"])
     routine.version = F("version") + 1
     routine.save()
     return Routine.objects.get(pk=routine.pk)
