@@ -207,16 +207,28 @@ def document_path(instance: "Document", filename: str) -> str:
 @audited()
 class Document(ReviewDates, models.Model):
     """A document of the unit's documentation register: the file itself, or the archive case
-    number where the original lives (at least one of the two)."""
+    number where the original lives (at least one of the two). This row is the current
+    version; a new file or edition keeps the one it replaces as a DocumentVersion. Approval is
+    an action of someone with the authority (who, when), never typed text."""
 
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="documents")
     kind = models.CharField(_("kind"), max_length=30, choices=DocumentKind.choices)
     title = models.CharField(_("title"), max_length=200)
     edition = models.CharField(_("version"), max_length=30, blank=True)
-    approved_by = models.CharField(_("approved by"), max_length=200, blank=True)
-    approved_on = models.DateField(
-        _("approved on"), null=True, blank=True, validators=[validate_date_in_range]
+    # The current version's number in the register: 1, and one more for each new version.
+    number = models.PositiveIntegerField(_("version number"), default=1, editable=False)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
     )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    # Typed before approval became an action; kept as it was written, shown as such.
+    recorded_approver = models.CharField(_("approver as recorded"), max_length=200, blank=True)
+    recorded_approved_on = models.DateField(_("approval date as recorded"), null=True, blank=True)
     review_due = models.DateField(
         _("review date"), null=True, blank=True, validators=[validate_date_in_range]
     )
@@ -250,6 +262,11 @@ class Document(ReviewDates, models.Model):
                     "Upload the file, or give the archive case number where it is kept."
                 ),
             ),
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True, approved_at__isnull=True)
+                | Q(approved_by__isnull=False, approved_at__isnull=False),
+                name="document_approval_says_who_and_when",
+            ),
         ]
         indexes = [
             models.Index(fields=["unit", "kind"], name="document_unit_kind_idx"),
@@ -261,6 +278,50 @@ class Document(ReviewDates, models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("registers:document", args=[self.pk])
+
+
+@audited()
+class DocumentVersion(models.Model):
+    """An earlier version of a document, as it was when a newer one replaced it: its file,
+    edition, archive reference and approval stay reachable."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("version number"))
+    edition = models.CharField(_("version"), max_length=30, blank=True)
+    file = models.FileField(_("file"), upload_to=document_path, blank=True)
+    file_name = models.CharField(max_length=255, blank=True)
+    file_type = models.CharField(max_length=100, blank=True)
+    archive_ref = models.CharField(_("archive case number"), max_length=100, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    recorded_approver = models.CharField(_("approver as recorded"), max_length=200, blank=True)
+    recorded_approved_on = models.DateField(_("approval date as recorded"), null=True, blank=True)
+    replaced_at = models.DateTimeField(_("replaced at"), default=timezone.now)
+    replaced_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("replaced by"),
+    )
+
+    class Meta:
+        verbose_name = _("earlier document version")
+        verbose_name_plural = _("earlier document versions")
+        ordering = ["document", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "number"], name="documentversion_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document}: {self.number}"
 
 
 # --- Local HSE routines -------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from hms.registers.models import (
     CooperationItem,
     CoordinationAgreement,
     Document,
+    DocumentVersion,
     Requirement,
     Routine,
     RoutineStatus,
@@ -31,8 +32,9 @@ def can_change(user, unit: Unit) -> bool:
     return access.can_manage_records(user, unit)
 
 
-def can_approve_routine(user, unit: Unit) -> bool:
-    """The line manager approves: the HSE responsibility is theirs and cannot be delegated."""
+def can_approve(user, unit: Unit) -> bool:
+    """The line manager approves routines and documents: the HSE responsibility is theirs and
+    cannot be delegated."""
     return access.sees_everything(user) or access.has_role(user, {Role.LINE_MANAGER}, unit)
 
 
@@ -160,6 +162,10 @@ def requirements_register_save(
 # --- Documents ----------------------------------------------------------------------------------
 
 
+# What a new version of a document is: a new file, or a new edition or archive reference.
+VERSIONED = ["edition", "archive_ref"]
+
+
 @transaction.atomic
 def document_save(
     *,
@@ -171,7 +177,9 @@ def document_save(
     **fields,
 ) -> Document:
     """Add a document to the unit's register, or change one. `upload` is a checked file
-    (forms.DocumentFileField) and replaces the one kept."""
+    (forms.DocumentFileField). A new file, edition or archive reference is a new version: the
+    one it replaces is kept, with its file and approval, and the new one awaits approval.
+    Changing the title, kind or review date changes the current version."""
     if document is not None:
         document = Document.objects.select_for_update().get(pk=document.pk)
         unit = document.unit
@@ -180,9 +188,15 @@ def document_save(
     else:
         _require_change(actor, unit)
         document = Document(unit=unit, created_by=actor)
+    fields = {k: v.strip() if isinstance(v, str) else v for k, v in fields.items()}
+    new_version = document.pk is not None and (
+        upload is not None
+        or any(name in fields and fields[name] != getattr(document, name) for name in VERSIONED)
+    )
+    if new_version:
+        _keep_as_earlier_version(actor, document)
     for name, value in fields.items():
-        setattr(document, name, value.strip() if isinstance(value, str) else value)
-    old_file = document.file.name if document.pk else ""
+        setattr(document, name, value)
     if upload is not None:
         document.file_name = upload.name[-255:]
         document.file_type = getattr(upload, "sniffed_type", "application/octet-stream")
@@ -196,22 +210,58 @@ def document_save(
     if document.pk:
         document.version = F("version") + 1
     document.save()
-    if upload is not None and old_file:
-        storage = document.file.storage
-        transaction.on_commit(lambda: storage.delete(old_file))
+    return Document.objects.get(pk=document.pk)
+
+
+def _keep_as_earlier_version(actor, document: Document) -> None:
+    """Copy the current version (its file stays where it is, and stays the new version's until
+    a new one is uploaded) and make room for the next, which awaits approval."""
+    DocumentVersion.objects.create(
+        document=document,
+        number=document.number,
+        edition=document.edition,
+        file=document.file.name,
+        file_name=document.file_name,
+        file_type=document.file_type,
+        archive_ref=document.archive_ref,
+        approved_by=document.approved_by,
+        approved_at=document.approved_at,
+        recorded_approver=document.recorded_approver,
+        recorded_approved_on=document.recorded_approved_on,
+        replaced_by=actor,
+    )
+    document.number += 1
+    document.approved_by = document.approved_at = None
+    document.recorded_approver, document.recorded_approved_on = "", None
+
+
+@transaction.atomic
+def document_approve(*, actor, document: Document, version: int | None) -> Document:
+    """The line manager approves the current version: who and when are recorded."""
+    document = Document.objects.select_for_update().get(pk=document.pk)
+    if not can_approve(actor, document.unit):
+        raise PermissionDenied
+    _check_version(document.version, version, _("document"))
+    if document.approved_by_id:
+        raise ValidationError(_("This version of the document is already approved."))
+    document.approved_by = actor
+    document.approved_at = timezone.now()
+    document.version = F("version") + 1
+    document.save(update_fields=["approved_by", "approved_at", "version", "updated_at"])
     return Document.objects.get(pk=document.pk)
 
 
 @transaction.atomic
 def document_delete(*, actor, document: Document) -> None:
-    """Remove a document registered by mistake; its file goes once the deletion is committed.
-    The audit trail keeps the row."""
+    """Remove a document registered by mistake, with its earlier versions; the files go once
+    the deletion is committed. The audit trail keeps the rows."""
     document = Document.objects.select_for_update().get(pk=document.pk)
     _require_change(actor, document.unit)
-    stored, storage = document.file.name, document.file.storage
+    storage = document.file.storage
+    stored = [document.file.name, *document.versions.values_list("file", flat=True)]
     document.delete()
-    if stored:
-        transaction.on_commit(lambda: storage.delete(stored))
+    for name in filter(None, stored):
+        transaction.on_commit(lambda name=name: storage.delete(name))
 
 
 # --- Routines -----------------------------------------------------------------------------------
@@ -308,7 +358,7 @@ def routine_approve(
     """Approve a draft: it is in force from now. Approving a revision replaces the version it
     revises, which is kept, readable with its own approval."""
     routine = Routine.objects.select_for_update().get(pk=routine.pk)
-    if not can_approve_routine(actor, routine.unit):
+    if not can_approve(actor, routine.unit):
         raise PermissionDenied
     _check_version(routine.version, version, _("routine"))
     if routine.status != RoutineStatus.DRAFT:

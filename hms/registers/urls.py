@@ -17,6 +17,12 @@ urlpatterns = [
     path("documents/<int:pk>/", documents.document_detail, name="document"),
     path("documents/<int:pk>/edit/", documents.document_edit, name="document_edit"),
     path("documents/<int:pk>/file/", documents.document_file, name="document_file"),
+    path("documents/<int:pk>/approve/", documents.document_approve, name="document_approve"),
+    path(
+        "documents/<int:pk>/versions/<int:number>/file/",
+        documents.document_version_file,
+        name="document_version_file",
+    ),
     path("documents/<int:pk>/delete/", documents.document_delete, name="document_delete"),
     path("routines/", routines.routine_list, name="routine_list"),
     path("routines/templates/", routines.template_list, name="templates"),

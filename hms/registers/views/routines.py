@@ -113,7 +113,7 @@ def routine_detail(request, pk: int):
         "revision": next((v for v in versions_seen if v.previous_id == routine.pk), None),
         "unit": routine.unit,
         "can_change": services.can_change(request.user, routine.unit),
-        "can_approve": services.can_approve_routine(request.user, routine.unit),
+        "can_approve": services.can_approve(request.user, routine.unit),
         "today": timezone.localdate(),
     }
     return render(request, "registers/routine_detail.html", context)
