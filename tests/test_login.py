@@ -43,6 +43,7 @@ def test_login_page_links_to_password_reset(client, db):
     [
         ("en", "Reset your password for HSE", "Choose a new password"),
         ("nb", "Tilbakestill passordet ditt i HMS", "Velg nytt passord"),
+        ("nn", "Tilbakestill passordet ditt i HMS", "Vel nytt passord"),
     ],
 )
 def test_password_reset_email_link_sets_a_new_password(

@@ -294,6 +294,18 @@ def test_roles_import_by_any_identifier_and_twice_no_change(org, employee):
     ).valid_to == datetime.date(2025, 6, 30)
 
 
+def test_roles_import_knows_the_role_names_in_bokmal_nynorsk_and_english(org, employee):
+    content = roles_csv(
+        f"DEP,Verneombud,{employee.username},2025-01-01,",
+        f"SEC,Verneombod,{employee.username},2025-01-01,",
+        f"OTHERDEP,Safety representative,{employee.username},2025-01-01,",
+    )
+    plan = roles_import.roles_import(content=content, filename="roles.csv")
+    assert plan.counts() == {"new": 3, "changed": 0, "unchanged": 0}
+    held = RoleAssignment.objects.filter(user=employee, role=Role.SAFETY_REP)
+    assert sorted(held.values_list("unit__code", flat=True)) == ["DEP", "OTHERDEP", "SEC"]
+
+
 def test_roles_import_errors_by_line(org, employee):
     content = roles_csv(
         f"NOPE,line_manager,{employee.username},2025-01-01,",

@@ -379,6 +379,19 @@ def test_the_pdf_prints_the_frozen_figures(small_dataset, hms_department):
     assert "Glass" not in text and "employee" not in text
 
 
+def test_a_report_ordered_in_nynorsk_is_written_in_nynorsk(small_dataset, hms_department):
+    from django.utils import translation
+
+    with translation.override("nn"):
+        report = order(hms_department, small_dataset.root)
+    assert report.language == "nn"
+    services.report_produce(report.pk)
+    report.refresh_from_db()
+    text = pdf_text(report)
+    assert "Tertialrapport til AMU" in text and "Innhald" in text
+    assert "Slik blir tala talde" in text and "Innhold" not in text
+
+
 def test_the_annual_report_has_the_rounds_and_the_year(small_dataset, hms_department):
     from risk.models import InspectionRound, RoundStatus
 

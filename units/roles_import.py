@@ -3,7 +3,8 @@
 One assignment a line with the columns `unit_code, role, person, valid_from, valid_to`
 (valid_to may be empty or left out). `person` is an employee number, a Feide id, a username or
 an e-mail address, tried in that order. `role` is the role's code (`line_manager`) or its name
-in bokmål or English. See `units.register_file` for CSV/XLSX, separators and dates.
+in any of the site's languages (bokmål, nynorsk, English). See `units.register_file` for
+CSV/XLSX, separators and dates.
 
 An assignment is the same one when person, unit, role and start match; its end is then
 updated. The file adds and ends roles; roles that are not in it are left alone (they are also
@@ -15,6 +16,7 @@ import hmac
 from dataclasses import dataclass, field
 
 import pghistory
+from django.conf import settings
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -68,7 +70,7 @@ class Plan:
 
 def _role_names() -> dict[str, str]:
     names = {value: value for value in Role.values}
-    for language in ("nb", "en"):
+    for language, _name in settings.LANGUAGES:
         with translation.override(language):
             names.update({str(label).lower(): value for value, label in Role.choices})
     return names
