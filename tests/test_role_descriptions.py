@@ -61,8 +61,16 @@ def test_a_stale_delegation_is_refused_with_both_texts_shown(client, org, line_m
     assert assignment.delegated == ""
 
 
-def test_others_may_not_record_delegations(client, org, safety_rep, employee, outsider):
+def test_nothing_is_delegated_to_a_safety_rep(client, org, line_manager, safety_rep):
     assignment = _assignment(safety_rep, org.department)
+    client.force_login(line_manager)
+    url = reverse("units:role_delegation", args=[assignment.pk])
+    assert client.post(url, {"delegated": "x", "shown": ""}).status_code == 302
+    assert RoleAssignment.objects.get(pk=assignment.pk).delegated == ""
+
+
+def test_others_may_not_record_delegations(client, org, safety_rep, employee, outsider):
+    assignment = services.role_assign(unit=org.department, user=employee, role=Role.HMS_COORDINATOR)
     url = reverse("units:role_delegation", args=[assignment.pk])
     for person in (safety_rep, employee, outsider):
         client.force_login(person)

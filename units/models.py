@@ -301,6 +301,16 @@ class RoleAssignment(models.Model):
         on = on or timezone.localdate()
         return self.valid_from <= on and (self.valid_to is None or self.valid_to >= on)
 
+    @property
+    def takes_delegation(self) -> bool:
+        """The line manager's responsibility is not delegated, and safety representatives
+        act by law on behalf of the employees, not on the line manager's behalf."""
+        return self.role not in NOT_DELEGATED_TO
+
+
+# Roles that hold their authority of their own (arbeidsmiljøloven §§ 2-1, 6-2): no delegation.
+NOT_DELEGATED_TO = {Role.LINE_MANAGER, Role.SAFETY_REP, Role.CHIEF_SAFETY_REP}
+
 
 @audited()
 class RoleDescription(models.Model):

@@ -360,7 +360,7 @@ def delegation_save(*, actor, assignment: RoleAssignment, delegated: str, shown:
     """Record what was delegated to the holder of `assignment`. `shown` is the text the form
     started from: if someone saved another meanwhile, the save is refused as stale."""
     assignment = RoleAssignment.objects.select_for_update().get(pk=assignment.pk)
-    if not can_record_delegation(actor, assignment.unit):
+    if not can_record_delegation(actor, assignment.unit) or not assignment.takes_delegation:
         raise PermissionDenied
     if assignment.delegated != shown.strip():
         raise versions.stale_error()

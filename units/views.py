@@ -334,6 +334,11 @@ def role_delegation(request, pk: int):
     assignment = get_object_or_404(RoleAssignment.objects.select_related("unit", "user"), pk=pk)
     if not services.can_record_delegation(request.user, assignment.unit):
         raise Http404
+    if not assignment.takes_delegation:
+        messages.error(
+            request, _("This role holds its authority of its own; nothing is delegated to it.")
+        )
+        return redirect(reverse("units:detail", args=[assignment.unit.code]) + "#roles")
     form = DelegationForm(
         request.POST or None,
         initial={"delegated": assignment.delegated, "shown": assignment.delegated},
