@@ -1,15 +1,13 @@
-from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
-from pghistory.models import Event, MiddlewareEvents
 
 from deviations.filters import MINE_REPORTED
+from hms import history as audit_trail
 from hms.celery import app as celery_app
 from hms.cycle import todo
 from hms.middleware import history_without_user
@@ -89,49 +87,15 @@ def healthz(request):
     )
 
 
-def _audited_models() -> set[type]:
-    """The models whose changes the database records (each has a pghistory event model)."""
-    return {
-        model.pgh_tracked_model
-        for model in apps.get_models()
-        if issubclass(model, Event) and getattr(model, "pgh_tracked_model", None)
-    }
-
-
 @login_required
 def history(request, content_type_id: int, object_id: int):
-    """The audit trail of one object: every insert, update and delete, with who and where."""
-    if not access.can_view_history(request.user):
-        raise Http404
+    """The audit trail of one record, in words, for those who may see the record."""
     content_type = get_object_or_404(ContentType, pk=content_type_id)
     model = content_type.model_class()
-    if model not in _audited_models():
+    if model not in audit_trail.audited_models():
         raise Http404
     obj = get_object_or_404(model._base_manager, pk=object_id)
-    events = (
-        MiddlewareEvents.objects.references(obj)
-        .select_related("user")
-        .order_by("-pgh_created_at", "-pgh_id")[:500]
-    )
-    rows = [_describe(event) for event in events]
-    return render(request, "hms/history.html", {"object": obj, "rows": rows})
-
-
-EVENT_LABELS = {"insert": _("Created"), "update": _("Changed"), "delete": _("Deleted")}
-
-
-def _describe(event) -> dict:
-    """An audit event in words: what kind of record, what happened, and each field by name."""
-    model = apps.get_model(event.pgh_obj_model)
-    names = {field.attname: field.verbose_name for field in model._meta.concrete_fields}
-    if event.pgh_diff:
-        changes = [(names.get(key, key), old, new) for key, (old, new) in event.pgh_diff.items()]
-    else:
-        changes = [(names.get(key, key), None, value) for key, value in event.pgh_data.items()]
-    return {
-        "event": event,
-        "label": EVENT_LABELS.get(event.pgh_label, event.pgh_label),
-        "record": f"{model._meta.verbose_name} #{event.pgh_obj_id}",
-        "changes": changes,
-        "is_diff": bool(event.pgh_diff),
-    }
+    if not audit_trail.may_read_history(request.user, obj):
+        raise Http404
+    context = {"object": obj, "rows": audit_trail.events_of(obj)}
+    return render(request, "hms/history.html", context)

@@ -168,7 +168,7 @@ def test_edit_with_an_old_version_is_refused_with_409_and_input_kept(client, org
     assert Document.objects.get().title == "Min endring"
 
 
-def test_a_new_file_replaces_the_one_kept(client, org, line_manager):
+def test_a_new_file_is_a_new_version_and_the_old_file_stays_reachable(client, org, line_manager):
     client.force_login(line_manager)
     _post(client, org.department, file=SimpleUploadedFile("a.pdf", PDF))
     document = Document.objects.get()
@@ -182,8 +182,13 @@ def test_a_new_file_replaces_the_one_kept(client, org, line_manager):
         },
     )
     assert response.status_code == 302
+    old_name = document.file.name
     document.refresh_from_db()
-    assert document.file_name == "b.pdf"
+    assert (document.file_name, document.number) == ("b.pdf", 2)
+    earlier = document.versions.get()
+    assert (earlier.number, earlier.file_name, earlier.file.name) == (1, "a.pdf", old_name)
+    old = client.get(reverse("registers:document_version_file", args=[document.pk, 1]))
+    assert b"".join(old.streaming_content) == PDF
 
 
 def test_review_passed_is_highlighted_on_the_unit_registers(client, org, line_manager):

@@ -47,8 +47,8 @@ def test_duplicate_short_name_is_a_form_error(client, hms_department):
         reverse("registers:catalogue_create"),
         {"title": "x", "short_name": "Arbeidsmiljøloven", "kind": "law", "order": 1},
     )
-    assert response.status_code == 200
-    assert "already exists" in response.content.decode()
+    assert response.status_code == 400
+    assert "already has a requirement by that name" in response.content.decode()
 
 
 def test_others_may_not_change_the_catalogue(line_manager):

@@ -1,5 +1,5 @@
-"""Local HSE routines: from a template, approved by the line manager, back to draft when the
-text changes, version checks with 409, and the printable PDF."""
+"""Local HSE routines: from a template, approved by the line manager, revised as a new draft
+version while the approved one stays in force, version checks with 409, and the printable PDF."""
 
 import datetime
 
@@ -77,17 +77,92 @@ def test_approval_needs_a_review_date(org, line_manager):
     assert Routine.objects.get().status == RoutineStatus.DRAFT
 
 
-def test_changing_the_text_of_an_approved_routine_makes_it_a_draft(org, line_manager):
-    routine = make_routine(org.department, line_manager, approve_by=line_manager)
-    routine = services.routine_update(
-        actor=line_manager,
+def _revise(routine, actor, procedure="1. Avtal tilsyn.\n2. Meld fra når du går."):
+    return services.routine_update(
+        actor=actor,
         routine=routine,
         version=routine.version,
         title=routine.title,
         purpose=routine.purpose,
-        procedure="1. Avtal tilsyn.\n2. Meld fra når du går.",
+        procedure=procedure,
     )
-    assert routine.status == RoutineStatus.DRAFT and routine.approved_by is None
+
+
+def test_changing_an_approved_routine_drafts_its_next_version_and_keeps_it_in_force(
+    org, line_manager
+):
+    routine = make_routine(org.department, line_manager, approve_by=line_manager)
+    old_text = routine.procedure
+    revision = _revise(routine, line_manager)
+    assert revision.pk != routine.pk
+    assert (revision.status, revision.edition, revision.previous) == (
+        RoutineStatus.DRAFT,
+        2,
+        routine,
+    )
+    assert revision.approved_by is None
+    routine.refresh_from_db()
+    assert routine.status == RoutineStatus.APPROVED and routine.procedure == old_text
+    assert list(Routine.objects.in_force()) == [routine]
+    # One revision at a time.
+    with pytest.raises(ValidationError):
+        _revise(routine, line_manager, procedure="Noe annet")
+
+
+def test_approving_the_revision_replaces_the_version_in_force(org, line_manager):
+    routine = make_routine(org.department, line_manager, approve_by=line_manager)
+    first_approval = routine.approved_at
+    revision = _revise(routine, line_manager)
+    revision = services.routine_approve(
+        actor=line_manager, routine=revision, version=revision.version
+    )
+    routine.refresh_from_db()
+    assert revision.status == RoutineStatus.APPROVED
+    assert routine.status == RoutineStatus.SUPERSEDED and routine.superseded_at is not None
+    # The earlier version keeps its own approval, readable as it was.
+    assert routine.approved_by == line_manager and routine.approved_at == first_approval
+    assert list(Routine.objects.in_force()) == [revision]
+    assert list(revision.versions()) == [routine, revision]
+    assert list(Routine.objects.current()) == [revision]
+    with pytest.raises(ValidationError):
+        _revise(routine, line_manager, procedure="Endre en erstattet versjon")
+
+
+def test_the_versions_are_readable_by_the_unit_with_their_approval(
+    client, org, line_manager, employee
+):
+    routine = make_routine(org.department, line_manager, approve_by=line_manager)
+    revision = _revise(routine, line_manager)
+    client.force_login(employee)
+    # A draft revision is work in progress: the employee reads the version in force.
+    assert client.get(reverse("registers:routine", args=[revision.pk])).status_code == 404
+    services.routine_approve(actor=line_manager, routine=revision, version=revision.version)
+    old = client.get(reverse("registers:routine", args=[routine.pk])).content.decode()
+    assert "was replaced on" in old and "Versions" in old
+    listed = client.get(reverse("registers:routine_list")).content.decode()
+    assert reverse("registers:routine", args=[revision.pk]) in listed
+    assert reverse("registers:routine", args=[routine.pk]) + '"' not in listed
+
+
+def test_editing_an_approved_routine_in_the_browser_form_saves_a_revision(
+    client, org, line_manager
+):
+    routine = make_routine(org.department, line_manager, approve_by=line_manager)
+    client.force_login(line_manager)
+    url = reverse("registers:routine_edit", args=[routine.pk])
+    data = {
+        "title": routine.title,
+        "purpose": routine.purpose,
+        "procedure": "Ny fremgangsmåte",
+        "review_due": "2030-01-01",
+        "version": routine.version,
+    }
+    response = client.post(url, data, follow=True)
+    revision = Routine.objects.get(previous=routine)
+    assert response.redirect_chain[-1][0] == revision.get_absolute_url()
+    assert "stays in force until the line manager approves" in response.content.decode()
+    # The next edit of the approved version goes to the draft being written.
+    assert client.get(url)["Location"] == reverse("registers:routine_edit", args=[revision.pk])
 
 
 def test_moving_the_review_date_keeps_the_approval(org, line_manager):

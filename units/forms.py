@@ -12,8 +12,8 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from units.limits import BoundedDateField
-from units.models import Role, Unit, UnitType
+from units.limits import SHORT_TEXT, BoundedDateField
+from units.models import Role, RoleAssignment, RoleDescription, Unit, UnitType
 from units.versions import VersionField
 
 
@@ -181,6 +181,13 @@ class RoleAssignForm(forms.Form):
     valid_to = BoundedDateField(
         label=_("Valid to"), widget=forms.DateInput(attrs={"type": "date"}), required=False
     )
+    delegated = forms.CharField(
+        label=RoleAssignment._meta.get_field("delegated").verbose_name,
+        help_text=RoleAssignment._meta.get_field("delegated").help_text,
+        required=False,
+        max_length=SHORT_TEXT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
     def clean(self):
         cleaned = super().clean()
@@ -188,6 +195,27 @@ class RoleAssignForm(forms.Form):
         if start and end and end < start:
             self.add_error("valid_to", _("The end date is before the start date."))
         return cleaned
+
+
+class DelegationForm(forms.Form):
+    delegated = forms.CharField(
+        label=RoleAssignment._meta.get_field("delegated").verbose_name,
+        help_text=RoleAssignment._meta.get_field("delegated").help_text,
+        required=False,
+        max_length=SHORT_TEXT,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    # The text the form started from: a save over someone else's newer text is refused.
+    shown = forms.CharField(required=False, widget=forms.HiddenInput, max_length=SHORT_TEXT)
+
+
+class RoleDescriptionForm(forms.ModelForm):
+    version = VersionField()
+
+    class Meta:
+        model = RoleDescription
+        fields = ["responsibility", "tasks", "authority"]
+        widgets = {name: forms.Textarea(attrs={"rows": 4}) for name in fields}
 
 
 class RoleEndForm(forms.Form):

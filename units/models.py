@@ -12,7 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
-from units.limits import validate_date_in_range
+from units.limits import LONG_TEXT, SHORT_TEXT, validate_date_in_range
 
 
 def audited(**kwargs):
@@ -259,6 +259,15 @@ class RoleAssignment(models.Model):
     valid_to = models.DateField(
         _("valid to"), null=True, blank=True, validators=[validate_date_in_range]
     )
+    delegated = models.TextField(
+        _("tasks and authority delegated"),
+        blank=True,
+        max_length=SHORT_TEXT,
+        help_text=_(
+            "What the line manager has delegated to this person beyond the role's own tasks, "
+            "e.g. handling the unit's deviations or keeping its chemical register."
+        ),
+    )
 
     objects = RoleAssignmentQuerySet.as_manager()
 
@@ -291,6 +300,41 @@ class RoleAssignment(models.Model):
     def is_current(self, on: datetime.date | None = None) -> bool:
         on = on or timezone.localdate()
         return self.valid_from <= on and (self.valid_to is None or self.valid_to >= on)
+
+    @property
+    def takes_delegation(self) -> bool:
+        """The line manager's responsibility is not delegated, and safety representatives
+        act by law on behalf of the employees, not on the line manager's behalf."""
+        return self.role not in NOT_DELEGATED_TO
+
+
+# Roles that hold their authority of their own (arbeidsmiljøloven §§ 2-1, 6-2): no delegation.
+NOT_DELEGATED_TO = {Role.LINE_MANAGER, Role.SAFETY_REP, Role.CHIEF_SAFETY_REP}
+
+
+@audited()
+class RoleDescription(models.Model):
+    """What a role means at the institution: its responsibility, tasks and authority, kept by
+    the HSE department and shown on every unit's roles page (the seed's "oversikt over hvordan
+    ansvar, oppgaver og myndighet innenfor HMS er fordelt")."""
+
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices, unique=True)
+    responsibility = models.TextField(_("responsibility"), blank=True, max_length=LONG_TEXT)
+    tasks = models.TextField(_("tasks"), blank=True, max_length=LONG_TEXT)
+    authority = models.TextField(_("authority"), blank=True, max_length=LONG_TEXT)
+    # Bumped on every save: two people of the HSE department changing a text at once.
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        verbose_name = _("role description")
+        verbose_name_plural = _("role descriptions")
+        ordering = ["role"]
+
+    def __str__(self) -> str:
+        return self.get_role_display()
+
+    def get_absolute_url(self) -> str:
+        return reverse("units:role_description_edit", args=[self.role])
 
 
 @audited()

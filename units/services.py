@@ -7,15 +7,16 @@ request middleware, or by `pghistory.context(...)` in commands).
 import datetime
 import re
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import F, ProtectedError, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from units.access import forget_roles
-from units.models import RoleAssignment, Unit, User
+from units import versions
+from units.access import can_manage_units, forget_roles, has_role, is_hms_department
+from units.models import Role, RoleAssignment, RoleDescription, Unit, User
 
 RESERVED_CODES = {"new", "import", "export.csv", "roles"}
 
@@ -215,10 +216,16 @@ def role_assign(
     role: str,
     valid_from: datetime.date | None = None,
     valid_to: datetime.date | None = None,
+    delegated: str = "",
 ) -> RoleAssignment:
     valid_from = valid_from or timezone.localdate()
     assignment = RoleAssignment(
-        unit=unit, user=user, role=role, valid_from=valid_from, valid_to=valid_to
+        unit=unit,
+        user=user,
+        role=role,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        delegated=delegated.strip(),
     )
     assignment.full_clean(validate_constraints=False)
     if valid_to is not None and valid_to < valid_from:
@@ -336,3 +343,43 @@ def oidc_sign_in(*, subject: str, claims: dict) -> User:
     user.full_clean(exclude=["password"])
     user.save()
     return user
+
+
+def can_record_delegation(user, unit: Unit) -> bool:
+    """The line manager delegates tasks and authority (never the responsibility): they, the
+    line managers above, administrators and the HSE department record what was delegated."""
+    return (
+        is_hms_department(user)
+        or can_manage_units(user)
+        or has_role(user, {Role.LINE_MANAGER}, unit)
+    )
+
+
+@transaction.atomic
+def delegation_save(*, actor, assignment: RoleAssignment, delegated: str, shown: str) -> None:
+    """Record what was delegated to the holder of `assignment`. `shown` is the text the form
+    started from: if someone saved another meanwhile, the save is refused as stale."""
+    assignment = RoleAssignment.objects.select_for_update().get(pk=assignment.pk)
+    if not can_record_delegation(actor, assignment.unit) or not assignment.takes_delegation:
+        raise PermissionDenied
+    if assignment.delegated != shown.strip():
+        raise versions.stale_error()
+    assignment.delegated = delegated.strip()
+    assignment.full_clean(validate_constraints=False)
+    assignment.save(update_fields=["delegated"])
+
+
+@transaction.atomic
+def role_description_save(
+    *, actor, description: RoleDescription, version: int | None, **fields
+) -> RoleDescription:
+    """The HSE department keeps the text of each role's responsibility, tasks and authority."""
+    if not is_hms_department(actor):
+        raise PermissionDenied
+    description = RoleDescription.objects.select_for_update().get(pk=description.pk)
+    versions.check_version(description.version, version)
+    for name, value in fields.items():
+        setattr(description, name, value.strip())
+    description.full_clean()
+    versions.bump(description, list(fields))
+    return description

@@ -13,6 +13,13 @@ urlpatterns = [
     path("export.csv", views.unit_export, name="export"),
     path("people/pick/", views.person_pick, name="person_pick"),
     path("roles/<int:pk>/end/", views.role_end, name="role_end"),
+    path("roles/<int:pk>/delegated/", views.role_delegation, name="role_delegation"),
+    path("roles/descriptions/", views.role_descriptions, name="role_descriptions"),
+    path(
+        "roles/descriptions/<str:role>/",
+        views.role_description_edit,
+        name="role_description_edit",
+    ),
     path("<str:code>/", views.detail, name="detail"),
     path("<str:code>/children/", views.children, name="children"),
     path("<str:code>/edit/", views.unit_edit, name="edit"),

@@ -2,12 +2,13 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Value
 from django.db.models.functions import Coalesce, NullIf
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -15,9 +16,11 @@ from django.views.decorators.http import require_POST
 from units import access, people_import, roles_import, services, tree_csv, versions
 from units.downloads import file_response
 from units.forms import (
+    DelegationForm,
     RegisterImportApplyForm,
     RegisterImportForm,
     RoleAssignForm,
+    RoleDescriptionForm,
     RoleEndForm,
     UnitCreateForm,
     UnitEditForm,
@@ -26,7 +29,7 @@ from units.forms import (
     UnitMoveForm,
     add_service_errors,
 )
-from units.models import Role, RoleAssignment, Unit
+from units.models import Role, RoleAssignment, RoleDescription, Unit
 
 SEARCH_LIMIT = 100
 PICKER_LIMIT = 10
@@ -113,6 +116,7 @@ def detail(request, code: str):
         key=lambda a: (ROLE_ORDER[a.role], -a.unit.depth, a.user.last_name, a.user.first_name),
     )
     can_manage = access.can_manage_units(request.user)
+    held = {a.role for a in assignments}
     context = {
         "unit": unit,
         "ancestors": ancestors,
@@ -121,6 +125,12 @@ def detail(request, code: str):
         "inherited_roles": [a for a in assignments if a.unit_id != unit.pk],
         "can_manage": can_manage,
         "can_export": access.can_export_unit(request.user, unit),
+        "can_record_delegation": services.can_record_delegation(request.user, unit),
+        # Each role held here or above, with what it means at the institution.
+        "descriptions": sorted(
+            RoleDescription.objects.filter(role__in=held), key=lambda d: ROLE_ORDER[d.role]
+        ),
+        "can_edit_descriptions": access.is_hms_department(request.user),
     }
     if can_manage:
         context["role_form"] = RoleAssignForm()
@@ -304,6 +314,7 @@ def role_assign(request, code: str):
                 role=data["role"],
                 valid_from=data["valid_from"],
                 valid_to=data["valid_to"],
+                delegated=data["delegated"],
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -315,6 +326,103 @@ def role_assign(request, code: str):
         "units/unit_form.html",
         {"form": form, "title": _("Assign a role"), "unit": unit},
     )
+
+
+@login_required
+def role_delegation(request, pk: int):
+    """The line manager records what was delegated to a role holder of the unit."""
+    assignment = get_object_or_404(RoleAssignment.objects.select_related("unit", "user"), pk=pk)
+    if not services.can_record_delegation(request.user, assignment.unit):
+        raise Http404
+    if not assignment.takes_delegation:
+        messages.error(
+            request, _("This role holds its authority of its own; nothing is delegated to it.")
+        )
+        return redirect(reverse("units:detail", args=[assignment.unit.code]) + "#roles")
+    form = DelegationForm(
+        request.POST or None,
+        initial={"delegated": assignment.delegated, "shown": assignment.delegated},
+    )
+    status = 200
+    current = None
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.delegation_save(
+                    actor=request.user,
+                    assignment=assignment,
+                    delegated=form.cleaned_data["delegated"],
+                    shown=form.cleaned_data["shown"],
+                )
+            except PermissionDenied as denied:
+                raise Http404 from denied
+            except ValidationError as error:
+                add_service_errors(form, error)
+                if versions.is_stale(error):
+                    # Saving again is a deliberate overwrite of what is shown beside it.
+                    assignment.refresh_from_db()
+                    current = assignment.delegated
+                    form.data = form.data.copy()
+                    form.data["shown"] = current
+                    status = 409
+            else:
+                messages.success(request, _("What was delegated is recorded."))
+                return redirect(reverse("units:detail", args=[assignment.unit.code]) + "#roles")
+    context = {
+        "form": form,
+        "title": _("Delegated to %(assignment)s") % {"assignment": assignment},
+        "unit": assignment.unit,
+        "saved_delegation": current,
+    }
+    return render(request, "units/unit_form.html", context, status=status)
+
+
+@login_required
+def role_descriptions(request):
+    """Every role's responsibility, tasks and authority, as the HSE department keeps them."""
+    context = {
+        "descriptions": sorted(RoleDescription.objects.all(), key=lambda d: ROLE_ORDER[d.role]),
+        "can_edit": access.is_hms_department(request.user),
+    }
+    return render(request, "units/role_descriptions.html", context)
+
+
+@login_required
+def role_description_edit(request, role: str):
+    if not access.is_hms_department(request.user):
+        raise Http404
+    description = get_object_or_404(RoleDescription, role=role)
+    form = RoleDescriptionForm(
+        request.POST or None, instance=description, initial={"version": description.version}
+    )
+    form.fields["version"].required = True
+    status = 200
+    current = None
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            version = data.pop("version")
+            try:
+                services.role_description_save(
+                    actor=request.user, description=description, version=version, **data
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+                if versions.is_stale(error):
+                    current = RoleDescription.objects.get(pk=description.pk)
+                    versions.take_current_version(form, current.version)
+                    status = 409
+            else:
+                messages.success(request, _("The role description was saved."))
+                return redirect("units:role_descriptions")
+    context = {
+        "form": form,
+        "title": description.get_role_display(),
+        "saved_description": current,
+    }
+    return render(request, "units/unit_form.html", context, status=status)
 
 
 @login_required

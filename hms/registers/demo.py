@@ -39,25 +39,32 @@ def seed() -> None:
             for r in Requirement.objects.filter(is_active=True)
         },
     )
-    services.document_save(
+    overview = services.document_save(
         actor=leader,
         unit=unit,
         kind=DocumentKind.RESPONSIBILITY,
         title="Oversikt over HMS-ansvar og roller",
-        edition="3",
-        approved_by="Instituttleder",
-        approved_on=today - datetime.timedelta(days=300),
+        edition="2",
         review_due=today + datetime.timedelta(days=20),
+        archive_ref="2024/8812",
+    )
+    overview = services.document_approve(actor=leader, document=overview, version=overview.version)
+    # The third edition replaced the second: the second stays in the document's history.
+    overview = services.document_save(
+        actor=leader,
+        document=overview,
+        unit=unit,
+        version=overview.version,
+        edition="3",
         archive_ref="2025/10231",
     )
+    services.document_approve(actor=leader, document=overview, version=overview.version)
     services.document_save(
         actor=leader,
         unit=unit,
         kind=DocumentKind.FIRE,
         title="Branninstruks for bygg K5",
         edition="2024-1",
-        approved_by="Brannvernleder",
-        approved_on=today - datetime.timedelta(days=500),
         review_due=today - datetime.timedelta(days=10),
         archive_ref="2024/4410",
     )

@@ -96,6 +96,16 @@ class RequirementForm(forms.ModelForm):
         fields = ["title", "short_name", "kind", "reference", "order", "is_active"]
 
 
+class LocalRequirementForm(forms.ModelForm):
+    """A unit's own requirement: the catalogue's fields less its order."""
+
+    version = VersionField()
+
+    class Meta:
+        model = Requirement
+        fields = ["title", "short_name", "kind", "reference", "is_active"]
+
+
 class RoutineTemplateForm(forms.ModelForm):
     version = VersionField()
 
@@ -158,8 +168,6 @@ class DocumentForm(forms.Form):
     edition = forms.CharField(
         label=_("Version"), max_length=30, required=False, help_text=_("e.g. 2.1 or 2025-03")
     )
-    approved_by = forms.CharField(label=_("Approved by"), max_length=200, required=False)
-    approved_on = BoundedDateField(label=_("Approved on"), required=False, widget=DATE)
     review_due = BoundedDateField(label=_("Review date"), required=False, widget=DATE)
     file = DocumentFileField(label=_("File"), required=False)
     archive_ref = forms.CharField(
@@ -178,7 +186,9 @@ class DocumentForm(forms.Form):
             "PDF, Office or OpenDocument files, images or plain text, up to %(size)s."
         ) % {"size": filesizeformat(max_document_bytes())}
         if has_file:
-            self.fields["file"].help_text += " " + _("A new file replaces the one kept now.")
+            self.fields["file"].help_text += " " + _(
+                "A new file is a new version: the one kept now stays in the document's history."
+            )
 
     def clean(self):
         cleaned = super().clean()

@@ -37,12 +37,36 @@ class RequirementKind(models.TextChoices):
     INTERNAL = "internal", _("Internal guideline")
 
 
+class RequirementQuerySet(models.QuerySet):
+    def catalogue(self) -> "RequirementQuerySet":
+        """The institution's catalogue, kept by the HSE department."""
+        return self.filter(unit__isnull=True)
+
+    def for_register(self, unit: Unit) -> "RequirementQuerySet":
+        """What a unit's register lists: the active catalogue, and the active local
+        requirements of the unit and of the units above it (a faculty's rule binds its
+        departments)."""
+        return self.filter(is_active=True).filter(
+            Q(unit__isnull=True) | Q(unit__path__in=[*unit.ancestor_paths(), unit.path])
+        )
+
+
 @audited()
 class Requirement(models.Model):
-    """One law, regulation or internal guideline of the catalogue the HSE department keeps."""
+    """One law, regulation or internal guideline: in the catalogue the HSE department keeps
+    (no unit), or a unit's own local requirement (its lab rules, a local agreement)."""
 
+    unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="local_requirements",
+        verbose_name=_("unit"),
+        help_text=_("Empty for the institution's catalogue; set for a unit's own requirement."),
+    )
     title = models.CharField(_("title"), max_length=300)
-    short_name = models.CharField(_("short name"), max_length=100, unique=True)
+    short_name = models.CharField(_("short name"), max_length=100)
     reference = models.CharField(
         _("reference or link"), max_length=500, blank=True, help_text=_("e.g. a Lovdata link")
     )
@@ -52,16 +76,37 @@ class Requirement(models.Model):
     # Bumped on every save: two people of the HSE department changing the catalogue at once.
     version = models.PositiveIntegerField(default=1, editable=False)
 
+    objects = RequirementQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("requirement")
         verbose_name_plural = _("requirements catalogue")
         ordering = ["order", "short_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["short_name"],
+                condition=Q(unit__isnull=True),
+                name="requirement_short_name_in_catalogue",
+                violation_error_message=_("The catalogue already has a requirement by that name."),
+            ),
+            models.UniqueConstraint(
+                fields=["unit", "short_name"],
+                name="requirement_short_name_in_unit",
+                violation_error_message=_("The unit already has a requirement by that name."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.short_name
 
     def get_absolute_url(self) -> str:
+        if self.unit_id:
+            return reverse("registers:local_requirement_edit", args=[self.pk])
         return reverse("registers:catalogue_edit", args=[self.pk])
+
+    @property
+    def is_local(self) -> bool:
+        return self.unit_id is not None
 
     @property
     def is_link(self) -> bool:
@@ -162,16 +207,28 @@ def document_path(instance: "Document", filename: str) -> str:
 @audited()
 class Document(ReviewDates, models.Model):
     """A document of the unit's documentation register: the file itself, or the archive case
-    number where the original lives (at least one of the two)."""
+    number where the original lives (at least one of the two). This row is the current
+    version; a new file or edition keeps the one it replaces as a DocumentVersion. Approval is
+    an action of someone with the authority (who, when), never typed text."""
 
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="documents")
     kind = models.CharField(_("kind"), max_length=30, choices=DocumentKind.choices)
     title = models.CharField(_("title"), max_length=200)
     edition = models.CharField(_("version"), max_length=30, blank=True)
-    approved_by = models.CharField(_("approved by"), max_length=200, blank=True)
-    approved_on = models.DateField(
-        _("approved on"), null=True, blank=True, validators=[validate_date_in_range]
+    # The current version's number in the register: 1, and one more for each new version.
+    number = models.PositiveIntegerField(_("version number"), default=1, editable=False)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
     )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    # Typed before approval became an action; kept as it was written, shown as such.
+    recorded_approver = models.CharField(_("approver as recorded"), max_length=200, blank=True)
+    recorded_approved_on = models.DateField(_("approval date as recorded"), null=True, blank=True)
     review_due = models.DateField(
         _("review date"), null=True, blank=True, validators=[validate_date_in_range]
     )
@@ -205,6 +262,11 @@ class Document(ReviewDates, models.Model):
                     "Upload the file, or give the archive case number where it is kept."
                 ),
             ),
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True, approved_at__isnull=True)
+                | Q(approved_by__isnull=False, approved_at__isnull=False),
+                name="document_approval_says_who_and_when",
+            ),
         ]
         indexes = [
             models.Index(fields=["unit", "kind"], name="document_unit_kind_idx"),
@@ -216,6 +278,50 @@ class Document(ReviewDates, models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("registers:document", args=[self.pk])
+
+
+@audited()
+class DocumentVersion(models.Model):
+    """An earlier version of a document, as it was when a newer one replaced it: its file,
+    edition, archive reference and approval stay reachable."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("version number"))
+    edition = models.CharField(_("version"), max_length=30, blank=True)
+    file = models.FileField(_("file"), upload_to=document_path, blank=True)
+    file_name = models.CharField(max_length=255, blank=True)
+    file_type = models.CharField(max_length=100, blank=True)
+    archive_ref = models.CharField(_("archive case number"), max_length=100, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    recorded_approver = models.CharField(_("approver as recorded"), max_length=200, blank=True)
+    recorded_approved_on = models.DateField(_("approval date as recorded"), null=True, blank=True)
+    replaced_at = models.DateTimeField(_("replaced at"), default=timezone.now)
+    replaced_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("replaced by"),
+    )
+
+    class Meta:
+        verbose_name = _("earlier document version")
+        verbose_name_plural = _("earlier document versions")
+        ordering = ["document", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "number"], name="documentversion_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document}: {self.number}"
 
 
 # --- Local HSE routines -------------------------------------------------------------------------
@@ -250,6 +356,12 @@ class RoutineTemplate(models.Model):
 class RoutineStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     APPROVED = "approved", _("Approved")
+    # An earlier version, replaced when its revision was approved: kept readable as it was.
+    SUPERSEDED = "superseded", _("Replaced")
+
+
+# Read by the whole subtree once approved; the replaced versions stay readable with them.
+PUBLISHED = [RoutineStatus.APPROVED, RoutineStatus.SUPERSEDED]
 
 
 class RoutineQuerySet(ReviewedQuerySet):
@@ -258,8 +370,12 @@ class RoutineQuerySet(ReviewedQuerySet):
         of the subtree reads the routine once it is approved."""
         return self.filter(
             access.records_q(user, "unit")
-            | (access.belonged_units_q(user, "unit") & Q(status=RoutineStatus.APPROVED))
+            | (access.belonged_units_q(user, "unit") & Q(status__in=PUBLISHED))
         )
+
+    def current(self):
+        """What the lists show: approved routines and drafts, not the replaced versions."""
+        return self.exclude(status=RoutineStatus.SUPERSEDED)
 
     def in_force(self, on: datetime.date | None = None):
         """Approved, and not past its review date (a routine nobody reviewed is not in force)."""
@@ -271,6 +387,10 @@ class RoutineQuerySet(ReviewedQuerySet):
 
 @audited()
 class Routine(ReviewDates, models.Model):
+    """A local HSE routine, one row per version. Changing an approved routine drafts its next
+    version (`previous` points back): the approved one stays in force until the revision is
+    approved, and is then kept as replaced, readable with its approval."""
+
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="routines")
     template = models.ForeignKey(
         RoutineTemplate, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -296,11 +416,22 @@ class Routine(ReviewDates, models.Model):
     review_due = models.DateField(
         _("review date"), null=True, blank=True, validators=[validate_date_in_range]
     )
+    # The versions of one routine: the first has no `first`; each revision points at the
+    # version it revises and at the first, so the whole history is one query.
+    edition = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    previous = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="revision"
+    )
+    first = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    superseded_at = models.DateTimeField(_("replaced at"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Bumped on every save (the edit forms' overwrite check); not the routine's `edition`.
     version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = RoutineQuerySet.as_manager()
@@ -310,14 +441,21 @@ class Routine(ReviewDates, models.Model):
         verbose_name_plural = _("local HSE routines")
         ordering = ["title"]
         constraints = [
-            # An approved routine says who approved it and when; a draft says nobody did.
+            # An approved (or replaced) routine says who approved it and when; a draft says
+            # nobody did. Only a replaced one has a replacement date.
             models.CheckConstraint(
                 condition=(
                     Q(status="approved", approved_by__isnull=False, approved_at__isnull=False)
                     | Q(status="draft", approved_by__isnull=True, approved_at__isnull=True)
+                    | Q(status="superseded", approved_by__isnull=False, approved_at__isnull=False)
                 ),
                 name="routine_approval_matches_status",
                 violation_error_message=_("An approved routine says who approved it and when."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status="superseded", superseded_at__isnull=False)
+                | (~Q(status="superseded") & Q(superseded_at__isnull=True)),
+                name="routine_superseded_has_date",
             ),
         ]
         indexes = [
@@ -330,6 +468,11 @@ class Routine(ReviewDates, models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("registers:routine", args=[self.pk])
+
+    def versions(self) -> models.QuerySet:
+        """Every version of this routine, the first first."""
+        first = self.first_id or self.pk
+        return Routine.objects.filter(Q(pk=first) | Q(first_id=first)).order_by("edition")
 
 
 # --- Coordination agreements --------------------------------------------------------------------

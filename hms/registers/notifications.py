@@ -36,6 +36,9 @@ def _due(model, today: datetime.date):
     )
     items = model.objects.filter(review_due__isnull=False, review_due__lte=soon_limit)
     items = items.filter(unit__is_active=True).select_related("unit")
+    if model is Routine:
+        # A replaced version is not reviewed: the one in force is.
+        items = items.current()
     for item in items:
         threshold = ReminderThreshold.PASSED if item.review_due < today else ReminderThreshold.SOON
         if (item.pk, threshold, item.review_due) not in sent:

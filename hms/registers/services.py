@@ -5,7 +5,7 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -14,6 +14,7 @@ from hms.registers.models import (
     CooperationItem,
     CoordinationAgreement,
     Document,
+    DocumentVersion,
     Requirement,
     Routine,
     RoutineStatus,
@@ -31,8 +32,9 @@ def can_change(user, unit: Unit) -> bool:
     return access.can_manage_records(user, unit)
 
 
-def can_approve_routine(user, unit: Unit) -> bool:
-    """The line manager approves: the HSE responsibility is theirs and cannot be delegated."""
+def can_approve(user, unit: Unit) -> bool:
+    """The line manager approves routines and documents: the HSE responsibility is theirs and
+    cannot be delegated."""
     return access.sees_everything(user) or access.has_role(user, {Role.LINE_MANAGER}, unit)
 
 
@@ -65,10 +67,42 @@ def requirement_save(
     on an older version (`version` from the form) is refused as stale."""
     _require_hms_department(actor)
     if requirement is not None:
-        requirement = Requirement.objects.select_for_update().get(pk=requirement.pk)
+        requirement = Requirement.objects.catalogue().select_for_update().get(pk=requirement.pk)
         versions.check_version(requirement.version, version)
     else:
         requirement = Requirement()
+    for name, value in fields.items():
+        setattr(requirement, name, value.strip() if isinstance(value, str) else value)
+    requirement.full_clean()
+    if requirement.pk is None:
+        requirement.save()
+    else:
+        versions.bump(requirement, list(fields))
+    return requirement
+
+
+@transaction.atomic
+def local_requirement_save(
+    *,
+    actor,
+    unit: Unit,
+    requirement: Requirement | None = None,
+    version: int | None = None,
+    **fields,
+) -> Requirement:
+    """Add or change one of the unit's own requirements (its lab rules, a local agreement):
+    by those who keep the unit's records. It is listed in the unit's register and in those of
+    the units below it."""
+    if requirement is not None:
+        requirement = Requirement.objects.select_for_update().get(pk=requirement.pk)
+        if requirement.unit_id is None:
+            raise PermissionDenied
+        unit = requirement.unit
+        _require_change(actor, unit)
+        versions.check_version(requirement.version, version)
+    else:
+        _require_change(actor, unit)
+        requirement = Requirement(unit=unit)
     for name, value in fields.items():
         setattr(requirement, name, value.strip() if isinstance(value, str) else value)
     requirement.full_clean()
@@ -92,7 +126,10 @@ def requirements_register_save(
     `shown_versions` (each entry's version as the page showed it, 0 for none yet), a review
     prepared before someone else's is refused as stale, whole: the register is one review."""
     _require_change(actor, unit)
-    requirements = {r.pk: r for r in Requirement.objects.filter(pk__in=entries)}
+    # Only what the unit's register may list: the catalogue and the local requirements of the
+    # unit and of the units above it (another unit's local requirement is ignored).
+    listable = Q(unit__isnull=True) | Q(unit__path__in=[*unit.ancestor_paths(), unit.path])
+    requirements = {r.pk: r for r in Requirement.objects.filter(listable, pk__in=entries)}
     existing = {
         entry.requirement_id: entry
         for entry in UnitRequirement.objects.select_for_update().filter(unit=unit)
@@ -125,6 +162,10 @@ def requirements_register_save(
 # --- Documents ----------------------------------------------------------------------------------
 
 
+# What a new version of a document is: a new file, or a new edition or archive reference.
+VERSIONED = ["edition", "archive_ref"]
+
+
 @transaction.atomic
 def document_save(
     *,
@@ -136,7 +177,9 @@ def document_save(
     **fields,
 ) -> Document:
     """Add a document to the unit's register, or change one. `upload` is a checked file
-    (forms.DocumentFileField) and replaces the one kept."""
+    (forms.DocumentFileField). A new file, edition or archive reference is a new version: the
+    one it replaces is kept, with its file and approval, and the new one awaits approval.
+    Changing the title, kind or review date changes the current version."""
     if document is not None:
         document = Document.objects.select_for_update().get(pk=document.pk)
         unit = document.unit
@@ -145,9 +188,15 @@ def document_save(
     else:
         _require_change(actor, unit)
         document = Document(unit=unit, created_by=actor)
+    fields = {k: v.strip() if isinstance(v, str) else v for k, v in fields.items()}
+    new_version = document.pk is not None and (
+        upload is not None
+        or any(name in fields and fields[name] != getattr(document, name) for name in VERSIONED)
+    )
+    if new_version:
+        _keep_as_earlier_version(actor, document)
     for name, value in fields.items():
-        setattr(document, name, value.strip() if isinstance(value, str) else value)
-    old_file = document.file.name if document.pk else ""
+        setattr(document, name, value)
     if upload is not None:
         document.file_name = upload.name[-255:]
         document.file_type = getattr(upload, "sniffed_type", "application/octet-stream")
@@ -161,22 +210,58 @@ def document_save(
     if document.pk:
         document.version = F("version") + 1
     document.save()
-    if upload is not None and old_file:
-        storage = document.file.storage
-        transaction.on_commit(lambda: storage.delete(old_file))
+    return Document.objects.get(pk=document.pk)
+
+
+def _keep_as_earlier_version(actor, document: Document) -> None:
+    """Copy the current version (its file stays where it is, and stays the new version's until
+    a new one is uploaded) and make room for the next, which awaits approval."""
+    DocumentVersion.objects.create(
+        document=document,
+        number=document.number,
+        edition=document.edition,
+        file=document.file.name,
+        file_name=document.file_name,
+        file_type=document.file_type,
+        archive_ref=document.archive_ref,
+        approved_by=document.approved_by,
+        approved_at=document.approved_at,
+        recorded_approver=document.recorded_approver,
+        recorded_approved_on=document.recorded_approved_on,
+        replaced_by=actor,
+    )
+    document.number += 1
+    document.approved_by = document.approved_at = None
+    document.recorded_approver, document.recorded_approved_on = "", None
+
+
+@transaction.atomic
+def document_approve(*, actor, document: Document, version: int | None) -> Document:
+    """The line manager approves the current version: who and when are recorded."""
+    document = Document.objects.select_for_update().get(pk=document.pk)
+    if not can_approve(actor, document.unit):
+        raise PermissionDenied
+    _check_version(document.version, version, _("document"))
+    if document.approved_by_id:
+        raise ValidationError(_("This version of the document is already approved."))
+    document.approved_by = actor
+    document.approved_at = timezone.now()
+    document.version = F("version") + 1
+    document.save(update_fields=["approved_by", "approved_at", "version", "updated_at"])
     return Document.objects.get(pk=document.pk)
 
 
 @transaction.atomic
 def document_delete(*, actor, document: Document) -> None:
-    """Remove a document registered by mistake; its file goes once the deletion is committed.
-    The audit trail keeps the row."""
+    """Remove a document registered by mistake, with its earlier versions; the files go once
+    the deletion is committed. The audit trail keeps the rows."""
     document = Document.objects.select_for_update().get(pk=document.pk)
     _require_change(actor, document.unit)
-    stored, storage = document.file.name, document.file.storage
+    storage = document.file.storage
+    stored = [document.file.name, *document.versions.values_list("file", flat=True)]
     document.delete()
-    if stored:
-        transaction.on_commit(lambda: storage.delete(stored))
+    for name in filter(None, stored):
+        transaction.on_commit(lambda name=name: storage.delete(name))
 
 
 # --- Routines -----------------------------------------------------------------------------------
@@ -220,45 +305,79 @@ def routine_create(
 
 @transaction.atomic
 def routine_update(*, actor, routine: Routine, version: int | None, **fields) -> Routine:
-    """Change a routine. A changed approved routine is a draft again: the line manager approves
-    what is in force, not an earlier text."""
+    """Change a routine. A draft is changed in place. A changed text of an approved routine
+    becomes its next version, a draft the line manager approves: the approved one stays in
+    force meanwhile. Returns the routine that holds the change (the revision, if one was
+    made). A replaced version is kept as it was."""
     routine = Routine.objects.select_for_update().get(pk=routine.pk)
     _require_change(actor, routine.unit)
     _check_version(routine.version, version, _("routine"))
+    if routine.status == RoutineStatus.SUPERSEDED:
+        raise ValidationError(_("This version has been replaced; change the one in force."))
     changed_text = any(
         (fields.get(name, getattr(routine, name)) or "").strip() != getattr(routine, name)
         for name in ROUTINE_TEXT
     )
+    if changed_text and routine.status == RoutineStatus.APPROVED:
+        revision = _revision_of(actor, routine)
+        for name, value in fields.items():
+            setattr(revision, name, value.strip() if isinstance(value, str) else value)
+        revision.full_clean()
+        revision.save()
+        return revision
     for name, value in fields.items():
         setattr(routine, name, value.strip() if isinstance(value, str) else value)
-    if changed_text and routine.status == RoutineStatus.APPROVED:
-        routine.status = RoutineStatus.DRAFT
-        routine.approved_by = None
-        routine.approved_at = None
     routine.full_clean()
     routine.version = F("version") + 1
     routine.save()
     return Routine.objects.get(pk=routine.pk)
 
 
+def _revision_of(actor, routine: Routine) -> Routine:
+    """A new draft version of an approved routine, copying its text (unsaved)."""
+    if Routine.objects.filter(previous=routine).exists():
+        raise ValidationError(
+            _("A revision of this routine is already being drafted; change that one.")
+        )
+    return Routine(
+        unit=routine.unit,
+        template=routine.template,
+        review_due=routine.review_due,
+        previous=routine,
+        first_id=routine.first_id or routine.pk,
+        edition=routine.edition + 1,
+        created_by=actor,
+        **{name: getattr(routine, name) for name in ROUTINE_TEXT},
+    )
+
+
 @transaction.atomic
 def routine_approve(
     *, actor, routine: Routine, version: int | None, review_due: datetime.date | None = None
 ) -> Routine:
+    """Approve a draft: it is in force from now. Approving a revision replaces the version it
+    revises, which is kept, readable with its own approval."""
     routine = Routine.objects.select_for_update().get(pk=routine.pk)
-    if not can_approve_routine(actor, routine.unit):
+    if not can_approve(actor, routine.unit):
         raise PermissionDenied
     _check_version(routine.version, version, _("routine"))
-    if routine.status == RoutineStatus.APPROVED:
+    if routine.status != RoutineStatus.DRAFT:
         raise ValidationError(_("This routine is already approved."))
+    now = timezone.now()
     routine.status = RoutineStatus.APPROVED
     routine.approved_by = actor
-    routine.approved_at = timezone.now()
+    routine.approved_at = now
     if review_due is not None:
         routine.review_due = review_due
     if routine.review_due is None:
         raise ValidationError(_("Set a review date before approving the routine."))
     routine.full_clean()
+    if routine.previous_id:
+        replaced = Routine.objects.select_for_update().get(pk=routine.previous_id)
+        replaced.status = RoutineStatus.SUPERSEDED
+        replaced.superseded_at = now
+        replaced.version = F("version") + 1
+        replaced.save(update_fields=["status", "superseded_at", "version", "updated_at"])
     routine.version = F("version") + 1
     routine.save()
     return Routine.objects.get(pk=routine.pk)

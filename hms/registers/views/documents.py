@@ -11,18 +11,18 @@ from django.views.decorators.http import require_POST, require_safe
 
 from hms.registers import services
 from hms.registers.forms import DocumentForm
-from hms.registers.models import Document, DocumentKind
+from hms.registers.models import Document, DocumentKind, DocumentVersion
 from hms.registers.views.scope import PAGE_SIZE, forbidden, shared_unit
 from units.downloads import file_response
 from units.forms import add_service_errors
 from units.models import Unit
 
-FIELDS = ["kind", "title", "edition", "approved_by", "approved_on", "review_due", "archive_ref"]
+FIELDS = ["kind", "title", "edition", "review_due", "archive_ref"]
 
 
 def _document(request, pk: int) -> Document:
     return get_object_or_404(
-        Document.objects.visible_to(request.user).select_related("unit"), pk=pk
+        Document.objects.visible_to(request.user).select_related("unit", "approved_by"), pk=pk
     )
 
 
@@ -101,6 +101,8 @@ def document_detail(request, pk: int):
         "document": document,
         "unit": document.unit,
         "can_change": services.can_change(request.user, document.unit),
+        "can_approve": services.can_approve(request.user, document.unit),
+        "versions": document.versions.select_related("approved_by", "replaced_by"),
     }
     return render(request, "registers/document_detail.html", context)
 
@@ -157,6 +159,41 @@ def document_file(request, pk: int):
     except (FileNotFoundError, ValueError) as missing:
         raise Http404 from missing
     return file_response(handle, document.file_name or "document", content_type=document.file_type)
+
+
+@login_required
+@require_safe
+def document_version_file(request, pk: int, number: int):
+    """An earlier version's file, for those who may read the document."""
+    document = _document(request, pk)
+    earlier = get_object_or_404(DocumentVersion, document=document, number=number)
+    if not earlier.file:
+        raise Http404
+    try:
+        handle = earlier.file.open("rb")
+    except (FileNotFoundError, ValueError) as missing:
+        raise Http404 from missing
+    return file_response(handle, earlier.file_name or "document", content_type=earlier.file_type)
+
+
+@login_required
+@require_POST
+def document_approve(request, pk: int):
+    document = _document(request, pk)
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        version = None
+    try:
+        services.document_approve(actor=request.user, document=document, version=version)
+    except PermissionDenied:
+        return forbidden(request, _("Only the unit's line manager approves its documents."))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect(document)
+    messages.success(request, _("The document is approved."))
+    return redirect(document)
 
 
 @login_required

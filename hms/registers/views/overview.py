@@ -35,6 +35,7 @@ def _unit_registers(request, unit: Unit) -> dict:
     )
     routines = (
         Routine.objects.visible_to(user)
+        .current()
         .filter(unit__path__in=in_reach)
         .select_related("unit", "approved_by")
         .order_by("unit__path", "title")
@@ -95,6 +96,7 @@ def unit_summary(request, code: str):
     in_force = Routine.objects.in_force(today).filter(in_reach).values("pk")
     routines = (
         Routine.objects.visible_to(request.user)
+        .current()
         .filter(in_reach)
         .aggregate(
             in_force=Count("pk", filter=Q(pk__in=in_force)),

@@ -1,11 +1,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from hms.registers import services
-from hms.registers.forms import RequirementForm, RequirementsRegisterForm
+from hms.registers.forms import LocalRequirementForm, RequirementForm, RequirementsRegisterForm
 from hms.registers.models import Requirement, UnitRequirement
 from hms.registers.views.scope import (
     forbidden,
@@ -34,9 +36,9 @@ def catalogue(request):
         if access.can_view_records(request.user, unit)
     ]
     context = {
-        "requirements": Requirement.objects.all()
+        "requirements": Requirement.objects.catalogue()
         if access.is_hms_department(request.user)
-        else Requirement.objects.filter(is_active=True),
+        else Requirement.objects.catalogue().filter(is_active=True),
         "units": units,
         "can_edit_catalogue": access.is_hms_department(request.user),
         # The registers are records: the way in is for those whose roles show them records.
@@ -48,7 +50,7 @@ def catalogue(request):
 @login_required
 def catalogue_edit(request, pk: int | None = None):
     hms_department_only(request)
-    requirement = get_object_or_404(Requirement, pk=pk) if pk else None
+    requirement = get_object_or_404(Requirement.objects.catalogue(), pk=pk) if pk else None
     initial = {"version": requirement.version} if requirement else {}
     form = RequirementForm(request.POST or None, instance=requirement, initial=initial)
     if requirement is not None:
@@ -87,10 +89,7 @@ def register(request, code: str):
         entry.requirement_id: entry
         for entry in UnitRequirement.objects.filter(unit=unit).select_related("reviewed_by")
     }
-    requirements = Requirement.objects.filter(is_active=True) | Requirement.objects.filter(
-        pk__in=[pk for pk, entry in entries.items() if entry.applies]
-    )
-    requirements = requirements.distinct().order_by("order", "short_name")
+    requirements = _register_requirements(unit, entries)
     can_change = services.can_change(request.user, unit)
     form = RequirementsRegisterForm(
         request.POST or None, requirements=requirements, entries=entries
@@ -125,6 +124,65 @@ def register(request, code: str):
         "applying": sum(entry.applies for entry in entries.values()),
     }
     return render(request, "registers/requirements.html", context, status=status)
+
+
+def _register_requirements(unit, entries):
+    """The catalogue and the local requirements that bind the unit; one no longer active
+    stays listed while the unit marks it as applying. The catalogue first, then local ones."""
+    applying = [pk for pk, entry in entries.items() if entry.applies]
+    listed = Requirement.objects.for_register(unit) | Requirement.objects.filter(pk__in=applying)
+    return (
+        listed.distinct()
+        .select_related("unit")
+        .order_by(F("unit__path").asc(nulls_first=True), "order", "short_name")
+    )
+
+
+@login_required
+def local_requirement_edit(request, code: str | None = None, pk: int | None = None):
+    """Add (under the unit's code) or change (by its pk) one of a unit's own requirements."""
+    if pk is not None:
+        requirement = get_object_or_404(
+            Requirement.objects.filter(unit__isnull=False).select_related("unit"), pk=pk
+        )
+        unit = records_unit(request, requirement.unit.code)
+    else:
+        requirement = None
+        unit = records_unit(request, code)
+    if not services.can_change(request.user, unit):
+        return forbidden(request, _("You can read this register, but you may not change it."))
+    initial = {"version": requirement.version} if requirement else {"kind": "internal"}
+    form = LocalRequirementForm(request.POST or None, instance=requirement, initial=initial)
+    if requirement is not None:
+        form.fields["version"].required = True
+    status = 200
+    saved = None
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.local_requirement_save(
+                    actor=request.user, unit=unit, requirement=requirement, **form.cleaned_data
+                )
+            except PermissionDenied:
+                return forbidden(request, _("You may not change this register."))
+            except ValidationError as error:
+                add_service_errors(form, error)
+                if versions.is_stale(error):
+                    saved = saved_values(form, Requirement.objects.get(pk=requirement.pk))
+                    status = 409
+            else:
+                messages.success(request, _("The unit's requirement was saved."))
+                return redirect("registers:requirements", unit.code)
+    title = _("Change a local requirement") if requirement else _("Add a local requirement")
+    context = {
+        "form": form,
+        "title": title,
+        "back_url": reverse("registers:requirements", args=[unit.code]),
+        "saved": saved,
+        "unit": unit,
+    }
+    return render(request, "registers/simple_form.html", context, status=status)
 
 
 def _stale_register(request, unit, form, requirements, can_change):

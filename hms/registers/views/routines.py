@@ -45,6 +45,8 @@ def routine_list(request):
     status = request.GET.get("status", "")
     if status in RoutineStatus.values:
         routines = routines.filter(status=status)
+    else:
+        routines = routines.current()
     routines = routines.order_by("unit__path", "title")
     page = Paginator(routines, PAGE_SIZE).get_page(request.GET.get("page"))
     query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
@@ -104,11 +106,14 @@ def routine_create(request, code: str):
 @require_safe
 def routine_detail(request, pk: int):
     routine = _routine(request, pk)
+    versions_seen = routine.versions().visible_to(request.user).select_related("approved_by")
     context = {
         "routine": routine,
+        "versions": versions_seen,
+        "revision": next((v for v in versions_seen if v.previous_id == routine.pk), None),
         "unit": routine.unit,
         "can_change": services.can_change(request.user, routine.unit),
-        "can_approve": services.can_approve_routine(request.user, routine.unit),
+        "can_approve": services.can_approve(request.user, routine.unit),
         "today": timezone.localdate(),
     }
     return render(request, "registers/routine_detail.html", context)
@@ -119,6 +124,13 @@ def routine_edit(request, pk: int):
     routine = _routine(request, pk)
     if not services.can_change(request.user, routine.unit):
         return forbidden(request, _("You can read this routine, but you may not change it."))
+    if routine.status == RoutineStatus.SUPERSEDED:
+        messages.error(request, _("This version has been replaced; change the one in force."))
+        return redirect(routine)
+    revision = Routine.objects.filter(previous=routine).first()
+    if revision is not None:
+        # The next version is being drafted: changes go there, not into the one in force.
+        return redirect("registers:routine_edit", revision.pk)
     initial = {name: getattr(routine, name) for name in [*TEXT_FIELDS, "review_due", "version"]}
     form = RoutineForm(request.POST or None, initial=initial)
     # An edit always says which version it started from (a missing one is no overwrite).
@@ -129,7 +141,7 @@ def routine_edit(request, pk: int):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                routine = services.routine_update(
+                saved = services.routine_update(
                     actor=request.user,
                     routine=routine,
                     version=data["version"],
@@ -146,8 +158,18 @@ def routine_edit(request, pk: int):
                     form.data["version"] = current.version
                     status = 409
             else:
-                messages.success(request, _("The routine was saved."))
-                return redirect(routine)
+                if saved.pk != routine.pk:
+                    messages.success(
+                        request,
+                        _(
+                            "Saved as version %(edition)s, a draft. Version %(previous)s stays "
+                            "in force until the line manager approves the new one."
+                        )
+                        % {"edition": saved.edition, "previous": routine.edition},
+                    )
+                else:
+                    messages.success(request, _("The routine was saved."))
+                return redirect(saved)
     context = {
         "form": form,
         "unit": routine.unit,
