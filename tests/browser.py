@@ -85,4 +85,4 @@ def log_in(page, username: str, password: str = "hms-demo") -> None:
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("#login-form button[type=submit]")
-    page.wait_for_selector("#current-user")
+    page.wait_for_selector("#current-user", state="attached")  # in the closed menu on a phone
