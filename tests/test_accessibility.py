@@ -6,6 +6,7 @@ through, and the page furniture that is the same everywhere (skip link, menu, fo
 """
 
 import datetime
+import os
 import re
 
 import pytest
@@ -121,6 +122,12 @@ def pages_of_the_hse_department(records) -> list[str]:
 
 
 def check(page, found: list[str]) -> None:
+    shots = os.environ.get("HMS_SCREENSHOTS")  # to look at the pages, as they were checked
+    if shots:
+        name = re.sub(r"[^a-z0-9]+", "-", page.url.split("//", 1)[1].split("/", 1)[1].lower())
+        width = page.viewport_size["width"]
+        language = page.locator("html").get_attribute("lang")
+        page.screenshot(path=os.path.join(shots, f"{language}-{width}-{name or 'start'}.png"))
     violations = axe.violations_of(page)
     if violations:
         found.append(axe.describe(page.url, violations))
@@ -191,8 +198,9 @@ def test_every_kind_of_page_passes_axe(chromium, live_server, records, language)
     assert not found, "axe found WCAG 2.1 AA violations\n" + "\n".join(found)
 
 
-def test_skip_link_menu_and_footer(browser_page, records):  # noqa: F811
+def test_skip_link_menu_and_footer(browser_page, live_server, records):  # noqa: F811
     page = browser_page
+    page.context.add_cookies([{"name": "django_language", "value": "nb", "url": live_server.url}])
     log_in(page, "leder")
     # The first Tab reaches the skip link, which takes focus past the menu to the content.
     page.keyboard.press("Tab")
@@ -201,13 +209,15 @@ def test_skip_link_menu_and_footer(browser_page, records):  # noqa: F811
     expect(skip).to_have_text("Hopp til hovedinnhold")
     page.keyboard.press("Enter")
     expect(page.locator("main")).to_be_focused()
-    # The start page is the current page: the menu says so, and no phase claims it.
-    expect(page.locator("#main-nav [aria-current=page]")).to_have_count(1)
-    expect(page.locator("#main-nav [aria-current=page]")).to_contain_text("Start")
+    # On the start page the start link is the current page, and no phase ("Initiate") claims it.
+    expect(page.locator(".navbar-brand")).to_have_attribute("aria-current", "page")
+    expect(page.locator("#main-nav .dropdown-toggle.active")).to_have_count(0)
     page.goto("/deviations/")
+    expect(page.locator(".navbar-brand")).not_to_have_attribute("aria-current", "page")
     current = page.locator("#main-nav [aria-current=page]")
     expect(current).to_have_count(1)
     expect(current).to_have_attribute("href", "/deviations/")
+    expect(page.locator("#main-nav .dropdown-toggle.active")).to_have_count(1)
     # The statement is linked from every page's footer.
     page.locator("footer").get_by_role("link", name=re.compile("Tilgjengelighetserklæring")).click()
     expect(page.locator("h1")).to_have_text("Tilgjengelighetserklæring")
