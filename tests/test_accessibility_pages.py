@@ -57,7 +57,7 @@ def test_the_menu_marks_the_current_page_and_not_a_phase_on_the_start_page(clien
 
 def test_a_form_with_errors_puts_its_summary_first_for_the_focus(client, org, line_manager):
     client.force_login(line_manager)
-    response = client.post(reverse("actionplans:add", args=[org.department.code]), {})
+    response = client.post(reverse("actionplans:add", args=[org.department.code]), {"title": ""})
     page = response.content.decode()
     assert "data-error-summary" in page and 'tabindex="-1"' in page
     assert page.index("data-error-summary") < page.index('id="measure-form"')

@@ -12,7 +12,16 @@ import pytest
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 LOCALES = ["nb", "en"]
-SOURCE_DIRS = ["hms", "units", "deviations", "risk", "actionplans", "indicators", "templates"]
+SOURCE_DIRS = [
+    "hms",
+    "units",
+    "deviations",
+    "risk",
+    "actionplans",
+    "indicators",
+    "api",
+    "templates",
+]
 
 
 def catalogue(locale: str) -> polib.POFile:
