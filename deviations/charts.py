@@ -21,7 +21,6 @@ FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, s
 TEXT = "#212529"
 MUTED = "#6c757d"
 GRID = "#dee2e6"
-LINK = "#00509e"
 # (fill, outline): the chosen period in HSE blue, the comparison in light blue. The light
 # bar's outline keeps WCAG's 3:1 contrast for graphics against the white background.
 COLOURS = [("#00509e", "#00509e"), ("#a9c4e4", "#6f95c4")]
@@ -133,14 +132,12 @@ class BarChart:
         y = legend_h + 6
         for index, label in enumerate(self.labels):
             short = label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
-            link = self.links[index] if index < len(self.links) else None
-            decoration = ' text-decoration="underline"' if link else ""
-            text = (
-                f'<text x="{scale.x(0)}" y="{y + 13}" font-size="13" '
-                f'fill="{LINK if link else TEXT}"{decoration}>'
+            # No link inside the picture (an image holds no controls, WCAG 4.1.2): the table
+            # of numbers beside it links each row.
+            parts.append(
+                f'<text x="{scale.x(0)}" y="{y + 13}" font-size="13" fill="{TEXT}">'
                 f"<title>{escape(label)}</title>{escape(short)}</text>"
             )
-            parts.append(f'<a href="{escape(link)}">{text}</a>' if link else text)
             bar_y = y + label_h
             for number, series in enumerate(self.series):
                 value = series.values[index] or 0

@@ -96,12 +96,15 @@ def navigation(request) -> dict:
     if not request.user.is_authenticated:
         return {}
     phases = []
+    home = reverse("home")
     for key, label, entries in PHASES:
         items = [
-            (entry.label, reverse(entry.url_name))
+            (entry.label, url, request.path == url)
             for entry in entries
             if entry.shown is None or entry.shown(request.user)
+            for url in [reverse(entry.url_name)]
         ]
-        active = any(request.path == url for _label, url in items)
+        # The start page is the brand's link, current there; no phase owns it.
+        active = any(current and url != home for _label, url, current in items)
         phases.append({"key": key, "label": label, "items": items, "active": active})
     return {"nav_phases": phases}

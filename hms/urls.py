@@ -10,6 +10,7 @@ from units import oidc
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("accessibility/", views.accessibility, name="accessibility"),
     path("history/<int:content_type_id>/<int:object_id>/", views.history, name="history"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     # Ends the session here and, after an institution sign-in, at the provider too.

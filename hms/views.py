@@ -1,3 +1,5 @@
+import datetime
+
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
@@ -12,7 +14,7 @@ from hms.celery import app as celery_app
 from hms.cycle import todo
 from hms.middleware import history_without_user
 from units import access
-from units.models import RoleAssignment
+from units.models import Role, RoleAssignment
 
 MY_REPORTS = 5
 
@@ -47,6 +49,28 @@ def home(request):
             # The newest reports load beside the list, for those who read some unit's records.
             "reads_records": access.reads_records_somewhere(user),
         },
+    )
+
+
+# The day the statement was last checked against the app; a new check moves it.
+ACCESSIBILITY_CHECKED = datetime.date(2026, 12, 2)
+
+
+def accessibility(request):
+    """The accessibility statement (tilgjengelighetserklæring) the universal design regulation
+    asks of a public body's web pages, open without an account like the report form."""
+    contacts = (
+        RoleAssignment.objects.current()
+        .filter(role=Role.HMS_DEPARTMENT, user__is_active=True)
+        .exclude(user__email="")
+        .select_related("user")
+        .order_by("user__first_name", "user__last_name")[:5]
+    )
+    return render(
+        request,
+        "hms/accessibility.html",
+        # One line per person, though they may hold the role on several units.
+        {"checked": ACCESSIBILITY_CHECKED, "contacts": list({a.user: None for a in contacts})},
     )
 
 

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from tests.browser import browser_page, log_in  # noqa: F401 (fixture)
+from tests.browser import browser_page, chromium, log_in  # noqa: F401 (fixtures)
 from tests.factories import load_reference_data
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -48,7 +48,9 @@ def test_anyone_browses_and_searches_the_tree(browser_page, demo):  # noqa: F811
     page.goto("/units/")
     expect(page.locator(".unit-tree")).to_contain_text("NTNU")
     # Open a faculty: its departments load into the tree without a page reload.
-    faculty = page.locator("xpath=//details[summary[contains(., 'Fakultet for naturvitenskap')]]")
+    faculty = page.locator(
+        "xpath=//li[span[@class='tree-label'][contains(., 'Fakultet for naturvitenskap')]]"
+    )
     faculty.locator("summary").first.click()
     expect(faculty).to_contain_text("Institutt for kjemi")
     page.fill("input[name=q]", "kjemi")

@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from indicators.review import services as review_services
 from risk import services as risk_services
 from risk.models import ChecklistTemplate, ParticipantRole
-from tests.browser import browser_page, log_in  # noqa: F401 (fixture)
+from tests.browser import browser_page, chromium, log_in  # noqa: F401 (fixtures)
 from tests.factories import load_reference_data, make_deviation, make_measure
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"

@@ -34,7 +34,7 @@ from deviations.models import (
     YearCounter,
 )
 from hms.celery import app as celery_app
-from tests.browser import browser_page  # noqa: F401 (fixture)
+from tests.browser import browser_page, chromium  # noqa: F401 (fixtures)
 from tests.conftest import user_with_role
 from tests.factories import UserFactory, load_reference_data, make_deviation, make_unit
 from units.models import Role, RoleAssignment

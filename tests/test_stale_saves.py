@@ -24,7 +24,7 @@ from hms.registers import services as register_services
 from hms.registers.models import Requirement, RequirementKind, UnitRequirement
 from risk import services as risk_services
 from risk.models import AssessmentStatus, RiskAssessment, RiskRow, WorkActivity
-from tests.browser import browser_page, log_in  # noqa: F401 (fixture)
+from tests.browser import browser_page, chromium, log_in  # noqa: F401 (fixtures)
 from tests.factories import load_reference_data
 from units.models import Unit
 

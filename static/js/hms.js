@@ -36,9 +36,15 @@
     var target = marker && document.getElementById(marker.dataset.scrollTo);
     if (target) { target.scrollIntoView({behavior: "instant"}); }
   }
+  function focusErrors() {
+    var summary = document.querySelector("[data-error-summary]");
+    var target = summary || document.querySelector("main .is-invalid:not([type=hidden])");
+    if (target) { target.focus(); }
+  }
+  function onLoad() { scrollToFocus(); focusErrors(); }
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", scrollToFocus);
+    document.addEventListener("DOMContentLoaded", onLoad);
   } else {
-    scrollToFocus();
+    onLoad();
   }
 })();
