@@ -36,7 +36,17 @@ def _training_scope(root: Unit) -> Q:
     return Q(person__in=people) | Q(person__in=employed.values("person_id"))
 
 
-SCOPED_BY = {"training.TrainingRecord": _training_scope}
+# A requirement of the HSE department's catalogue has no unit; a unit's own one has. An export
+# carries the unit's own and the whole catalogue (the register's entries point at it), and an
+# import finds the catalogue's rows by their short name (importer.CATALOGUE_MATCH).
+def _requirement_scope(root: Unit) -> Q:
+    return Q(unit__isnull=True) | Q(unit__path__startswith=root.path)
+
+
+SCOPED_BY = {
+    "training.TrainingRecord": _training_scope,
+    "registers.Requirement": _requirement_scope,
+}
 
 # What a person is in an export: who they are, never their password or sign-in identifiers.
 PERSON_FIELDS = ("username", "first_name", "last_name", "email")

@@ -30,6 +30,8 @@ from hms.transfer.export import FORMAT, FORMAT_VERSION, MANIFEST, csv_name, data
 from units.models import Unit
 
 BATCH_SIZE = 1000
+# Owned models whose rows without a unit are the installation's catalogue, matched by this field.
+CATALOGUE_MATCH = {"registers.Requirement": "short_name"}
 
 
 class ImportRefused(Exception):
@@ -226,6 +228,7 @@ class Importer:
 
     def _owned(self, spec: graph.Spec) -> None:
         model, name = spec.model, spec.label
+        catalogue = self._catalogue(spec)
         pks = self.pks.setdefault(model, {})
         own = [f for f in spec.fields if f.is_relation and f.related_model is model]
         later = []  # (row id, field, export id): a row's link to another of its kind
@@ -250,9 +253,14 @@ class Importer:
                     values[field.attname] = None
                 else:
                     values[field.attname] = self._value(spec, field, row, name)
+            count += 1
+            if catalogue is not None and values.get("unit_id") is None:
+                known = catalogue.get(values["short_name"])
+                if known is not None:  # the installation's own catalogue row
+                    pks[row["id"]] = known
+                    continue
             batch.append(model(**values))
             ids.append(row["id"])
-            count += 1
             if len(batch) >= BATCH_SIZE:
                 flush()
         if batch:
@@ -265,6 +273,14 @@ class Importer:
                 )
             model._base_manager.filter(pk=pks[export_id]).update(**{field.attname: pks[target]})
         self.counts[name] = count
+
+    def _catalogue(self, spec: graph.Spec) -> dict | None:
+        """For a model whose rows without a unit are an installation-wide catalogue: those
+        rows here, by their short name, so an import reuses them instead of adding twins."""
+        if spec.label not in CATALOGUE_MATCH:
+            return None
+        rows = spec.model._base_manager.filter(unit__isnull=True)
+        return dict(rows.values_list(CATALOGUE_MATCH[spec.label], "pk"))
 
     def _renumber(self, batch: list) -> None:
         """A deviation whose number is taken here gets the next free number of its year
