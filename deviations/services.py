@@ -219,7 +219,7 @@ def deviation_accept(
     if deadline:
         deviation.deadline = deadline
     _save(deviation, ["status", "handler", "deadline"])
-    _event(
+    step = _event(
         deviation,
         EventKind.ACCEPTED,
         actor,
@@ -227,6 +227,7 @@ def deviation_accept(
         to_status=Status.UNDER_TREATMENT,
         note=deadline.isoformat() if deadline else "",
     )
+    notifications.case_progress(deviation, step)  # into the outbox, in this transaction
     return deviation
 
 
@@ -244,7 +245,7 @@ def deviation_reject(*, actor, deviation: Deviation, reason: str, version: int |
     deviation.rejection_reason = reason
     deviation.closed_at = timezone.now()
     _save(deviation, ["status", "rejection_reason", "closed_at"])
-    _event(
+    step = _event(
         deviation,
         EventKind.REJECTED,
         actor,
@@ -252,6 +253,7 @@ def deviation_reject(*, actor, deviation: Deviation, reason: str, version: int |
         to_status=Status.REJECTED,
         note=reason,
     )
+    notifications.case_progress(deviation, step)  # into the outbox, in this transaction
     return deviation
 
 
@@ -284,6 +286,7 @@ def deviation_transfer(
         note=note.strip(),
     )
     notifications.new_deviation(deviation, step)  # into the outbox, in this transaction
+    notifications.case_progress(deviation, step)
     return deviation
 
 
@@ -429,7 +432,8 @@ def deviation_close(
     deviation.lessons_learned = lessons_learned.strip()
     deviation.closed_at = now
     _save(deviation, ["status", "cause", "lessons_learned", "closed_at"])
-    _event(deviation, EventKind.CLOSED, actor, from_status=previous, to_status=Status.CLOSED)
+    step = _event(deviation, EventKind.CLOSED, actor, from_status=previous, to_status=Status.CLOSED)
+    notifications.case_progress(deviation, step)  # into the outbox, in this transaction
     return deviation
 
 
