@@ -41,7 +41,9 @@ def test_reporter_and_safety_rep_are_told_of_each_step_in_their_language(
 
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.deviation_reject(actor=line_manager, deviation=deviation, reason="A duplicate of 7")
+        services.deviation_reject(
+            actor=line_manager, deviation=deviation, reason="A duplicate of 7"
+        )
     (to_reporter,) = told(mailoutbox, reporter)
     (to_rep,) = told(mailoutbox, rep)
     (to_english,) = told(mailoutbox, english_rep)
