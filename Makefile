@@ -64,7 +64,7 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 
 messages: install
-	$(DEV) $(PY) manage.py makemessages --locale nb --locale nn --locale en --ignore ".venv/*" --ignore ".data/*" --no-obsolete
+	$(DEV) $(PY) manage.py makemessages --locale nb --locale nn --locale en --ignore ".venv/*" --ignore ".data/*" --ignore "tests/*" --ignore "node_modules/*" --no-obsolete
 	$(DEV) $(PY) manage.py compilemessages --ignore ".venv/*"
 
 bench: install

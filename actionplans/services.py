@@ -105,7 +105,7 @@ def measure_create(
     )
     measure.full_clean()
     measure.save()
-    notifications.measure_assigned(measure)  # into the outbox, in this transaction
+    notifications.measure_assigned(measure, actor)  # into the outbox, in this transaction
     return measure
 
 
@@ -205,7 +205,7 @@ def measure_update(
     fields = ["title", "description", "responsible", "deadline", "priority", "estimated_cost"]
     _save(measure, fields)
     if reassigned:
-        notifications.measure_assigned(measure)  # into the outbox, in this transaction
+        notifications.measure_assigned(measure, actor)  # into the outbox, in this transaction
     return measure
 
 

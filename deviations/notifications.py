@@ -9,10 +9,9 @@ anonymous case (it says nothing of the reporter at all, so the two cannot be tol
 from collections import defaultdict
 
 from django.conf import settings
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 
-from deviations.models import Deviation
+from deviations.models import Deviation, EventKind
 from units import access, outbox
 from units.models import Role, RoleAssignment
 
@@ -21,28 +20,15 @@ def _absolute(url: str) -> str:
     return settings.SITE_URL.rstrip("/") + url
 
 
-def _render(template: str, context: dict) -> tuple[str, str]:
-    """Subject and body, in bokmål (the users' common language)."""
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = render_to_string(f"deviations/email/{template}_subject.txt", context).strip()
-        body = render_to_string(f"deviations/email/{template}.txt", context)
-    return subject, body
-
-
-def _addresses(recipients) -> list[str]:
-    return sorted({user.email for user in recipients if user and user.is_active and user.email})
-
-
 def _queue(template: str, step, recipients, context: dict) -> int:
-    """One e-mail per recipient into the outbox, keyed by the deviation's step that caused it:
-    the same step never mails the same address twice."""
-    subject, body = _render(template, context)
-    return outbox.add(
+    """One e-mail per recipient into the outbox, each in the recipient's language, keyed by
+    the deviation's step that caused it: the same step never mails the same address twice."""
+    return outbox.add_for(
         kind=f"deviations.{template}",
         key=str(step.pk),
-        recipients=_addresses(recipients),
-        subject=subject,
-        body=body,
+        people=recipients,
+        template=f"deviations/email/{template}",
+        context=context,
     )
 
 
@@ -79,9 +65,46 @@ def handler_assigned(deviation: Deviation, step) -> int:
     return _queue("handler_assigned", step, [deviation.handler], context)
 
 
+def what_was_done(deviation: Deviation) -> dict:
+    """What the reporter (also an anonymous one, on the receipt page) is told of a closed case:
+    the measures taken and the lessons learned. Never the health details."""
+    return {
+        "measures": list(deviation.measures.order_by("pk")),
+        "lessons_learned": deviation.lessons_learned,
+    }
+
+
+# The steps the reporter is told of, and those the unit's safety rep is told of (the new
+# unit's safety rep hears of a transfer through new_deviation).
+REPORTER_STEPS = (EventKind.ACCEPTED, EventKind.REJECTED, EventKind.TRANSFERRED, EventKind.CLOSED)
+SAFETY_REP_STEPS = (EventKind.REJECTED, EventKind.TRANSFERRED, EventKind.CLOSED)
+
+
+def case_progress(deviation: Deviation, step) -> int:
+    """The case was accepted, rejected, transferred or closed: the reporter is told (an
+    anonymous one has no address; the receipt page shows the same), and, except on
+    acceptance, the safety rep of the unit the case belonged to. Called inside the service's
+    transaction; one call per transition."""
+    context = {
+        "deviation": deviation,
+        "step": step,
+        "url": _absolute(deviation.get_absolute_url()),
+        **(what_was_done(deviation) if step.kind == EventKind.CLOSED else {}),
+    }
+    queued = 0
+    if step.kind in REPORTER_STEPS and deviation.reporter and not deviation.is_anonymous:
+        queued += _queue("reporter_progress", step, [deviation.reporter], context)
+    if step.kind in SAFETY_REP_STEPS:
+        unit = step.from_unit if step.kind == EventKind.TRANSFERRED else deviation.unit
+        reps = access.nearest_role_holders(unit, Role.SAFETY_REP)
+        reps = [rep for rep in reps if rep.pk != getattr(deviation.reporter, "pk", None)]
+        queued += _queue("safety_rep_progress", step, reps, context)
+    return queued
+
+
 def overdue_digest(today=None) -> int:
     """One e-mail a day to each person with something overdue: the deviations they handle or
-    whose unit they lead (a line manager's role covers the subtree). Measures have their own
+    whose unit they lead or are safety rep of (the role covers the subtree). Measures have their own
     reminders (actionplans.notifications), each sent once, so they are not repeated here."""
     today = today or timezone.localdate()
     deviations = list(
@@ -89,7 +112,7 @@ def overdue_digest(today=None) -> int:
     )
     managers = (
         RoleAssignment.objects.current(today)
-        .filter(role=Role.LINE_MANAGER, user__is_active=True)
+        .filter(role__in=[Role.LINE_MANAGER, Role.SAFETY_REP], user__is_active=True)
         .select_related("user", "unit")
     )
     per_user: dict = defaultdict(lambda: {"deviations": []})
@@ -115,12 +138,11 @@ def overdue_digest(today=None) -> int:
             "today": today,
             "site_url": settings.SITE_URL,
         }
-        subject, body = _render("overdue_digest", context)
-        outbox.add(
+        outbox.add_for(
             kind="deviations.overdue_digest",
             key=key,
-            recipients=_addresses([people[user_pk]]),
-            subject=subject,
-            body=body,
+            people=[people[user_pk]],
+            template="deviations/email/overdue_digest",
+            context=context,
         )
     return outbox.send_event("deviations.overdue_digest", key)

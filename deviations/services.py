@@ -223,7 +223,7 @@ def deviation_accept(
     if deadline:
         deviation.deadline = deadline
     _save(deviation, ["status", "handler", "deadline"])
-    _event(
+    step = _event(
         deviation,
         EventKind.ACCEPTED,
         actor,
@@ -231,6 +231,7 @@ def deviation_accept(
         to_status=Status.UNDER_TREATMENT,
         note=deadline.isoformat() if deadline else "",
     )
+    notifications.case_progress(deviation, step)  # into the outbox, in this transaction
     return deviation
 
 
@@ -248,7 +249,7 @@ def deviation_reject(*, actor, deviation: Deviation, reason: str, version: int |
     deviation.rejection_reason = reason
     deviation.closed_at = timezone.now()
     _save(deviation, ["status", "rejection_reason", "closed_at"])
-    _event(
+    step = _event(
         deviation,
         EventKind.REJECTED,
         actor,
@@ -256,6 +257,7 @@ def deviation_reject(*, actor, deviation: Deviation, reason: str, version: int |
         to_status=Status.REJECTED,
         note=reason,
     )
+    notifications.case_progress(deviation, step)  # into the outbox, in this transaction
     return deviation
 
 
@@ -288,6 +290,7 @@ def deviation_transfer(
         note=note.strip(),
     )
     notifications.new_deviation(deviation, step)  # into the outbox, in this transaction
+    notifications.case_progress(deviation, step)
     return deviation
 
 
@@ -498,7 +501,7 @@ def deviation_close(
     deviation.closed_at = now
     _save(deviation, ["status", "cause", "lessons_learned", "closed_at"])
     left_open = [m.title for m in measures if m.is_open]
-    _event(
+    step = _event(
         deviation,
         EventKind.CLOSED,
         actor,
@@ -510,6 +513,7 @@ def deviation_close(
             else ""
         ),
     )
+    notifications.case_progress(deviation, step)  # into the outbox, in this transaction
     return deviation
 
 

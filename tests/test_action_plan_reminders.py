@@ -1,5 +1,5 @@
-"""Measure e-mails, owned by the action plan: the assignment mail, and reminders before and
-after the deadline, each sent once per measure and threshold. Also the services other apps
+"""Measure e-mails, owned by the action plan: the assignment mail, and a daily digest of the
+measures due soon or overdue, each measure in it once per threshold. Also the services other apps
 call, and where a measure came from."""
 
 import datetime
@@ -56,21 +56,26 @@ def test_due_soon_and_overdue_are_each_sent_once(org, fixer, mailoutbox):
         completed_at=timezone.now(),
     )
 
-    assert notifications.send_reminders(today=TODAY) == 2
-    subjects = sorted(mail.subject for mail in mailoutbox)
-    assert any("Due in five days" in s for s in subjects)
-    assert any("Two days late" in s and "Past its deadline" in s for s in subjects)
-    assert to(mailoutbox) == [fixer.email, fixer.email]
-    assert f"/actionplans/measure/{soon.pk}/" in "".join(mail.body for mail in mailoutbox)
+    # One digest for the person, listing both.
+    assert notifications.send_reminders(today=TODAY) == 1
+    (digest,) = mailoutbox
+    assert "2 measures need your attention" in digest.subject
+    overdue_part, soon_part = digest.body.split("Due within a week:")
+    assert "Past the deadline:" in overdue_part and "Two days late" in overdue_part
+    assert "Due in five days" in soon_part
+    assert "Far off" not in digest.body and "Done already" not in digest.body
+    assert to(mailoutbox) == [fixer.email]
+    assert f"/actionplans/measure/{soon.pk}/" in digest.body
 
     # The next beat, and the one after: nothing new.
     assert notifications.send_reminders(today=TODAY) == 0
     assert notifications.send_reminders(today=day(1)) == 0
-    assert len(mailoutbox) == 2
+    assert len(mailoutbox) == 1
 
     # The due-soon measure passes its deadline: now the overdue reminder, once.
     assert notifications.send_reminders(today=day(6)) == 1
-    assert "Due in five days" in mailoutbox[-1].subject
+    assert "Due in five days" in mailoutbox[-1].body
+    assert "1 measure needs your attention" in mailoutbox[-1].subject
     assert notifications.send_reminders(today=day(7)) == 0
     kinds = set(MeasureReminder.objects.filter(measure=soon).values_list("kind", flat=True))
     assert kinds == {ReminderKind.DUE_SOON, ReminderKind.OVERDUE}
@@ -89,7 +94,7 @@ def test_a_moved_deadline_is_reminded_of_again(org, fixer, line_manager, mailout
         deadline=day(3),
     )
     assert notifications.send_reminders(today=TODAY) == 1
-    assert "due" in mailoutbox[-1].subject.lower()
+    assert "Due within a week:" in mailoutbox[-1].body
 
 
 def test_reminders_skip_people_who_left_or_have_no_address(org, mailoutbox):
@@ -110,7 +115,7 @@ def test_the_deviation_digest_does_not_repeat_overdue_measures(
     deviation_notifications.overdue_digest(today=TODAY)
     assert all("Measure past due" not in mail.body for mail in mailoutbox)
     notifications.send_reminders(today=TODAY)
-    assert sum("Measure past due" in mail.subject for mail in mailoutbox) == 1
+    assert sum("Measure past due" in mail.body for mail in mailoutbox) == 1
 
 
 def test_reminders_are_on_the_beat_schedule():

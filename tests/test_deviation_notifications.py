@@ -218,12 +218,14 @@ def test_overdue_digest_mails_each_person_once_with_their_items(
     assert set(by_person) == {
         handler.email,
         line_manager.email,
+        safety_rep.email,
         faculty_manager.email,
         outsider.email,
     }
     assert handled.number in by_person[handler.email]
     assert own.number not in by_person[handler.email]
-    for manager in (line_manager, faculty_manager):
+    # The department's safety rep follows its overdue cases like its line manager.
+    for manager in (line_manager, safety_rep, faculty_manager):
         body = by_person[manager.email]
         assert body.count(f"- {handled.number} ") == 1
         assert body.count(f"- {own.number} ") == 1
@@ -234,7 +236,6 @@ def test_overdue_digest_mails_each_person_once_with_their_items(
     # Overdue measures are reminded of by the action plan, once each, not in this daily digest.
     assert fixer.email not in by_person
     assert all(measure.title not in body for body in by_person.values())
-    assert safety_rep.email not in by_person
 
 
 def test_overdue_digest_is_quiet_when_nothing_is_overdue(org, line_manager, eager, mailoutbox):

@@ -1,6 +1,7 @@
 import datetime
 
 import pghistory
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import RegexValidator
 from django.db import models
@@ -113,6 +114,10 @@ class User(AbstractUser):
     )
     oidc_subject = models.CharField(
         _("sign-in subject"), max_length=255, unique=True, null=True, blank=True
+    )
+    # The language of the e-mails the person gets; blank is the installation's (LANGUAGE_CODE).
+    language = models.CharField(
+        _("language of e-mails"), max_length=10, choices=settings.LANGUAGES, blank=True
     )
 
     objects = PersonManager()

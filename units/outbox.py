@@ -14,16 +14,60 @@ import datetime
 import traceback
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.mail import send_mail
 from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 
 from units.models import OutboxMessage
 
 # An unsent row older than this is queued again by the sweep: by then its own task has
 # either run or been lost.
 SWEEP_AFTER = datetime.timedelta(minutes=1)
+
+
+def language_of(person) -> str:
+    """The language a person's e-mails are written in: their own choice, or the
+    installation's."""
+    return getattr(person, "language", "") or settings.LANGUAGE_CODE
+
+
+def render(person, template: str, context: dict) -> tuple[str, str]:
+    """Subject and body of an e-mail to one person, in that person's language. Every module
+    that writes e-mails renders them here (`<template>_subject.txt` and `<template>.txt`)."""
+    with translation.override(language_of(person)):
+        subject = render_to_string(f"{template}_subject.txt", context)
+        body = render_to_string(f"{template}.txt", context)
+    return " ".join(subject.split())[:300], body
+
+
+def can_receive(person) -> bool:
+    return bool(person and person.is_active and person.email)
+
+
+def send_to(person, template: str, context: dict) -> int:
+    """Render the e-mail in the person's language and send it now (for reminders that are
+    remembered by their own rows). Returns 1 when sent."""
+    if not can_receive(person):
+        return 0
+    subject, body = render(person, template, context)
+    send_mail(subject, body, None, [person.email])
+    return 1
+
+
+def add_for(*, kind: str, key: str, people: Iterable, template: str, context: dict) -> int:
+    """Into the outbox, one e-mail per person, each rendered in that person's language (once
+    per kind, key and address). Returns the number of new rows."""
+    by_address = {person.email: person for person in people if can_receive(person)}
+    rows = []
+    for address in sorted(by_address):
+        subject, body = render(by_address[address], template, context)
+        rows.append(
+            OutboxMessage(kind=kind, key=key, recipient=address, subject=subject, body=body)
+        )
+    return _queue(kind, key, rows)
 
 
 def add(*, kind: str, key: str, recipients: Iterable[str], subject: str, body: str) -> int:
@@ -34,6 +78,10 @@ def add(*, kind: str, key: str, recipients: Iterable[str], subject: str, body: s
         for address in sorted(set(recipients))
         if address
     ]
+    return _queue(kind, key, rows)
+
+
+def _queue(kind: str, key: str, rows: list[OutboxMessage]) -> int:
     created = OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
     if rows:
         from units import tasks

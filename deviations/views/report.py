@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from deviations import services
+from deviations import notifications, services
 from deviations.forms import DATETIME_LOCAL, DeviationReportForm, ReceiptAnswerForm, ReceiptCodeForm
 from deviations.models import Deviation
 from hms.client import address_key, count_in_cache
@@ -341,6 +341,7 @@ def receipt(request):
         "comments": list(deviation.comments.select_related("author")),
         "answer_form": answer_form,
         "answered": answered,
+        "done": notifications.what_was_done(deviation) if deviation.status == "closed" else None,
     }
     return render(request, "deviations/receipt.html", context)
 

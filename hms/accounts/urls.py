@@ -32,6 +32,7 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("settings/", views.account_settings, name="account_settings"),
     path("second-factor/", views.second_factor, name="second_factor"),
     path("second-factor/setup/", views.second_factor_setup, name="second_factor_setup"),
 ]

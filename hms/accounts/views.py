@@ -2,6 +2,7 @@ from base64 import b32encode
 
 import segno
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -9,12 +10,13 @@ from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hms.accounts import services
-from hms.accounts.forms import CodeForm
+from hms.accounts.forms import CodeForm, SettingsForm
 from hms.accounts.middleware import second_factor_due
 from units.access import requires_second_factor
 
@@ -105,3 +107,15 @@ def _qr_svg(device: TOTPDevice) -> str:
 def _grouped_key(device: TOTPDevice) -> str:
     key = b32encode(device.bin_key).decode().rstrip("=")
     return " ".join(key[i : i + 4] for i in range(0, len(key), 4))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_settings(request):
+    """The person's own settings: only their own row is ever changed here."""
+    form = SettingsForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your settings are saved."))
+        return redirect("account_settings")
+    return render(request, "registration/settings.html", {"form": form})

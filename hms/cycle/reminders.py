@@ -7,14 +7,13 @@ import datetime
 from collections import defaultdict
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from hms.cycle.models import Goal, ReminderKind, ReminderSent
 from risk.models import InspectionRound, RoundStatus
+from units import outbox
 from units.models import Role, RoleAssignment, Unit
 
 
@@ -72,13 +71,9 @@ def _send_per_person(kind: str, units, period: str, template: str, today, extra=
             "site_url": site,
             **(extra or {}),
         }
-        with translation.override(settings.LANGUAGE_CODE):
-            for unit in person_units:
-                unit.link = site + unit.cycle_url
-            subject = render_to_string(f"cycle/email/{template}_subject.txt", context).strip()
-            body = render_to_string(f"cycle/email/{template}.txt", context)
-        send_mail(subject, body, None, [person.email])
-        sent += 1
+        for unit in person_units:
+            unit.link = site + unit.cycle_url
+        sent += outbox.send_to(person, f"cycle/email/{template}", context)
     return sent
 
 

@@ -5,10 +5,8 @@ and review date (a ReviewReminder row is written in the same transaction as the 
 import datetime
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from hms.registers.models import (
     REVIEW_SOON_DAYS,
@@ -17,7 +15,7 @@ from hms.registers.models import (
     ReviewReminder,
     Routine,
 )
-from units import access
+from units import access, outbox
 from units.models import Role
 
 
@@ -52,8 +50,8 @@ def review_reminders(today: datetime.date | None = None) -> int:
     for model, field in ((Document, "document"), (Routine, "routine")):
         for item, threshold in list(_due(model, today)):
             managers = access.nearest_role_holders(item.unit, Role.LINE_MANAGER)
-            addresses = sorted({user.email for user in managers if user.email})
-            if not addresses:
+            managers = [user for user in managers if outbox.can_receive(user)]
+            if not managers:
                 # Nobody to tell yet: try again tomorrow, when a line manager may be named.
                 continue
             try:
@@ -69,14 +67,8 @@ def review_reminders(today: datetime.date | None = None) -> int:
                         "passed": threshold == ReminderThreshold.PASSED,
                         "url": _absolute(item.get_absolute_url()),
                     }
-                    with translation.override(settings.LANGUAGE_CODE):
-                        subject = render_to_string(
-                            "registers/email/review_subject.txt", context
-                        ).strip()
-                        body = render_to_string("registers/email/review.txt", context)
-                    for address in addresses:
-                        send_mail(subject, body, None, [address])
-                        sent += 1
+                    for manager in managers:
+                        sent += outbox.send_to(manager, "registers/email/review", context)
             except IntegrityError:
                 continue
     return sent

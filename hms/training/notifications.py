@@ -2,13 +2,10 @@
 remember what was sent."""
 
 from django.conf import settings
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 
 from hms.training.models import ReminderKind, TrainingRecord
-from units import access
+from units import access, outbox
 from units.models import Role, RoleAssignment
 
 
@@ -37,31 +34,17 @@ def expiry_reminder(record_id: int, kind: str) -> int:
     template = "expiring" if kind == ReminderKind.EXPIRING else "expired"
     context = {"record": record, "course": record.course, "person": record.person}
     sent = 0
-    with translation.override(settings.LANGUAGE_CODE):
-        if record.person.is_active and record.person.email:
-            own = {**context, "own": True, "url": _absolute(reverse("training:mine"))}
-            subject = render_to_string(f"training/email/{template}_subject.txt", own).strip()
-            send_mail(
-                subject,
-                render_to_string(f"training/email/{template}.txt", own),
-                None,
-                [record.person.email],
-            )
-            sent += 1
-        addresses = sorted(
-            {
-                manager.email
-                for manager in line_managers_of(record.person)
-                if manager.is_active and manager.email and manager.email != record.person.email
-            }
-        )
-        if addresses:
-            theirs = {**context, "own": False, "url": _absolute(record.get_absolute_url())}
-            subject = render_to_string(f"training/email/{template}_subject.txt", theirs).strip()
-            body = render_to_string(f"training/email/{template}.txt", theirs)
-            for address in addresses:
-                send_mail(subject, body, None, [address])
-                sent += 1
+    if outbox.can_receive(record.person):
+        own = {**context, "own": True, "url": _absolute(reverse("training:mine"))}
+        sent += outbox.send_to(record.person, f"training/email/{template}", own)
+    managers = {
+        manager.email: manager
+        for manager in line_managers_of(record.person)
+        if outbox.can_receive(manager) and manager.email != record.person.email
+    }
+    theirs = {**context, "own": False, "url": _absolute(record.get_absolute_url())}
+    for address in sorted(managers):
+        sent += outbox.send_to(managers[address], f"training/email/{template}", theirs)
     return sent
 
 
@@ -77,8 +60,4 @@ def new_role_courses(assignment, courses) -> int:
         "courses": courses,
         "url": _absolute(reverse("training:mine")),
     }
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = render_to_string("training/email/new_role_subject.txt", context).strip()
-        body = render_to_string("training/email/new_role.txt", context)
-    send_mail(subject, body, None, [person.email])
-    return 1
+    return outbox.send_to(person, "training/email/new_role", context)
