@@ -467,3 +467,37 @@ def test_the_job_reports_progress_and_runs_once(org, line_manager, hms_departmen
     assert services.export_produce(job.pk) is True
     assert seen and seen == sorted(seen) and max(seen) < 100
     assert services.export_produce(job.pk) is False  # done: a second run does nothing
+
+
+def test_requirements_travel_with_the_register_and_reuse_the_catalogue(org, line_manager):
+    from hms.registers import services as registers
+    from hms.registers.models import Requirement, UnitRequirement
+
+    law = Requirement.objects.catalogue().get(short_name="Arbeidsmiljøloven")
+    local = Requirement.objects.create(
+        unit=org.department, title="Avtrekksregler", short_name="Avtrekk", kind="internal"
+    )
+    foreign = Requirement.objects.create(
+        unit=org.other_department, title="Andres regler", short_name="Andre", kind="internal"
+    )
+    registers.requirements_register_save(
+        actor=line_manager,
+        unit=org.department,
+        entries={law.pk: (True, "Gjelder"), local.pk: (True, "Lokalt")},
+    )
+    _manifest, content = _export(org.faculty)
+    names = {row["short_name"] for row in _rows(content, "registers.Requirement")}
+    assert {"Arbeidsmiljøloven", "Avtrekk"} <= names and "Andre" not in names
+    assert len(_rows(content, "registers.UnitRequirement")) == 2
+    # Into an installation that has the catalogue already: it is reused, the local one added.
+    catalogue_before = Requirement.objects.catalogue().count()
+    UnitRequirement.objects.all().delete()
+    local.delete()
+    foreign.delete()
+    _rename_existing("FAC", "DEP", "SEC")
+    import_unit_export(io.BytesIO(content), parent=org.root)
+    assert Requirement.objects.catalogue().count() == catalogue_before
+    imported = Unit.objects.get(code="DEP")
+    assert Requirement.objects.get(short_name="Avtrekk").unit == imported
+    entries = UnitRequirement.objects.filter(unit=imported)
+    assert {entry.requirement.short_name for entry in entries} == {"Arbeidsmiljøloven", "Avtrekk"}
