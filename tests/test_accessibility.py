@@ -179,6 +179,33 @@ def visit_everything(page, records, found: list[str], language: str, origin: str
     expect(page.locator("[data-error-summary]")).to_be_focused()
     check(page, found)
 
+    # Django's admin, as the administrator uses it: the unit tree (treebeard), a change form
+    # with date-time fields and the two-list picker, autocompletes, tabular inlines, and a
+    # change list with editable cells.
+    page.context.clear_cookies()
+    page.context.add_cookies([{"name": "django_language", "value": language, "url": origin}])
+    log_in(page, "admin")
+    for url in admin_pages():
+        page.goto(url)
+        page.wait_for_load_state("networkidle")
+        check(page, found)
+
+
+def admin_pages() -> list[str]:
+    from django.contrib.auth import get_user_model
+
+    from risk.models import HazardTemplate
+
+    admin = get_user_model().objects.get(username="admin")
+    return [
+        "/admin/",
+        "/admin/units/unit/",
+        f"/admin/units/user/{admin.pk}/change/",
+        "/admin/units/roleassignment/add/",
+        f"/admin/risk/hazardtemplate/{HazardTemplate.objects.first().pk}/change/",
+        "/admin/deviations/category/",
+    ]
+
 
 @pytest.mark.parametrize("language", ["nb", "en"])
 def test_every_kind_of_page_passes_axe(chromium, live_server, records, language):  # noqa: F811
