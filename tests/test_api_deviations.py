@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from actionplans.models import MeasureStatus
+from actionplans.models import Measure, MeasureStatus
 from deviations.models import Deviation, Status
 from deviations.services import deviation_accept, deviation_add_measure
 from tests.api_client import queries_of, token_client
@@ -233,18 +233,19 @@ def test_step_in_the_wrong_status_is_400(line_manager, case):
     assert "non_field_errors" in body["errors"]
 
 
-def test_close_records_each_measures_effect(line_manager, case):
+def test_close_records_each_measures_effect_and_leaves_the_others_open(line_manager, case):
     deviation_accept(actor=line_manager, deviation=case)
-    measure = deviation_add_measure(
-        actor=line_manager,
-        deviation=case,
-        title="Skilt",
-        responsible=line_manager,
-        deadline=timezone.localdate() + datetime.timedelta(days=5),
-    )
+    measures = [
+        deviation_add_measure(
+            actor=line_manager,
+            deviation=case,
+            title=title,
+            responsible=line_manager,
+            deadline=timezone.localdate() + datetime.timedelta(days=5),
+        )
+        for title in ("Skilt", "Ny rutine")
+    ]
     api = token_client(line_manager)
-    missing = step(api, case, "close", {"cause": "Dårlig rutine"})
-    assert f"effect_{measure.pk}" in missing.json()["errors"]
     response = step(
         api,
         case,
@@ -252,13 +253,15 @@ def test_close_records_each_measures_effect(line_manager, case):
         {
             "cause": "Dårlig rutine",
             "lessons_learned": "Rydd etter forsøk",
-            "measure_effects": [{"measure": measure.pk, "effectiveness": "effective"}],
+            "measure_effects": [{"measure": measures[0].pk, "effectiveness": "effective"}],
         },
     )
     assert response.status_code == 200, response.json()
     assert response.json()["status"] == "closed"
-    measure.refresh_from_db()
-    assert measure.status == MeasureStatus.DONE and measure.effectiveness == "effective"
+    closed, left_open = (Measure.objects.get(pk=m.pk) for m in measures)
+    assert closed.status == MeasureStatus.DONE and closed.effectiveness == "effective"
+    # Closing the case does not force its other measures to done: they stay in the plan.
+    assert left_open.is_open and left_open.effectiveness == ""
 
 
 def test_deadline_and_authorities(line_manager, org):

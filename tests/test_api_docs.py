@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import browser_page, log_in  # noqa: F401 (fixture)
+from tests.browser import browser_page, chromium, log_in  # noqa: F401 (fixture)
 from tests.test_csp import RECORD_VIOLATIONS
 
 

@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 from deviations.models import STATUS_BADGES, Deviation, Status
 from risk.forms import AnswersForm
 from risk.models import Answer, Finding
-from tests.browser import browser_page  # noqa: F401 (fixture)
+from tests.browser import browser_page, chromium  # noqa: F401 (fixture)
 from tests.factories import load_reference_data, make_deviation
 from tests.test_deviation_report import REPORT_URL, form_data
 from tests.test_inspection_rounds import FIRE_QUESTION_EN, plan, url

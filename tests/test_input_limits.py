@@ -581,6 +581,7 @@ def test_a_text_over_its_maximum_length_is_a_form_error(client, db, request, cas
 WRITTEN_BY_THE_APP = {
     "units.OutboxMessage.body",
     "units.OutboxMessage.last_error",
+    "transfer.UnitExport.error",
     "reports.Report.error",
 }
 APPS = ("actionplans", "deviations", "indicators", "risk", "units", "hms")

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
@@ -47,11 +47,15 @@ class IndicatorFilterForm(forms.Form):
 
 
 class ValueFilterForm(forms.Form):
-    indicator = forms.SlugField(label=_lazy("Indicator"), max_length=40, required=False)
-    unit = UnitCodeField(label=_lazy("Unit"), required=False)
+    indicator = forms.SlugField(label=gettext_lazy("Indicator"), max_length=40, required=False)
+    unit = UnitCodeField(label=gettext_lazy("Unit"), required=False)
     subtree = forms.NullBooleanField(required=False)
-    year = forms.IntegerField(label=_lazy("Year"), min_value=2000, max_value=2100, required=False)
-    tertial = forms.IntegerField(label=_lazy("Tertial"), min_value=0, max_value=3, required=False)
+    year = forms.IntegerField(
+        label=gettext_lazy("Year"), min_value=2000, max_value=2100, required=False
+    )
+    tertial = forms.IntegerField(
+        label=gettext_lazy("Tertial"), min_value=0, max_value=3, required=False
+    )
 
 
 def _boolean(name: str, description: str) -> OpenApiParameter:
