@@ -13,11 +13,12 @@ from django.utils import timezone
 
 from hms.celery import app as celery_app
 from hms.cycle import evidence
-from hms.training import notifications, services, tasks
+from hms.training import services, tasks
 from hms.training.models import Course, RoleRequirement, TrainingRecord, TrainingReminder
 from hms.training.providers import role_holders_trained
 from tests.conftest import user_with_role
 from tests.factories import load_reference_data, make_unit
+from units import outbox
 from units.models import Role
 
 TODAY = datetime.date(2026, 6, 15)
@@ -148,7 +149,7 @@ def test_a_failed_mail_is_not_remembered_and_goes_out_the_next_day(
     def broken(*args, **kwargs):
         raise smtplib.SMTPServerDisconnected("down")
 
-    monkeypatch.setattr(notifications, "send_mail", broken)
+    monkeypatch.setattr(outbox, "send_mail", broken)  # every e-mail goes through units.outbox
     assert services.send_expiry_reminders(today=TODAY) == 0
     assert not TrainingReminder.objects.exists()
     monkeypatch.undo()
