@@ -9,6 +9,7 @@ them), so the history cannot show them to anyone.
 """
 
 import datetime
+from functools import cache
 
 from django.apps import apps
 from django.db import models
@@ -73,10 +74,12 @@ def _values(event):
 
 
 def _field(model, attname):
-    for field in model._meta.concrete_fields:
-        if field.attname == attname:
-            return field
-    return None
+    return _fields_by_attname(model).get(attname)
+
+
+@cache
+def _fields_by_attname(model) -> dict:
+    return {field.attname: field for field in model._meta.concrete_fields}
 
 
 class _Names:

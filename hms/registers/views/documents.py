@@ -152,13 +152,7 @@ def document_edit(request, pk: int):
 def document_file(request, pk: int):
     """The file, for those who may read the document only; never served as /media/."""
     document = _document(request, pk)
-    if not document.file:
-        raise Http404
-    try:
-        handle = document.file.open("rb")
-    except (FileNotFoundError, ValueError) as missing:
-        raise Http404 from missing
-    return file_response(handle, document.file_name or "document", content_type=document.file_type)
+    return _stored_file(document)
 
 
 @login_required
@@ -167,13 +161,19 @@ def document_version_file(request, pk: int, number: int):
     """An earlier version's file, for those who may read the document."""
     document = _document(request, pk)
     earlier = get_object_or_404(DocumentVersion, document=document, number=number)
-    if not earlier.file:
+    return _stored_file(earlier)
+
+
+def _stored_file(version):
+    """The file of a document or of one of its earlier versions (both keep file, file_name
+    and file_type); 404 when there is none or it is gone from storage."""
+    if not version.file:
         raise Http404
     try:
-        handle = earlier.file.open("rb")
+        handle = version.file.open("rb")
     except (FileNotFoundError, ValueError) as missing:
         raise Http404 from missing
-    return file_response(handle, earlier.file_name or "document", content_type=earlier.file_type)
+    return file_response(handle, version.file_name or "document", content_type=version.file_type)
 
 
 @login_required
