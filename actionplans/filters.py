@@ -4,7 +4,7 @@ rows in the file. Every filter narrows a queryset already scoped to the unit and
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models import Case, F, IntegerField, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +15,8 @@ from actionplans.models import (
     MeasureStatus,
     Priority,
 )
+from units import listing
+from units.listing import Column, column
 
 OPEN = "open"
 
@@ -69,7 +71,7 @@ class PlanFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(Q(title__icontains=value) | Q(description__icontains=value))
+        return listing.text_search(queryset, value, ["title", "description", "origin_label"])
 
     def filter_status(self, queryset, name, value):
         if value == OPEN:
@@ -118,21 +120,19 @@ def _status_rank():
     )
 
 
-# key: (column heading, the expressions it orders by, ascending).
+# The plan's sortable columns (units.listing: the one sorting helper every list uses).
 SORT_COLUMNS = {
-    "title": (_("Measure"), lambda: [F("title")]),
-    "priority": (_("Priority"), lambda: [_rank("priority", Priority.values)]),
-    "responsible": (
+    "title": column(_("Measure"), "title"),
+    "priority": Column(_("Priority"), lambda: [_rank("priority", Priority.values)]),
+    "responsible": column(
         _("Responsible"),
-        lambda: [
-            F("responsible__first_name"),
-            F("responsible__last_name"),
-            F("responsible__username"),
-        ],
+        "responsible__first_name",
+        "responsible__last_name",
+        "responsible__username",
     ),
-    "deadline": (_("Deadline"), lambda: [F("deadline")]),
-    "status": (_("Status"), lambda: [_status_rank()]),
-    "cost": (_("Cost (NOK)"), lambda: [F("estimated_cost")]),
+    "deadline": column(_("Deadline"), "deadline"),
+    "status": Column(_("Status"), lambda: [_status_rank()]),
+    "cost": column(_("Cost (NOK)"), "estimated_cost"),
 }
 
 
@@ -140,33 +140,13 @@ def plan_sort(measures, sort: str | None):
     """The plan in the order asked for (`sort`: a column key, "-" before it for descending).
     Without one, or with one not known: open and overdue work first, then by deadline. Ties
     are broken by the deadline and the id, so the order is the same on every page load."""
-    key = (sort or "").lstrip("-")
-    if key not in SORT_COLUMNS:
+    if not listing.sort_key(SORT_COLUMNS, sort):
         return measures.order_by(
             _open_first().asc(), _overdue_first().asc(), F("deadline").asc(), F("pk").asc()
         )
-    descending = (sort or "").startswith("-")
-    order = [
-        expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
-        for expression in SORT_COLUMNS[key][1]()
-    ]
-    return measures.order_by(*order, F("deadline").asc(), F("pk").asc())
+    return listing.sort_queryset(measures, SORT_COLUMNS, sort, tiebreak=("deadline", "pk"))
 
 
 def sort_links(query, sort: str | None) -> list[dict]:
-    """Each sortable column's heading, with the link that sorts by it (the other way round if
-    it is the sort already) and the state a screen reader announces (aria-sort)."""
-    sort = sort or ""
-    columns = []
-    for key, (label, _order) in SORT_COLUMNS.items():
-        if sort == key:
-            state, target = "ascending", f"-{key}"
-        elif sort == f"-{key}":
-            state, target = "descending", key
-        else:
-            state, target = "none", key
-        link = query.copy()
-        link.pop("page", None)
-        link["sort"] = target
-        columns.append({"key": key, "label": label, "state": state, "query": link.urlencode()})
-    return columns
+    """Each sortable column's heading with its link and aria-sort state."""
+    return listing.sort_links(query, SORT_COLUMNS, sort)
