@@ -1,6 +1,6 @@
 from django.urls import path
 
-from actionplans import views
+from actionplans import bulk_views, views
 
 app_name = "actionplans"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("measure/<int:pk>/follow-up/", views.measure_follow_up, name="measure_follow_up"),
     path("<str:code>/", views.plan, name="plan"),
     path("<str:code>/new/", views.measure_add, name="add"),
+    path("<str:code>/bulk/", bulk_views.plan_bulk, name="bulk"),
     path("<str:code>/summary/", views.unit_summary, name="unit_summary"),
     path("<str:code>/export.<str:fmt>", views.plan_export, name="export"),
 ]

@@ -20,6 +20,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from actionplans import export, services
+from actionplans.bulk import BulkForm
 from actionplans.filters import SORT_COLUMNS, PlanFilter, plan_sort, sort_links
 from actionplans.forms import CancelForm, CloseForm, MeasureForm, ProgressForm
 from actionplans.models import OPEN_STATUSES, Measure
@@ -120,6 +121,8 @@ def plan(request, code: str):
         "can_change": services.can_change_plan(request.user, unit),
         "today": timezone.localdate(),
     }
+    if context["can_change"]:
+        context["bulk_form"] = BulkForm(auto_id="bulk_%s")
     return render(request, "actionplans/plan.html", context)
 
 
