@@ -82,7 +82,8 @@ def _xlsx(units, sheet_title: str):
 
 
 def response(units: list, unit, year: int, fmt: str):
-    filename = f"{_('cycle-overview')}-{unit.code}-{year}"
+    name = _("cycle-overview")
+    filename = f"{name}-{unit.code}-{year}"
     if fmt == "csv":
         # The rows are few (one per unit) and made now, in the request's language.
         return file_response("".join(_csv(units)), filename + ".csv", content_type="text/csv")
