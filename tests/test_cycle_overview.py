@@ -126,7 +126,7 @@ def test_the_hms_department_marks_which_steps_apply(client, org, lab, hms_depart
     organise = next(t for t in templates if t.key == "organise")
     data = {"fingerprint": fingerprint}
     for template in templates:
-        kinds = [value for value in UnitType.values]
+        kinds = list(UnitType.values)
         if template == organise:
             kinds.remove(UnitType.LABORATORY)
         data[f"applies-{template.pk}"] = kinds
@@ -256,7 +256,7 @@ def test_the_overview_and_its_file_run_the_same_queries_at_two_sizes(
         return len(captured)
 
     def grow(n):
-        for i in range(n):
+        for _ in range(n):
             unit = make_unit(Unit.objects.get(pk=org.department.pk), unit_type=UnitType.LABORATORY)
             services.cycle_open(unit=unit, year=YEAR)
 

@@ -15,6 +15,7 @@ from hms import organisation
 from hms.cycle.progress import units_progress
 from indicators.reports.models import Report, ReportKind, ReportStatus, last_ended_tertial
 from tests.factories import make_deviation, make_unit
+from tests.test_risk_assessments import spread  # noqa: F401 - a fixture
 from units.models import Unit
 
 STATE = reverse("organisation_state")
@@ -93,11 +94,12 @@ def test_the_figures_are_those_of_the_pages_they_link_to(
     assert "Not ordered" in content and "Failed" in content
 
 
+@pytest.mark.usefixtures("spread")
 def test_red_risks_are_counted_as_the_red_risk_list_counts_them(client, org, hms_department):
     client.force_login(hms_department)
     state = client.get(STATE).context
     red = client.get(reverse("risk:red_risks"), {"unit": "ROOT"})
-    assert state["red_risks"] == red.context["page"].paginator.count
+    assert state["red_risks"] == red.context["page"].paginator.count == 3
 
 
 @pytest.mark.parametrize("extra", [2])
