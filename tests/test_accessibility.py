@@ -102,6 +102,7 @@ def pages_of_the_hse_department(records) -> list[str]:
         records["round"].get_absolute_url(),
         f"/cycle/IKJ/{year}/",
         "/cycle/overview/",
+        "/cycle/steps/",
         "/indicators/",
         "/indicators/IKJ/",
         "/reports/",
