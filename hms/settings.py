@@ -150,6 +150,17 @@ def _database() -> dict:
 
 
 DATABASES = {"default": _database()}
+# Behind PgBouncer in transaction mode (DATABASE_POOL=pgbouncer) a connection is shared between
+# clients per transaction: no server-side cursors (they live across transactions), and Django
+# closes its connection after each request, leaving the pooling to PgBouncer. The app takes only
+# transaction-level advisory locks (pg_advisory_xact_lock) and no prepared statements, which
+# transaction mode allows.
+DATABASE_POOL = env_str("DATABASE_POOL", "")
+if DATABASE_POOL not in ("", "pgbouncer"):
+    raise ImproperlyConfigured("DATABASE_POOL must be empty or 'pgbouncer'.")
+if DATABASE_POOL == "pgbouncer":
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "units.User"
 
