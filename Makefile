@@ -11,6 +11,10 @@ SITE_URL ?= http://$(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 # The settings default to production (DEBUG off, SECRET_KEY required); the local targets
 # below run with DEBUG on. Backup and restore keep a DEBUG the environment sets.
 DEV := DEBUG=1
+# `make test` runs the suite in this many processes (pytest-xdist), each with its own test
+# database; about half of a test's time is spent waiting on PostgreSQL, a browser or a worker,
+# so twice the cores of a small machine. TEST_PROCESSES=0 runs it in one process.
+TEST_PROCESSES ?= 4
 
 .PHONY: run test install lint format messages stop-db clean-data bench bench-deviations bench-reports backup restore bench-people bench-picker bench-export
 
@@ -53,7 +57,7 @@ test: install
 	  echo "!!! Install Debian's nodejs and npm (apt-get install nodejs npm) to run them."; \
 	  echo ""; \
 	fi
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(TEST_PROCESSES) $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

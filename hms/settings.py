@@ -212,7 +212,8 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Background jobs. With REDIS_URL the broker is Redis; without it the local run still has a
-# real worker and beat, talking through kombu's filesystem transport under .data/broker.
+# real worker and beat, talking through kombu's filesystem transport under .data/broker
+# (CELERY_BROKER_DIR moves it: the parallel test suite gives each of its processes its own).
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
@@ -220,7 +221,7 @@ if REDIS_URL:
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
 else:
-    _broker = DATA_DIR / "broker"
+    _broker = Path(env_str("CELERY_BROKER_DIR", str(DATA_DIR / "broker")))
     for _folder in ("queue", "processed", "control"):
         (_broker / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
