@@ -12,9 +12,9 @@ SITE_URL ?= http://$(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 # below run with DEBUG on. Backup and restore keep a DEBUG the environment sets.
 DEV := DEBUG=1
 # `make test` runs the suite in this many processes (pytest-xdist), each with its own test
-# database; about half of a test's time is spent waiting on PostgreSQL, a browser or a worker,
-# so twice the cores of a small machine. TEST_PROCESSES=0 runs it in one process.
-TEST_PROCESSES ?= 4
+# database. One for now (0): each process migrates its own database from scratch, which costs
+# more than the parallel run saves on a 2-core machine until the migrations are squashed.
+TEST_PROCESSES ?= 0
 
 .PHONY: run test install lint format messages stop-db clean-data bench bench-deviations bench-reports backup restore bench-people bench-picker bench-export
 
