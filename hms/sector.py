@@ -440,7 +440,7 @@ class Sector:
                     "reporter_id": reporter,
                     "is_anonymous": anonymous,
                     "receipt_code_hash": f"{rng.getrandbits(256):064x}" if anonymous else "",
-                    "submission_token": uuid.UUID(int=rng.getrandbits(128), version=4),
+                    "submission_token": uuid.uuid4(),  # a seeded one repeats on a top-up
                     "title": title,
                     "description": description,
                     "location": f"{rng.choice(texts.BUILDINGS)}, rom {rng.randint(101, 489)}",
