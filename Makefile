@@ -16,7 +16,7 @@ DEV := DEBUG=1
 # more than the parallel run saves on a 2-core machine until the migrations are squashed.
 TEST_PROCESSES ?= 0
 
-.PHONY: run test install lint format messages stop-db clean-data bench bench-deviations bench-reports backup restore bench-people bench-picker bench-export
+.PHONY: run test install lint format messages stop-db clean-data bench bench-deviations bench-reports backup restore bench-people bench-picker bench-export bench-scale
 
 install:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --user uv || $(PYTHON) -m pip install --quiet uv
@@ -105,6 +105,19 @@ bench-people: install
 	$(DEV) $(PY) manage.py migrate --noinput
 	$(DEV) $(PY) manage.py seed_demo
 	$(DEV) $(PY) manage.py bench_people
+
+# The big sector (10,000 units, 50,000 people, 1,000,000 deviations; built with COPY by
+# build_sector, or reused) and a small one of 10,000 deviations in SCALE_SMALL_DB for the query
+# counts; then the list pages on gunicorn with DEBUG off, deep pages, reporters and reports.
+SCALE_SMALL_DB ?= postgres://postgres@127.0.0.1:5432/h_scale_small
+bench-scale: install
+	$(DEV) $(PY) manage.py migrate --noinput
+	$(DEV) $(PY) manage.py seed_demo
+	$(DEV) $(PY) manage.py build_sector
+	DATABASE_URL=$(SCALE_SMALL_DB) $(DEV) $(PY) manage.py migrate --noinput
+	DATABASE_URL=$(SCALE_SMALL_DB) $(DEV) $(PY) manage.py seed_demo
+	DATABASE_URL=$(SCALE_SMALL_DB) $(DEV) $(PY) manage.py build_sector --deviations 10000
+	$(DEV) $(PY) manage.py bench_scale --small-database $(SCALE_SMALL_DB)
 
 stop-db:
 	@$(PY) -c "from pathlib import Path; from hms.embedded_db import stop_embedded_server; stop_embedded_server(Path('.data/postgres'))"
