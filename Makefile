@@ -11,8 +11,12 @@ SITE_URL ?= http://$(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 # The settings default to production (DEBUG off, SECRET_KEY required); the local targets
 # below run with DEBUG on. Backup and restore keep a DEBUG the environment sets.
 DEV := DEBUG=1
+# `make test` runs the suite in this many processes (pytest-xdist), each with its own test
+# database. One for now (0): each process migrates its own database from scratch, which costs
+# more than the parallel run saves on a 2-core machine until the migrations are squashed.
+TEST_PROCESSES ?= 0
 
-.PHONY: run test install lint format messages stop-db clean-data bench bench-deviations bench-reports backup restore bench-people bench-picker bench-export
+.PHONY: run test install lint format messages stop-db clean-data bench bench-deviations bench-reports backup restore bench-people bench-picker bench-export bench-scale
 
 install:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --user uv || $(PYTHON) -m pip install --quiet uv
@@ -53,7 +57,7 @@ test: install
 	  echo "!!! Install Debian's nodejs and npm (apt-get install nodejs npm) to run them."; \
 	  echo ""; \
 	fi
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(TEST_PROCESSES) $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -101,6 +105,19 @@ bench-people: install
 	$(DEV) $(PY) manage.py migrate --noinput
 	$(DEV) $(PY) manage.py seed_demo
 	$(DEV) $(PY) manage.py bench_people
+
+# The big sector (10,000 units, 50,000 people, 1,000,000 deviations; built with COPY by
+# build_sector, or reused) and a small one of 10,000 deviations in SCALE_SMALL_DB for the query
+# counts; then the list pages on gunicorn with DEBUG off, deep pages, reporters and reports.
+SCALE_SMALL_DB ?= postgres://postgres@127.0.0.1:5432/h_scale_small
+bench-scale: install
+	$(DEV) $(PY) manage.py migrate --noinput
+	$(DEV) $(PY) manage.py seed_demo
+	$(DEV) $(PY) manage.py build_sector
+	DATABASE_URL=$(SCALE_SMALL_DB) $(DEV) $(PY) manage.py migrate --noinput
+	DATABASE_URL=$(SCALE_SMALL_DB) $(DEV) $(PY) manage.py seed_demo
+	DATABASE_URL=$(SCALE_SMALL_DB) $(DEV) $(PY) manage.py build_sector --deviations 10000
+	$(DEV) $(PY) manage.py bench_scale --small-database $(SCALE_SMALL_DB)
 
 stop-db:
 	@$(PY) -c "from pathlib import Path; from hms.embedded_db import stop_embedded_server; stop_embedded_server(Path('.data/postgres'))"

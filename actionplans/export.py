@@ -2,16 +2,11 @@
 plan's filtered queryset, so the file holds exactly the rows on screen. Text a spreadsheet
 would run as a formula gets a leading apostrophe (OWASP: CSV injection)."""
 
-import tempfile
 from collections.abc import Iterator
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from actionplans.models import Effectiveness, MeasureSource, Priority
 from units.spreadsheet import neutralise
@@ -73,28 +68,3 @@ def rows(measures) -> Iterator[list]:
                 completed,
             )
         ]
-
-
-def xlsx_file(measures, sheet_title: str):
-    """The workbook in a temporary file (in memory while small), positioned at its start."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=sheet_title[:31])
-    for index, (_title, width) in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    cells = []
-    for title, _width in COLUMNS:
-        cell = WriteOnlyCell(sheet, value=str(title))
-        cell.font = bold
-        cells.append(cell)
-    sheet.append(cells)
-    count = 0
-    for row in rows(measures):
-        sheet.append(row)
-        count += 1
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{count + 1}"
-    output = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115 - returned
-    workbook.save(output)
-    output.seek(0)
-    return output

@@ -26,9 +26,9 @@ from actionplans.forms import CancelForm, CloseForm, MeasureForm, ProgressForm
 from actionplans.models import OPEN_STATUSES, Measure
 from hms.pdf import pdf_response, render_pdf
 from units import access
-from units.downloads import file_response
 from units.forms import add_service_errors
 from units.models import Unit
+from units.spreadsheet import respond
 
 PAGE_SIZE = 50
 
@@ -133,8 +133,13 @@ def plan_export(request, code: str, fmt: str):
     today = timezone.localdate()
     name = f"{_('action-plan')}-{slugify(unit.code)}-{today.isoformat()}"
     if fmt == "xlsx":
-        workbook = export.xlsx_file(measures, _("Action plan"))
-        return file_response(workbook, f"{name}.xlsx")
+        return respond(
+            export.rows(measures),
+            export.COLUMNS,
+            f"{name}.xlsx",
+            "xlsx",
+            sheet_title=_("Action plan"),
+        )
     if fmt == "pdf":
         context = {
             "unit": unit,

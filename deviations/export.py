@@ -7,16 +7,11 @@ spreadsheet would run as a formula gets a leading apostrophe.
 
 import csv
 import datetime
-import tempfile
 from collections.abc import Iterator
 
 from django.utils import timezone, translation
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from deviations.models import OPEN_STATUSES, DeviationType, Severity, Status
 from units.spreadsheet import neutralise
@@ -160,29 +155,3 @@ def _text(value):
     if isinstance(value, datetime.date):
         return value.isoformat()
     return value
-
-
-def xlsx_file(queryset, sheet_title: str):
-    """The workbook in a temporary file (in memory while small), positioned at its start."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=sheet_title[:31])
-    for index, (_title, width) in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    cells = []
-    for text in header():
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.font = bold
-        cells.append(cell)
-    sheet.append(cells)
-    count = 0
-    for row in rows(queryset):
-        # Control characters (pasted text can hold them) are not allowed in the file format.
-        sheet.append([neutralise(v) for v in row])
-        count += 1
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{count + 1}"
-    output = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115 - returned
-    workbook.save(output)
-    output.seek(0)
-    return output

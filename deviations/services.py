@@ -27,7 +27,6 @@ from deviations.models import (
     EventKind,
     InjuryKind,
     Status,
-    YearCounter,
     deviation_number,
 )
 from units import access
@@ -75,11 +74,18 @@ def new_receipt_code() -> str:
 
 
 def _next_number(year: int) -> tuple[int, str]:
-    YearCounter.objects.get_or_create(year=year)
-    counter = YearCounter.objects.select_for_update().get(year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return counter.last, deviation_number(year, counter.last)
+    """The year's next running number, gap-free: one statement creates or advances the
+    counter row. The row stays locked until the report commits (a rolled-back report gives
+    its number back), so the report does only its own rows' work after this."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO deviations_yearcounter (year, last) VALUES (%s, 1) "
+            "ON CONFLICT (year) DO UPDATE SET last = deviations_yearcounter.last + 1 "
+            "RETURNING last",
+            [year],
+        )
+        (last,) = cursor.fetchone()
+    return last, deviation_number(year, last)
 
 
 def _event(deviation, kind, actor=None, **fields) -> DeviationStep:

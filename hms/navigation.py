@@ -42,7 +42,7 @@ PHASES = [
         _("Initiate"),
         [
             Entry(_("Yearly HMS cycle"), "cycle:home"),
-            Entry(_("Cycle overview"), "cycle:overview", shown=_oversees_units),
+            Entry(_("Cycle overview"), "cycle:overview", shown=access.sees_cycle_overview),
             Entry(_("Organisation and roles"), "units:tree"),
             Entry(_("People"), "people:list", shown=access.can_view_people),
             Entry(_("My roles"), "home"),

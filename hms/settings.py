@@ -150,6 +150,17 @@ def _database() -> dict:
 
 
 DATABASES = {"default": _database()}
+# Behind PgBouncer in transaction mode (DATABASE_POOL=pgbouncer) a connection is shared between
+# clients per transaction: no server-side cursors (they live across transactions), and Django
+# closes its connection after each request, leaving the pooling to PgBouncer. The app takes only
+# transaction-level advisory locks (pg_advisory_xact_lock) and no prepared statements, which
+# transaction mode allows.
+DATABASE_POOL = env_str("DATABASE_POOL", "")
+if DATABASE_POOL not in ("", "pgbouncer"):
+    raise ImproperlyConfigured("DATABASE_POOL must be empty or 'pgbouncer'.")
+if DATABASE_POOL == "pgbouncer":
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "units.User"
 
@@ -201,7 +212,8 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Background jobs. With REDIS_URL the broker is Redis; without it the local run still has a
-# real worker and beat, talking through kombu's filesystem transport under .data/broker.
+# real worker and beat, talking through kombu's filesystem transport under .data/broker
+# (CELERY_BROKER_DIR moves it: the parallel test suite gives each of its processes its own).
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
@@ -209,7 +221,7 @@ if REDIS_URL:
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
 else:
-    _broker = DATA_DIR / "broker"
+    _broker = Path(env_str("CELERY_BROKER_DIR", str(DATA_DIR / "broker")))
     for _folder in ("queue", "processed", "control"):
         (_broker / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"

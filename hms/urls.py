@@ -4,12 +4,13 @@ from django.urls import include, path
 from mozilla_django_oidc.views import OIDCLogoutView
 
 from api.views import tokens as api_tokens
-from hms import people, views
+from hms import organisation, people, views
 from units import oidc
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("organisation/state/", organisation.organisation_state, name="organisation_state"),
     path("accessibility/", views.accessibility, name="accessibility"),
     path("history/<int:content_type_id>/<int:object_id>/", views.history, name="history"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

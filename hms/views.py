@@ -48,6 +48,8 @@ def home(request):
             "led_units": todo.led_cycles(user, today),
             # The newest reports load beside the list, for those who read some unit's records.
             "reads_records": access.reads_records_somewhere(user),
+            # The HSE department sees the organisation's state first (hms/organisation.py).
+            "oversees_organisation": access.is_hms_department(user),
         },
     )
 

@@ -12,15 +12,18 @@ def units_with_values(units, year: int) -> dict[int, str]:
     units = list(units)
     if not units:
         return {}
-    # One query: the distinct units with values that year; the subtree test is a prefix match.
+    # One query: the distinct units with values that year. A unit has values in its subtree
+    # when its path is a prefix of one of theirs: every prefix of theirs, in a set.
     paths = set(
         IndicatorValue.objects.filter(year=year)
         .order_by()
         .values_list("unit__path", flat=True)
         .distinct()
     )
-    found = {}
-    for unit in units:
-        if any(path.startswith(unit.path) for path in paths):
-            found[unit.pk] = reverse("indicators:unit", args=[unit.code]) + "?view=year"
-    return found
+    steplen = units[0].steplen
+    prefixes = {path[:end] for path in paths for end in range(steplen, len(path) + 1, steplen)}
+    return {
+        unit.pk: reverse("indicators:unit", args=[unit.code]) + "?view=year"
+        for unit in units
+        if unit.path in prefixes
+    }

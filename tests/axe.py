@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.waits import WAIT_MS
+
 AXE_PATH = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
@@ -78,7 +80,7 @@ class Watcher:
         """Fails with every finding; first waits for axe to finish on the page still open."""
         own_page = "o => location.origin === o"
         if page is not None and page.evaluate(own_page, self.origin):
-            page.wait_for_function("window.__hmsAxeDone === true", timeout=120_000)
+            page.wait_for_function("window.__hmsAxeDone === true", timeout=WAIT_MS)
         if self.found:
             pytest.fail(
                 "axe found WCAG 2.1 AA violations\n"

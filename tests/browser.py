@@ -12,6 +12,7 @@ import pytest
 from django.db import connections
 
 from tests import axe
+from tests.waits import WAIT_MS
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -45,7 +46,10 @@ def chromium():
     # database directly, which Django would otherwise refuse inside a running loop.
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
+
+        # Playwright's assertions give up after 5 s by default: far too soon on a busy machine.
+        expect.set_options(timeout=WAIT_MS)
 
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
@@ -65,7 +69,7 @@ def browser_page(chromium, live_server):
     )
     watcher = axe.watch(context, live_server.url)
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(WAIT_MS)
     try:
         yield page
         watcher.assert_clean(page)

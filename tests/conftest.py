@@ -19,6 +19,7 @@ from django.utils import translation
 
 from tests.factories import RoleAssignmentFactory, UserFactory, make_unit
 from tests.oidc_provider import oidc_provider, oidc_provider_factory  # noqa: F401
+from tests.waits import WAIT
 from units.models import Role, Unit, UnitType
 
 
@@ -149,7 +150,7 @@ def administrator(db):
 
 # --- A real Celery worker, for the tests that check the queued path end to end ----------------
 
-WORKER_TIMEOUT = 30
+WORKER_TIMEOUT = WAIT  # seconds for a worker to do a task (tests/waits.py)
 
 
 def _test_database_url() -> str:
@@ -206,10 +207,10 @@ def stop_celery_worker(worker) -> None:
     if worker.poll() is None:
         worker.terminate()
         try:
-            worker.wait(timeout=15)
+            worker.wait(timeout=WAIT)
         except subprocess.TimeoutExpired:
             worker.kill()
-            worker.wait(timeout=5)
+            worker.wait(timeout=WAIT)
     worker.log_file.close()
 
 

@@ -20,6 +20,8 @@ from urllib.parse import urljoin
 import pytest
 import requests
 
+from tests.waits import WAIT
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 SCRIPT = BASE_DIR / "tests" / "oidc" / "provider.mjs"
 START_TIMEOUT = 180
@@ -107,7 +109,7 @@ class OidcProvider:
     def stop(self) -> None:
         self.process.terminate()
         try:
-            self.process.wait(timeout=30)
+            self.process.wait(timeout=WAIT)
         except subprocess.TimeoutExpired:
             self.process.kill()
         self._log.close()
@@ -119,9 +121,9 @@ class OidcProvider:
         url, form = authorize_url, None
         for _ in range(20):
             if form is None:
-                response = browser.get(url, allow_redirects=False, timeout=30)
+                response = browser.get(url, allow_redirects=False, timeout=WAIT)
             else:
-                response = browser.post(url, data=form, allow_redirects=False, timeout=30)
+                response = browser.post(url, data=form, allow_redirects=False, timeout=WAIT)
             if response.is_redirect:
                 url, form = urljoin(url, response.headers["Location"]), None
                 if url.startswith(self.app_url):

@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from tests import axe
 from tests.browser import browser_page, chromium, log_in  # noqa: F401 (fixtures)
 from tests.factories import load_reference_data, make_deviation
+from tests.waits import WAIT_MS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -102,6 +103,7 @@ def pages_of_the_hse_department(records) -> list[str]:
         records["round"].get_absolute_url(),
         f"/cycle/IKJ/{year}/",
         "/cycle/overview/",
+        "/cycle/steps/",
         "/indicators/",
         "/indicators/IKJ/",
         "/reports/",
@@ -217,7 +219,7 @@ def test_every_kind_of_page_passes_axe(chromium, live_server, records, language)
             [{"name": "django_language", "value": language, "url": live_server.url}]
         )
         page = context.new_page()
-        page.set_default_timeout(30_000)
+        page.set_default_timeout(WAIT_MS)
         try:
             visit_everything(page, records, found, language, live_server.url)
         finally:

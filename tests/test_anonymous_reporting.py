@@ -38,6 +38,7 @@ from tests.test_deviation_report import (
 )
 from tests.test_oidc_sign_in import sign_in, signed_in_user
 from tests.test_privacy_uploads import assert_no_metadata, phone_photo
+from tests.waits import WAIT
 
 RECEIPT_URL = reverse("deviations:receipt")
 ADDRESS = "198.51.100.23"
@@ -552,10 +553,10 @@ def test_real_gunicorn_leaves_the_address_out_of_the_report_lines_only(org, tmp_
             request = urllib.request.Request(
                 f"http://127.0.0.1:{port}{path}", headers={"User-Agent": USER_AGENT}
             )
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=WAIT) as response:  # noqa: S310
                 return response.status
 
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + WAIT
         while True:
             try:
                 assert get("/healthz") == 200
@@ -568,7 +569,7 @@ def test_real_gunicorn_leaves_the_address_out_of_the_report_lines_only(org, tmp_
         assert get("/deviations/new/?unit=SEC") == 200
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        server.wait(timeout=WAIT)
 
     lines = log_file.read_text().splitlines()
     health = [line for line in lines if "GET /healthz" in line]

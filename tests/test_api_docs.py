@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from tests.browser import browser_page, chromium, log_in  # noqa: F401 (fixture)
 from tests.test_csp import RECORD_VIOLATIONS
+from tests.waits import WAIT_MS
 
 
 def test_docs_page_is_served_from_our_own_origin(client, db):
@@ -36,7 +37,7 @@ def test_docs_render_with_no_csp_violation(browser_page, live_server, db):  # no
     page.on("request", note_request)
     page.add_init_script(RECORD_VIOLATIONS)
     page.goto("/api/docs/")
-    expect(page.locator(".swagger-ui .info .title")).to_contain_text("HMS API", timeout=60_000)
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("HMS API", timeout=WAIT_MS)
     expect(page.locator(".opblock-tag-section").first).to_be_visible()
     assert page.locator(".opblock").count() >= 10
     if folder := os.environ.get("HMS_SCREENSHOTS"):

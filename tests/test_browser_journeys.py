@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 from tests.browser import browser_page, chromium, log_in  # noqa: F401 (fixtures)
 from tests.factories import load_reference_data
+from tests.waits import WAIT_MS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -221,7 +222,7 @@ def test_line_manager_sets_a_goal_and_the_cycle_ticks_itself(browser_page, demo)
     year = datetime.date.today().year
     page = browser_page
     # The overview sums the whole demo tree; give a loaded machine time.
-    page.set_default_timeout(60_000)
+    page.set_default_timeout(WAIT_MS)
     log_in(page, "hms")
     page.goto("/cycle/overview/")
     before = _branch_counts(page, "NV")

@@ -406,7 +406,7 @@ def test_leaving_the_round_with_unsaved_input_asks_first(
     page.on("dialog", answer)
     page.fill("#finding-form [name=text]", "Typed, not sent")
     page.locator("#finding-form [name=text]").click()  # a user gesture, which beforeunload needs
-    page.evaluate("window.location.href = '/'")
-    page.wait_for_timeout(500)
+    with page.expect_event("dialog"):  # the page's default timeout (tests/waits.py)
+        page.evaluate("window.location.href = '/'")
     assert asked == ["beforeunload"]
     expect(page.locator("#finding-form [name=text]")).to_have_value("Typed, not sent")

@@ -253,7 +253,7 @@ def _kill_worker_mid_report(tmp_path, mail_dir, order):
                 log,
             )
             os.kill(worker.pid, signal.SIGKILL)
-            worker.wait(timeout=30)
+            worker.wait(timeout=WAIT)
     finally:
         stop_celery_worker(worker)
     report.refresh_from_db()

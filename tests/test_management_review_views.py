@@ -351,6 +351,18 @@ def test_decision_becomes_a_measure_from_the_page(client, review, hms_department
     assert "Measure in the action plan" in page
 
 
+def test_a_decision_made_a_measure_carries_its_cost(client, review, hms_department, decision):
+    client.force_login(hms_department)
+    page = client.get(reverse("review:detail", args=[YEAR])).content.decode()
+    assert f'id="cost-{decision.pk}"' in page
+    url = reverse("review:decision_measure", args=[YEAR, decision.pk])
+    response = client.post(url, {"priority": "high", "estimated_cost": "-5"}, follow=True)
+    assert "give the cost as a number" in response.content.decode()
+    assert not Measure.objects.exists()
+    client.post(url, {"priority": "high", "estimated_cost": "25000"})
+    assert Measure.objects.get().estimated_cost == 25000
+
+
 def test_facts_are_shown_beside_their_items(client, review, hms_department, employee, org):
     make_deviation(org.department, employee)
     client.force_login(hms_department)

@@ -10,6 +10,7 @@ import requests
 from django.contrib.auth import get_user_model
 
 from tests.factories import RoleAssignmentFactory, UserFactory
+from tests.waits import WAIT
 from units.models import Role, RoleAssignment
 from units.oidc import forget_provider_configuration
 from units.services import oidc_sign_in
@@ -204,12 +205,12 @@ def test_a_deactivated_person_cannot_sign_in(client, oidc_provider, org):
 def test_cancelling_at_the_provider_shows_a_page_with_the_way_back(client, oidc_provider, org):
     authorize = start_sign_in(client)
     browser = requests.Session()
-    login_page = browser.get(authorize, timeout=30)
+    login_page = browser.get(authorize, timeout=WAIT)
     abort = login_page.text.split('href="')[1].split('"')[0]
     assert "/abort" in abort
-    back = browser.get(abort, allow_redirects=False, timeout=30)
+    back = browser.get(abort, allow_redirects=False, timeout=WAIT)
     while not back.headers["Location"].startswith("http://testserver"):
-        back = browser.get(back.headers["Location"], allow_redirects=False, timeout=30)
+        back = browser.get(back.headers["Location"], allow_redirects=False, timeout=WAIT)
     assert "error=access_denied" in back.headers["Location"]
 
     response = finish_sign_in(client, back.headers["Location"])
@@ -237,7 +238,7 @@ def test_logout_ends_the_session_here_and_at_the_provider(client, oidc_provider,
     back = oidc_provider.log_in(end_session, "sub-kari", browser)
     assert back == "http://testserver/accounts/login/"
     # The provider's session is over: signing in again asks for the login.
-    again = browser.get(start_sign_in(client), timeout=30)
+    again = browser.get(start_sign_in(client), timeout=WAIT)
     assert 'name="login"' in again.text
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from deviations import services
 from deviations.models import Deviation
 from tests.factories import load_reference_data, make_unit
+from tests.waits import WAIT
 
 
 @pytest.mark.django_db(transaction=True)
@@ -26,7 +27,7 @@ def test_two_racing_submits_make_one_deviation_and_no_failing_insert():
 
     def send():
         try:
-            barrier.wait(timeout=60)
+            barrier.wait(timeout=WAIT)
             results.append(
                 services.deviation_report(
                     reporter=None,

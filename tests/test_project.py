@@ -10,6 +10,8 @@ import pytest
 from django.db import OperationalError
 from django.urls import reverse
 
+from tests.waits import WAIT
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -46,7 +48,7 @@ def test_production_settings_pass_check_deploy():
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=WAIT,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -60,7 +62,7 @@ def test_production_settings_refuse_a_missing_secret_key():
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=WAIT,
     )
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
@@ -110,7 +112,7 @@ def test_debug_is_off_when_the_environment_does_not_turn_it_on():
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=WAIT,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.split("\n")[-3:] == ["False 404 False", "False 500 False", ""]
@@ -120,7 +122,7 @@ def test_make_run_turns_debug_on_for_every_process_it_starts():
     if shutil.which("make") is None:
         pytest.skip("make is not installed")
     result = subprocess.run(
-        ["make", "-n", "run"], cwd=BASE_DIR, capture_output=True, text=True, timeout=60
+        ["make", "-n", "run"], cwd=BASE_DIR, capture_output=True, text=True, timeout=WAIT
     )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()

@@ -12,6 +12,7 @@ from hms.celery import app as celery_app
 from indicators.reports import services
 from indicators.reports.models import Report, ReportKind, ReportStatus
 from tests.conftest import user_with_role
+from tests.waits import WAIT
 from units.models import Role
 
 LAST_YEAR = timezone.localdate().year - 1
@@ -277,7 +278,7 @@ def test_real_worker_produces_the_ordered_report(
     report = services.report_order(
         actor=hms_department, kind=ReportKind.TERTIAL, year=LAST_YEAR, tertial=1, unit=org.root
     )
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + WAIT
     while time.monotonic() < deadline:
         report.refresh_from_db()
         if report.status in (ReportStatus.DONE, ReportStatus.FAILED):

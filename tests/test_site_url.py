@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from tests.waits import WAIT
+
 ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
@@ -24,7 +26,7 @@ def _planned_run(*arguments: str, site_url: str | None = None) -> str:
         env=env,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=WAIT,
         check=True,
     )
     return next(line for line in done.stdout.splitlines() if "runserver" in line)

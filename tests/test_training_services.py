@@ -18,6 +18,7 @@ from hms.training.models import Course, RoleRequirement, TrainingRecord, Trainin
 from hms.training.providers import role_holders_trained
 from tests.conftest import user_with_role
 from tests.factories import load_reference_data, make_unit
+from tests.waits import WAIT
 from units import outbox
 from units.models import Role
 
@@ -321,7 +322,7 @@ def test_real_worker_sends_the_expiry_reminder(org, employee, lab_course, real_c
     assert not celery_app.conf.task_always_eager
     tasks.send_expiry_reminders.delay()
     # The worker process needs a while to start on a busy machine.
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + WAIT
     while time.monotonic() < deadline:
         texts = [path.read_text() for path in mail_dir.glob("*.log")]
         if any(employee.email in text for text in texts):
@@ -330,7 +331,7 @@ def test_real_worker_sends_the_expiry_reminder(org, employee, lab_course, real_c
     else:
         pytest.fail("No e-mail from the worker. Worker log:\n" + worker_log.read_text()[-3000:])
     assert any("Labsikkerhet" in text for text in texts)  # the worker writes in bokmål
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + WAIT
     while not TrainingReminder.objects.filter(record=record).exists():
         assert time.monotonic() < deadline, "the reminder was not remembered"
         time.sleep(0.2)

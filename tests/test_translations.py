@@ -17,6 +17,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import formats, translation
 
+from tests.waits import WAIT
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 LOCALES = ["nb", "nn", "en"]
 SOURCE_DIRS = [
@@ -68,7 +70,7 @@ def test_catalogues_contain_every_string_in_the_code(tmp_path):
         env=env,
         check=True,
         capture_output=True,
-        timeout=120,
+        timeout=WAIT,
     )
     fresh = polib.pofile(str(tmp_path / "locale" / "nb" / "LC_MESSAGES" / "django.po"))
     extracted = {entry.msgid for entry in fresh}

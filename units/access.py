@@ -240,3 +240,20 @@ def can_view_people(user) -> bool:
         len(path) == Unit.steplen for path in role_paths(user).get(Role.HMS_DEPARTMENT, ())
     )
     return can_manage_units(user) or at_root
+
+
+# Who follows the yearly cycle across a subtree: those who lead or coordinate the HSE work of
+# a unit, and the chief safety rep, each for the units their role covers.
+OVERVIEW_ROLES = frozenset({Role.LINE_MANAGER, Role.HMS_COORDINATOR, Role.CHIEF_SAFETY_REP})
+
+
+def overview_paths(user) -> list[str] | None:
+    """The outermost paths of the subtrees whose cycle overview the user may see; None for the
+    whole tree (the HSE department), [] for nobody. No query beyond `role_paths`."""
+    if is_hms_department(user):
+        return None
+    return _covering_paths(user, OVERVIEW_ROLES)
+
+
+def sees_cycle_overview(user) -> bool:
+    return overview_paths(user) != []

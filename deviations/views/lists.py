@@ -32,6 +32,7 @@ from hms import formats
 from units import access
 from units.downloads import file_response
 from units.models import Unit
+from units.spreadsheet import respond
 
 PAGE_SIZE = 25
 UNIT_CHOICES = 300  # units offered in the unit field's suggestions, top levels first
@@ -143,8 +144,9 @@ def deviation_export(request, fmt: str):
     if fmt == "csv":
         lines = export.csv_lines(deviations, get_language())
         return file_response(lines, filename, content_type="text/csv")
-    workbook = export.xlsx_file(deviations, sheet_title=_("Deviations"))
-    return file_response(workbook, filename)
+    return respond(
+        export.rows(deviations), export.COLUMNS, filename, "xlsx", sheet_title=_("Deviations")
+    )
 
 
 # -- trends ----------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import calendar
 import datetime
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -20,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from hms.cycle.evidence import STEP_KEYS
 from units import access
 from units.limits import LONG_TEXT, SHORT_TEXT, validate_date_in_range
-from units.models import Unit, audited
+from units.models import Unit, UnitType, audited
 
 
 def _localised(nb: str, en: str) -> str:
@@ -75,6 +76,14 @@ class StepTemplate(StepTextMixin):
     due_month = models.PositiveSmallIntegerField(_("due month"))
     due_day = models.PositiveSmallIntegerField(_("due day"))
     is_active = models.BooleanField(_("active"), default=True)
+    # Kinds of unit the step does not apply to (a laboratory under a department has no
+    # working group of its own): their cycles leave it out of the completion and of "behind".
+    not_for_unit_types = ArrayField(
+        models.CharField(max_length=20, choices=UnitType.choices),
+        default=list,
+        blank=True,
+        verbose_name=_("does not apply to"),
+    )
 
     class Meta:
         verbose_name = _("cycle step template")
@@ -105,6 +114,9 @@ class StepTemplate(StepTextMixin):
 
     def due_date(self, year: int) -> datetime.date:
         return datetime.date(year, self.due_month, self.due_day)
+
+    def applies_to(self, unit: Unit) -> bool:
+        return unit.unit_type not in self.not_for_unit_types
 
 
 class UnitCycleQuerySet(models.QuerySet):
@@ -158,6 +170,17 @@ class CycleStep(StepTextMixin):
 
     cycle = models.ForeignKey(
         UnitCycle, on_delete=models.CASCADE, related_name="steps", verbose_name=_("cycle")
+    )
+    # The template the step was copied from: whether it applies to the unit's kind is the
+    # template's to say, also for cycles opened before the HSE department said so.
+    template = models.ForeignKey(
+        StepTemplate,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("template"),
     )
     due_date = models.DateField(_("due date"), validators=[validate_date_in_range])
     status = models.CharField(

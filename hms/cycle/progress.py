@@ -5,6 +5,9 @@ it), never an average of percentages.
 
 A unit that has not opened its cycle for the year is measured against the current template:
 its steps are not started, unless the app holds their evidence.
+
+A step whose template the HSE department marked as not applying to the unit's kind (a
+laboratory, a research group) does not count at all: not in the completion, never behind.
 """
 
 import datetime
@@ -22,6 +25,8 @@ class StepState:
     due_date: datetime.date
     status: str
     evidence_url: str = ""
+    # The step's template does not apply to this kind of unit.
+    exempt: bool = False
 
     @property
     def is_evidenced(self) -> bool:
@@ -33,6 +38,8 @@ class StepState:
 
     @property
     def is_applicable(self) -> bool:
+        if self.exempt:
+            return False
         return self.is_evidenced or self.status != StepStatus.NOT_RELEVANT
 
     def is_behind(self, today: datetime.date) -> bool:
@@ -67,16 +74,46 @@ class Progress:
         self.units_behind += other.units_behind
 
 
-def step_states(steps, unit, found: dict[str, dict[int, str]]) -> list[StepState]:
+def exemptions() -> dict[int, frozenset[str]]:
+    """{template id: the unit types it does not apply to}, for the templates that have any.
+    One query."""
+    rows = StepTemplate.objects.exclude(not_for_unit_types=[]).values_list(
+        "pk", "not_for_unit_types"
+    )
+    return {pk: frozenset(types) for pk, types in rows}
+
+
+def step_states(steps, unit, found: dict[str, dict[int, str]], exempt=None) -> list[StepState]:
+    """The steps' states for the unit; `exempt` is `exemptions()`, fetched once for many units."""
+    exempt = exemptions() if exempt is None else exempt
     states = []
     for step in steps:
         if isinstance(step, StepTemplate):
-            due, status = None, StepStatus.NOT_STARTED
+            due, status, template_id = None, StepStatus.NOT_STARTED, step.pk
         else:
-            due, status = step.due_date, step.status
+            due, status, template_id = step.due_date, step.status, step.template_id
         url = found.get(step.key, {}).get(unit.pk, "") if step.key else ""
-        states.append(StepState(step=step, due_date=due, status=status, evidence_url=url))
+        states.append(
+            StepState(
+                step=step,
+                due_date=due,
+                status=status,
+                evidence_url=url,
+                exempt=unit.unit_type in exempt.get(template_id, ()),
+            )
+        )
     return states
+
+
+def measure(states, today: datetime.date, opened: bool = True) -> Progress:
+    """One unit's counts from its steps' states."""
+    progress = Progress(units=1, opened=opened, steps=states)
+    for state in states:
+        progress.done += state.is_done and state.is_applicable
+        progress.applicable += state.is_applicable
+        progress.behind += state.is_behind(today)
+    progress.units_behind = 1 if progress.behind else 0
+    return progress
 
 
 def units_progress(units, year: int, today=None) -> dict[int, Progress]:
@@ -86,26 +123,21 @@ def units_progress(units, year: int, today=None) -> dict[int, Progress]:
     units = list(units)
     ids = [unit.pk for unit in units]
     templates = list(StepTemplate.objects.filter(is_active=True))
+    exempt = exemptions()
     stored: dict[int, list] = {}
     rows = CycleStep.objects.filter(cycle__unit__in=ids, cycle__year=year).select_related("cycle")
-    for step in rows.only("key", "status", "due_date", "order", "cycle__unit_id"):
+    for step in rows.only("key", "status", "due_date", "order", "template_id", "cycle__unit_id"):
         stored.setdefault(step.cycle.unit_id, []).append(step)
     found = evidence.collect(units, year)
     result = {}
     for unit in units:
         steps = stored.get(unit.pk)
         opened = steps is not None
-        states = step_states(steps if opened else templates, unit, found)
+        states = step_states(steps if opened else templates, unit, found, exempt)
         if not opened:
             for state in states:
                 state.due_date = state.step.due_date(year)
-        progress = Progress(units=1, opened=opened, steps=states)
-        for state in states:
-            progress.done += state.is_done and state.is_applicable
-            progress.applicable += state.is_applicable
-            progress.behind += state.is_behind(today)
-        progress.units_behind = 1 if progress.behind else 0
-        result[unit.pk] = progress
+        result[unit.pk] = measure(states, today, opened)
     return result
 
 

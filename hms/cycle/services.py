@@ -56,6 +56,7 @@ def cycle_open(*, unit: Unit, year: int) -> UnitCycle:
             CycleStep.objects.bulk_create(
                 CycleStep(
                     cycle=cycle,
+                    template=template,
                     phase=template.phase,
                     order=template.order,
                     key=template.key,

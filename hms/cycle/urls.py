@@ -1,12 +1,14 @@
 from django.urls import path
 
-from hms.cycle import views
+from hms.cycle import applicability, overview, views
 
 app_name = "cycle"
 
 urlpatterns = [
     path("", views.cycle_home, name="home"),
-    path("overview/", views.overview, name="overview"),
+    path("overview/", overview.overview, name="overview"),
+    path("overview/export.<str:fmt>", overview.overview_export, name="overview_export"),
+    path("steps/", applicability.applicability, name="applicability"),
     path("unit/<str:code>/status/", views.unit_status, name="unit_status"),
     path("goals/<int:pk>/edit/", views.goal_edit, name="goal_edit"),
     path("goals/<int:pk>/evaluate/", views.goal_evaluate, name="goal_evaluate"),

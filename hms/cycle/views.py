@@ -1,5 +1,5 @@
 """Pages of the yearly HMS cycle: a unit's cycle for a year (steps, goals, working group),
-goal pages, the overview of the tree, and the partial on the unit page.
+goal pages, and the partial on the unit page (the overview of the tree is in overview.py).
 
 Every fetch is scoped: a unit whose records the user may not see is a 404; one they may read
 but not change is a 403 on a change.
@@ -8,7 +8,6 @@ but not change is a 403 on a change.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,13 +19,10 @@ from django.views.decorators.http import require_POST, require_safe
 from hms.cycle import evidence, forms, services
 from hms.cycle.evidence_providers import action_plan_url
 from hms.cycle.models import CycleStep, Goal, UnitCycle, WorkingGroupMember
-from hms.cycle.progress import Progress, grouped_by_phase, step_states, units_progress
+from hms.cycle.progress import Progress, grouped_by_phase, measure, step_states, units_progress
 from units import access, versions
 from units.forms import add_service_errors
-from units.models import Role, Unit
-
-OVERVIEW_PAGE_SIZE = 50
-
+from units.models import Unit
 
 EVIDENCE_LABELS = {
     "set_goals": gettext_lazy("the goals below"),
@@ -81,11 +77,7 @@ def _cycle_context(request, unit: Unit, year: int) -> dict:
     steps = list(cycle.steps.select_related("responsible"))
     states = step_states(steps, unit, evidence.collect([unit], year))
     today = timezone.localdate()
-    progress = Progress(units=1, opened=True)
-    for state in states:
-        progress.done += state.is_done and state.is_applicable
-        progress.applicable += state.is_applicable
-        progress.behind += state.is_behind(today)
+    progress = measure(states, today)
     goals = list(
         Goal.objects.filter(unit=unit, year=year)
         .select_related("parent__unit", "carried_over_from")
@@ -428,89 +420,6 @@ def member_remove(request, pk: int):
         return _render_cycle(request, unit, year, status=403)
     messages.success(request, _("The person was removed from the working group."))
     return redirect(reverse("cycle:cycle", args=[unit.code, year]) + "#working-group")
-
-
-# The overview of the tree -----------------------------------------------------------------------
-
-
-def _overview_scope(user) -> tuple[bool, list[str]]:
-    """(whole tree?, the paths of the units the user leads). Others get a 404."""
-    if access.is_hms_department(user):
-        return True, []
-    paths = sorted(access.role_paths(user).get(Role.LINE_MANAGER, ()))
-    outer = [path for path in paths if not any(path != o and path.startswith(o) for o in paths)]
-    if not outer:
-        raise Http404
-    return False, outer
-
-
-def _year_param(request) -> int:
-    try:
-        year = int(request.GET.get("year") or timezone.localdate().year)
-    except ValueError:
-        raise Http404 from None
-    if not services.year_allowed(year):
-        raise Http404
-    return year
-
-
-@login_required
-@require_safe
-def overview(request):
-    """Who is behind: per branch of the tree, the completion summed over its units and the
-    steps past due and not done. The HSE department sees the whole tree, a line manager their
-    own subtree. A constant number of queries, whatever the size of the tree."""
-    whole_tree, led_paths = _overview_scope(request.user)
-    year = _year_param(request)
-    code = request.GET.get("unit", "").strip()
-    if code:
-        unit = get_object_or_404(Unit, code__iexact=code)
-    elif whole_tree:
-        unit = Unit.objects.filter(depth=1).order_by("path").first()
-        if unit is None:
-            raise Http404
-    else:
-        unit = Unit.objects.get(path=led_paths[0])
-    if not whole_tree and not any(unit.path.startswith(path) for path in led_paths):
-        raise Http404
-    subtree = list(Unit.objects.active().filter(path__startswith=unit.path))
-    progress = units_progress(subtree, year)
-    branch_length = (unit.depth + 1) * Unit.steplen
-    branches: dict[str, Progress] = {}
-    total = Progress(opened=True)
-    for member in subtree:
-        total.add(progress[member.pk])
-        if member.depth > unit.depth:
-            branches.setdefault(member.path[:branch_length], Progress(opened=True)).add(
-                progress[member.pk]
-            )
-    children = [member for member in subtree if member.depth == unit.depth + 1]
-    for child in children:
-        child.rollup = branches.get(child.path, Progress())
-    children.sort(key=lambda child: (-child.rollup.behind, child.name.lower()))
-    behind = [member for member in subtree if progress[member.pk].behind]
-    for member in behind:
-        member.progress = progress[member.pk]
-    behind.sort(key=lambda member: (-member.progress.behind, member.path))
-    page = Paginator(behind, OVERVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
-    ancestors = [
-        ancestor
-        for ancestor in Unit.objects.filter(path__in=unit.ancestor_paths()).order_by("path")
-        if whole_tree or any(ancestor.path.startswith(path) for path in led_paths)
-    ]
-    return render(
-        request,
-        "cycle/overview.html",
-        {
-            "unit": unit,
-            "year": year,
-            "own": progress.get(unit.pk),
-            "total": total,
-            "children": children,
-            "page": page,
-            "ancestors": ancestors,
-        },
-    )
 
 
 @login_required

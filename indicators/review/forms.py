@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from actionplans.forms import CostField
 from actionplans.models import Priority
 from indicators.review.models import ParticipantFunction
 from units.forms import PersonField
@@ -92,3 +93,4 @@ class DecisionForm(forms.Form):
 
 class MeasureForm(forms.Form):
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
+    estimated_cost = CostField()

@@ -223,7 +223,9 @@ def decision_remove(*, actor, decision: Decision) -> None:
 
 
 @transaction.atomic
-def decision_to_measure(*, actor, decision: Decision, priority: str = Priority.MEDIUM) -> Measure:
+def decision_to_measure(
+    *, actor, decision: Decision, priority: str = Priority.MEDIUM, estimated_cost=None
+) -> Measure:
     """Put a decision into the institution's action plan as a measure, in one step, so it is
     followed up (and shown with its status in next year's review)."""
     decision = (
@@ -249,6 +251,7 @@ def decision_to_measure(*, actor, decision: Decision, priority: str = Priority.M
         responsible=decision.responsible,
         deadline=decision.deadline,
         priority=priority,
+        estimated_cost=estimated_cost,
         source=MeasureSource.ACTION_PLAN,
         created_by=actor,
     )

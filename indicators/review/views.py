@@ -346,12 +346,10 @@ def decision_measure(request, year: int, pk: int):
     form = forms.MeasureForm(request.POST)
     anchor = _anchor(review, f"item-{decision.item.order}")
     if not form.is_valid():
-        messages.error(request, _("Choose a priority."))
+        messages.error(request, _("Choose a priority, and give the cost as a number (or nothing)."))
         return redirect(anchor)
     try:
-        services.decision_to_measure(
-            actor=request.user, decision=decision, priority=form.cleaned_data["priority"]
-        )
+        services.decision_to_measure(actor=request.user, decision=decision, **form.cleaned_data)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
