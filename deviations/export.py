@@ -14,7 +14,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from deviations.models import OPEN_STATUSES, DeviationType, Severity, Status
-from units.spreadsheet import neutralise
+from units.spreadsheet import Echo, neutralise
 
 CHUNK = 2000
 
@@ -131,19 +131,12 @@ def rows(queryset) -> Iterator[list]:
         ]
 
 
-class _Echo:
-    """A file that hands back what is written to it: csv.writer then yields lines."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def csv_lines(queryset, language: str) -> Iterator[str]:
     """The CSV text line by line. Starts with a BOM so Excel reads it as UTF-8. The lines are
     made while the response streams, after the view has returned: in the request's language,
     given here, whatever the thread has active by then."""
     with translation.override(language):
-        writer = csv.writer(_Echo())
+        writer = csv.writer(Echo())
         yield "\ufeff" + writer.writerow(header())
         for row in rows(queryset):
             yield writer.writerow([_text(value) for value in row])

@@ -6,7 +6,17 @@ LibreOffice (OWASP: CSV injection); tab and carriage return too, as some program
 first. Such a cell gets a leading apostrophe, which both programs show as plain text.
 """
 
+import csv
+import datetime
+import tempfile
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from units.downloads import file_response
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -28,40 +38,33 @@ def read_back(value: str) -> str:
     return value
 
 
+class Echo:
+    """A file that hands back what is written to it: csv.writer then yields lines."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_text(value):
+    if isinstance(value, datetime.datetime):
+        return value.isoformat(sep=" ", timespec="minutes")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return neutralise(value)
+
+
 def respond(rows, columns, filename: str, fmt: str, *, sheet_title: str = ""):
     """A download of `rows` (iterables of plain values) under `columns` ((header, width)
     pairs): CSV streamed with a BOM so Excel reads UTF-8, or XLSX from openpyxl's write-only
     workbook. Every cell goes through `neutralise`. `fmt` is "csv" or "xlsx"."""
-    import csv
-    import datetime
-    import tempfile
-
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    from units.downloads import file_response
-
     headers = [str(title) for title, _width in columns]
     if fmt == "csv":
 
-        class _Echo:
-            def write(self, value: str) -> str:
-                return value
-
-        def text(value):
-            if isinstance(value, datetime.datetime):
-                return value.isoformat(sep=" ", timespec="minutes")
-            if isinstance(value, datetime.date):
-                return value.isoformat()
-            return neutralise(value)
-
         def lines():
-            writer = csv.writer(_Echo())
+            writer = csv.writer(Echo())
             yield "\ufeff" + writer.writerow(headers)
             for row in rows:
-                yield writer.writerow([text(value) for value in row])
+                yield writer.writerow([_csv_text(value) for value in row])
 
         return file_response(lines(), filename, content_type="text/csv")
     if fmt != "xlsx":

@@ -29,8 +29,9 @@ def _fingerprint(templates) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _templates():
-    templates = list(StepTemplate.objects.filter(is_active=True).select_for_update(of=("self",)))
+def _templates(lock: bool = False):
+    templates = StepTemplate.objects.filter(is_active=True)
+    templates = list(templates.select_for_update(of=("self",)) if lock else templates)
     templates.sort(key=lambda t: (PHASE_ORDER.get(t.phase, 99), t.order, t.pk))
     return templates
 
@@ -50,7 +51,7 @@ def applicability(request):
         raise Http404
     if request.method == "POST":
         with transaction.atomic():
-            templates = _templates()
+            templates = _templates(lock=True)
             if request.POST.get("fingerprint") != _fingerprint(templates):
                 messages.error(request, STALE)
                 return redirect("cycle:applicability")
@@ -67,8 +68,7 @@ def applicability(request):
         else:
             messages.info(request, _("Nothing was changed."))
         return redirect("cycle:applicability")
-    with transaction.atomic():
-        templates = _templates()
+    templates = _templates()
     types = UnitType.choices
     rows = [_row(template, types) for template in templates]
     context = {"rows": rows, "types": types, "fingerprint": _fingerprint(templates)}
