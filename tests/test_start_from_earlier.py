@@ -251,7 +251,10 @@ def test_the_picker_is_searched_and_limited(client, org, line_manager, safety_re
     client.force_login(line_manager)
     response = client.get(CREATE)
     assert len(response.context["sources"]) == 3 and response.context["more_sources"]
-    assert "search to find others" in response.content.decode()
+    page = response.content.decode()
+    assert "search to find others" in page
+    select = page[page.index('<select name="source"') :]
+    assert select[: select.index("</select>")].count("<option") == 1 + 3
     response = client.get(f"{CREATE}?q=laser")
     assert [s.title for s in response.context["sources"]] == ["Laser lab"]
     assert not response.context["more_sources"]
