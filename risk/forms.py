@@ -5,6 +5,7 @@ import uuid
 
 from django import forms
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from actionplans.forms import CostField
@@ -16,6 +17,7 @@ from risk.models import (
     ChecklistTemplate,
     HazardTemplate,
     ParticipantRole,
+    RiskAssessment,
     RiskMatrix,
 )
 from units.forms import PeoplePickerWidget, PersonField, UnitCodeField
@@ -80,6 +82,15 @@ class AssessmentForm(forms.Form):
     assessed_on = BoundedDateField(label=_("Date"), widget=DATE_INPUT)
 
 
+def source_label(assessment: RiskAssessment) -> str:
+    return _("%(title)s (%(unit)s, %(date)s, %(status)s)") % {
+        "title": assessment.title,
+        "unit": assessment.unit.code,
+        "date": date_format(assessment.assessed_on, "SHORT_DATE_FORMAT"),
+        "status": assessment.get_status_display().lower(),
+    }
+
+
 class AssessmentCreateForm(AssessmentForm):
     unit = UnitCodeField(label=_("Unit"))
     template = forms.ModelChoiceField(
@@ -89,7 +100,47 @@ class AssessmentCreateForm(AssessmentForm):
         empty_label=_("No template: start empty"),
         help_text=_("A template adds its common hazards as rows; you score them."),
     )
-    field_order = ["unit", "title", "activity", "assessed_on", "template"]
+    source = forms.ModelChoiceField(
+        label=_("Or start from an earlier assessment"),
+        queryset=RiskAssessment.objects.none(),
+        required=False,
+        empty_label=_("No: do not copy an assessment"),
+        help_text=_(
+            "Copies its work activities and hazards with their scores and existing measures. "
+            "Left empty, the title and the activity or area are taken from it too."
+        ),
+    )
+    field_order = ["unit", "title", "activity", "assessed_on", "template", "source"]
+
+    def __init__(self, *args, sources=None, shown_sources=(), **kwargs):
+        """`sources` is every assessment the user may start from (it checks the choice);
+        `shown_sources` the few the select offers, so the page stays small however many
+        assessments the user may see."""
+        super().__init__(*args, **kwargs)
+        self.fields["title"].required = False
+        self.fields["activity"].required = False
+        field = self.fields["source"]
+        if sources is not None:
+            field.queryset = sources
+        field.choices = [("", field.empty_label)] + [
+            (source.pk, source_label(source)) for source in shown_sources
+        ]
+
+    def clean(self):
+        data = super().clean()
+        source = data.get("source")
+        if source is not None and data.get("template") is not None:
+            self.add_error(
+                "source", _("Start from a template or from an earlier assessment, not both.")
+            )
+        for name in ("title", "activity"):
+            if data.get(name) or name in self.errors:
+                continue
+            if source is not None:
+                data[name] = getattr(source, name)
+            else:
+                self.add_error(name, self.fields[name].error_messages["required"])
+        return data
 
 
 class AssessmentEditForm(AssessmentForm):

@@ -113,6 +113,28 @@ class RiskAssessmentQuerySet(models.QuerySet):
         invited = Participant.objects.filter(user=user).values("assessment_id")
         return self.filter(access.records_q(user, "unit") | Q(pk__in=invited))
 
+    def usable_as_source(self, user) -> "RiskAssessmentQuerySet":
+        """What a new assessment may start from: any earlier assessment of a unit the user
+        makes assessments for, and the approved ones of other units the user may see. Another
+        unit's draft is left out: it is not yet that unit's word on its risks."""
+        if not user.is_authenticated:
+            return self.none()
+        own = access.records_q(user, "unit", access.MANAGER_ROLES)
+        return self.visible_to(user).filter(own | Q(status=AssessmentStatus.APPROVED))
+
+    def search(self, text: str) -> "RiskAssessmentQuerySet":
+        """Each word found in the title, the activity or area, or the unit's code or name."""
+        found = self
+        for word in text.split()[:5]:
+            found = found.filter(
+                Q(title__icontains=word)
+                | Q(activity__icontains=word)
+                | Q(unit__code__iexact=word)
+                | Q(unit__name_nb__icontains=word)
+                | Q(unit__name_en__icontains=word)
+            )
+        return found
+
     def due_for_review(self, today=None) -> "RiskAssessmentQuerySet":
         return self.filter(
             status=AssessmentStatus.APPROVED, review_date__lte=today or timezone.localdate()

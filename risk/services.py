@@ -167,6 +167,67 @@ def assessment_create(
     return assessment
 
 
+# What a new assessment takes from the one it starts from: the hazards as the unit saw them.
+# The proposed measures and the residual risk are left out with the links to the measures:
+# they describe measures of the source's own action plan, which the new draft does not have.
+SOURCE_ROW_FIELDS = (
+    "hazard",
+    "existing_measures",
+    "probability",
+    "consequence_people",
+    "consequence_environment",
+    "consequence_material",
+    "consequence_reputation",
+    "order",
+)
+
+
+@transaction.atomic
+def assessment_create_from(
+    *,
+    actor,
+    unit: Unit,
+    source: RiskAssessment,
+    title: str,
+    activity: str,
+    assessed_on: datetime.date | None = None,
+) -> RiskAssessment:
+    """A new draft for `unit` started from an earlier assessment (the unit's own, or another
+    unit's approved one the actor may see): the work activities and the hazards with their
+    scores and existing measures are copied, to be gone through again. The participants,
+    approval, review date, history and links to measures are not: the new draft has the
+    unit's line manager and safety rep invited, like any new assessment."""
+    _require(can_edit(actor, unit))
+    _require(RiskAssessment.objects.usable_as_source(actor).filter(pk=source.pk).exists())
+    assessment = assessment_create(
+        actor=actor, unit=unit, title=title, activity=activity, assessed_on=assessed_on
+    )
+    old_activities = list(source.activities.all())
+    new_activities = WorkActivity.objects.bulk_create(
+        WorkActivity(
+            assessment=assessment,
+            name=old.name,
+            harms_people=old.harms_people,
+            harms_material=old.harms_material,
+            harms_environment=old.harms_environment,
+            order=old.order,
+        )
+        for old in old_activities
+    )
+    activities = {old.pk: new for old, new in zip(old_activities, new_activities, strict=True)}
+    # The copied values passed validation in the source, and the database's constraints keep
+    # every score within 1–5; a full_clean per row would cost a query per row for the keys.
+    RiskRow.objects.bulk_create(
+        RiskRow(
+            assessment=assessment,
+            activity=activities.get(row.activity_id),
+            **{name: getattr(row, name) for name in SOURCE_ROW_FIELDS},
+        )
+        for row in source.rows.all()
+    )
+    return assessment
+
+
 @transaction.atomic
 def assessment_copy_for_review(*, actor, assessment: RiskAssessment) -> RiskAssessment:
     """Start next year's review as a copy: same activities and rows, the current matrix, and a

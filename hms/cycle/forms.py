@@ -115,3 +115,36 @@ class MemberForm(forms.Form):
 class YearPickerForm(forms.Form):
     unit = forms.CharField(label=_("Unit code"), max_length=32)
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+
+
+class StartFromLastYearForm(forms.Form):
+    """Which of last year's goals the new year starts from; the working group and the steps'
+    plan come along whole (a member is removed, a step changed, in a click)."""
+
+    goals = forms.ModelMultipleChoiceField(
+        label=_("Last year's goals to take along"),
+        queryset=Goal.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("A goal that was reached is left out unless you tick it."),
+    )
+
+    @staticmethod
+    def goal_label(goal: Goal) -> str:
+        if not goal.evaluation:
+            return goal.title
+        return f"{goal.title} ({goal.get_evaluation_display().lower()})"
+
+    def __init__(self, *args, goals=None, shown_goals=(), **kwargs):
+        """`goals` checks the choice; `shown_goals`, already read for the page, are offered,
+        so the form costs no query of its own."""
+        super().__init__(*args, **kwargs)
+        field = self.fields["goals"]
+        if goals is not None:
+            field.queryset = goals
+        field.choices = [(goal.pk, self.goal_label(goal)) for goal in shown_goals]
+        if not self.is_bound:
+            self.initial.setdefault(
+                "goals",
+                [goal.pk for goal in shown_goals if goal.evaluation != Goal.Evaluation.REACHED],
+            )

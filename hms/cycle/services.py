@@ -3,6 +3,7 @@ measures, and the working group. Keyword-only, atomic, validated; a change based
 version of a step or goal is refused instead of overwriting someone else's."""
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -303,3 +304,142 @@ def member_remove(*, actor, member: WorkingGroupMember) -> None:
     cycle = _lock_group(member.unit, member.year)
     member.delete()
     _group_changed(cycle)
+
+
+# Starting a year from last year ------------------------------------------------------------
+
+
+def _a_year_later(day: datetime.date) -> datetime.date:
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)
+
+
+@dataclass(frozen=True)
+class StepPlan:
+    """What a step of last year's cycle hands on to the same step this year: its responsible
+    person (still an active user) and the due date, where the unit moved it from the
+    template's, a year later. Status and comment describe last year's work and stay."""
+
+    step: CycleStep
+    responsible: object | None
+    due_date: datetime.date | None
+
+    @property
+    def match(self) -> tuple:
+        return _step_match(self.step)
+
+
+def _step_match(step: CycleStep) -> tuple:
+    # The HSE department's own steps have no key; their template ties the two years.
+    return ("key", step.key) if step.key else ("template", step.template_id)
+
+
+def last_year_step_plans(unit: Unit, year: int) -> list[StepPlan]:
+    """The steps of the unit's cycle of `year - 1` that have a plan to carry into `year`.
+    One query; none when last year's cycle was never opened."""
+    plans = []
+    steps = CycleStep.objects.filter(cycle__unit=unit, cycle__year=year - 1).select_related(
+        "template", "responsible"
+    )
+    for step in steps:
+        if step.template_id is None and not step.key:
+            continue
+        responsible = step.responsible if step.responsible and step.responsible.is_active else None
+        moved = step.template is None or step.due_date != step.template.due_date(year - 1)
+        due_date = _a_year_later(step.due_date) if moved else None
+        if responsible is not None or due_date is not None:
+            plans.append(StepPlan(step=step, responsible=responsible, due_date=due_date))
+    return plans
+
+
+def year_is_started(unit: Unit, year: int) -> bool:
+    """A year is started once it has a working group member or a goal."""
+    return (
+        WorkingGroupMember.objects.filter(unit=unit, year=year).exists()
+        or Goal.objects.filter(unit=unit, year=year).exists()
+    )
+
+
+@dataclass(frozen=True)
+class YearStart:
+    members: int = 0
+    goals: int = 0
+    steps: int = 0
+
+    @property
+    def copied_anything(self) -> bool:
+        return bool(self.members or self.goals or self.steps)
+
+
+@transaction.atomic
+def cycle_start_from_last_year(*, actor, unit: Unit, year: int, goals=None) -> YearStart:
+    """Start the unit's `year` from `year - 1`, to be edited afterwards: the working group
+    (its members who are still active users, with their parts and the driver), last year's
+    goals as new goals (not evaluated, no measures; `goals` picks which, default all), and
+    the steps' responsible people and moved due dates, onto steps not changed this year.
+
+    Only for a year not started yet (no member, no goal): a second call, a double click
+    included, copies nothing and returns zero counts."""
+    _require_manager(actor, unit)
+    if not (year_allowed(year) and year_allowed(year - 1)):
+        raise ValidationError(_("A cycle can be opened from 2000 up to next year."))
+    # The lock on this year's cycle queues a second click behind the first; once that one
+    # has committed, the year is started and the second copies nothing.
+    cycle = _lock_group(unit, year)
+    if year_is_started(unit, year):
+        return YearStart()
+    members = WorkingGroupMember.objects.bulk_create(
+        WorkingGroupMember(
+            unit=unit, year=year, user_id=old.user_id, part=old.part, is_driver=old.is_driver
+        )
+        for old in WorkingGroupMember.objects.filter(unit=unit, year=year - 1, user__is_active=True)
+    )
+    if members:
+        _group_changed(cycle)
+    last_goals = Goal.objects.filter(unit=unit, year=year - 1).order_by("pk")
+    if goals is not None:
+        last_goals = last_goals.filter(pk__in=[goal.pk for goal in goals])
+    last_goals = list(last_goals)
+    # A goal supporting a goal of the unit above supports that goal's copy this year, if the
+    # unit above has carried it over; otherwise the link is for the user to set again.
+    parents = {
+        goal.carried_over_from_id: goal
+        for goal in Goal.objects.filter(
+            unit__path=unit.parent_path() or "",
+            year=year,
+            carried_over_from__in=[goal.parent_id for goal in last_goals if goal.parent_id],
+        ).select_related("unit")
+    }
+    for goal in last_goals:
+        goal_create(
+            actor=actor,
+            unit=unit,
+            year=year,
+            title=goal.title,
+            description=goal.description,
+            parent=parents.get(goal.parent_id),
+            carried_over_from=goal,
+        )
+    steps = 0
+    untouched = {
+        _step_match(step): step
+        for step in cycle.steps.filter(version=1).select_for_update(of=("self",))
+    }
+    for plan in last_year_step_plans(unit, year):
+        step = untouched.get(plan.match)
+        if step is None:
+            continue
+        fields = []
+        if plan.responsible is not None:
+            step.responsible = plan.responsible
+            fields.append("responsible")
+        if plan.due_date is not None:
+            step.due_date = plan.due_date
+            fields.append("due_date")
+        step.full_clean()
+        step.version = F("version") + 1
+        step.save(update_fields=[*fields, "version"])
+        steps += 1
+    return YearStart(members=len(members), goals=len(last_goals), steps=steps)

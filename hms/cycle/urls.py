@@ -19,4 +19,9 @@ urlpatterns = [
     path("<str:code>/<int:year>/steps/<int:pk>/", views.step_edit, name="step_edit"),
     path("<str:code>/<int:year>/goals/new/", views.goal_create, name="goal_create"),
     path("<str:code>/<int:year>/group/", views.member_save, name="member_save"),
+    path(
+        "<str:code>/<int:year>/start-from-last-year/",
+        views.start_from_last_year,
+        name="start_from_last_year",
+    ),
 ]

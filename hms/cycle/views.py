@@ -91,6 +91,8 @@ def _cycle_context(request, unit: Unit, year: int) -> dict:
     for goal in last_year_goals:
         goal.is_carried_over = goal.pk in carried
     can_change = services.can_change_cycle(user, unit)
+    members = list(WorkingGroupMember.objects.filter(unit=unit, year=year).select_related("user"))
+    previous_year = year - 1 if services.year_allowed(year - 1) else None
     return {
         "unit": unit,
         "year": year,
@@ -103,18 +105,40 @@ def _cycle_context(request, unit: Unit, year: int) -> dict:
         "parent_goals": list(parent_goals),
         "last_year_goals": last_year_goals,
         "unevaluated_last_year": [g for g in last_year_goals if not g.evaluation],
-        "members": list(
-            WorkingGroupMember.objects.filter(unit=unit, year=year).select_related("user")
-        ),
+        "members": members,
         "goal_form": forms.GoalForm(parent_goals=parent_goals) if can_change else None,
         "member_form": (
             forms.MemberForm(initial={"version": cycle.group_version}) if can_change else None
         ),
-        "previous_year": year - 1 if services.year_allowed(year - 1) else None,
+        "previous_year": previous_year,
         "next_year": year + 1 if services.year_allowed(year + 1) else None,
         "step_forms": {},
         "open_step": None,
+        **_last_year_offer(
+            unit,
+            year,
+            last_year_goals,
+            offered=bool(can_change and previous_year and not goals and not members),
+        ),
     }
+
+
+def _last_year_offer(unit: Unit, year: int, last_year_goals: list, *, offered: bool) -> dict:
+    """What "start from last year" would copy, for a year not started yet (no goal, no
+    working group) whose previous year has something to copy. Two queries at most,
+    whatever last year holds."""
+    if not offered:
+        return {"start_form": None}
+    last_members = list(
+        WorkingGroupMember.objects.filter(
+            unit=unit, year=year - 1, user__is_active=True
+        ).select_related("user")
+    )
+    step_plans = services.last_year_step_plans(unit, year)
+    if not (last_members or last_year_goals or step_plans):
+        return {"start_form": None}
+    form = forms.StartFromLastYearForm(shown_goals=last_year_goals)
+    return {"start_form": form, "last_members": last_members, "step_plans": step_plans}
 
 
 def _render_cycle(request, unit, year, *, status=200, **overrides):
@@ -404,6 +428,45 @@ def member_save(request, code: str, year: int):
             messages.success(request, _("The working group was saved."))
             return redirect(reverse("cycle:cycle", args=[unit.code, year]) + "#working-group")
     return _render_cycle(request, unit, year, status=400, member_form=form)
+
+
+@login_required
+@require_POST
+def start_from_last_year(request, code: str, year: int):
+    unit = _unit_and_year(request, code, year)
+    if not services.can_change_cycle(request.user, unit):
+        messages.error(request, _("You can read this cycle, but you may not change it."))
+        return _render_cycle(request, unit, year, status=403)
+    last_goals = Goal.objects.filter(unit=unit, year=year - 1)
+    form = forms.StartFromLastYearForm(request.POST, goals=last_goals, shown_goals=last_goals)
+    if not form.is_valid():
+        return _render_cycle(request, unit, year, status=400, start_form=form)
+    try:
+        started = services.cycle_start_from_last_year(
+            actor=request.user, unit=unit, year=year, goals=form.cleaned_data["goals"]
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("cycle:cycle", unit.code, year)
+    if started.copied_anything:
+        message = _(
+            "The year was started from %(year)s: %(members)s working group members, "
+            "%(goals)s goals and the plan of %(steps)s steps were copied. Change them as "
+            "this year needs."
+        )
+        values = {
+            "year": year - 1,
+            "members": started.members,
+            "goals": started.goals,
+            "steps": started.steps,
+        }
+        messages.success(request, message % values)
+    else:
+        messages.info(
+            request,
+            _("This year has a working group or goals already, so nothing was copied."),
+        )
+    return redirect("cycle:cycle", unit.code, year)
 
 
 @login_required

@@ -140,8 +140,36 @@ def assessment_list(request):
 # --- Creating and editing the heading -------------------------------------------------------
 
 
+def _makes_assessments(user) -> bool:
+    """Whether the user makes risk assessments for some unit (from the cached roles)."""
+    held = access.role_paths(user)
+    return access.sees_everything(user) or any(held.get(role) for role in access.MANAGER_ROLES)
+
+
 def _editable_units(user):
     return access.units_covered(user, access.MANAGER_ROLES).active()
+
+
+# How many earlier assessments the new-assessment page offers at once; a search narrows them.
+SOURCE_CHOICES = 30
+
+
+def _sources(user, text: str, selected: str | int | None) -> tuple[list, bool]:
+    """The earlier assessments the page offers to start from, newest first: those matching
+    the search, and the one already chosen. One query (two when the chosen one is further
+    down). Also says whether more match than are shown."""
+    sources = RiskAssessment.objects.usable_as_source(user).select_related("unit")
+    shown = list(sources.search(text).order_by(*LIST_ORDERING)[: SOURCE_CHOICES + 1])
+    more = len(shown) > SOURCE_CHOICES
+    shown = shown[:SOURCE_CHOICES]
+    selected = str(selected or "")
+    if selected.isdigit() and int(selected) not in {source.pk for source in shown}:
+        shown[:0] = sources.filter(pk=int(selected))
+    return shown, more
+
+
+def _clean_text(value: str, limit: int) -> str:
+    return value.strip().replace("\x00", "")[:limit]
 
 
 @login_required
@@ -151,18 +179,35 @@ def assessment_create(request):
     if not units.exists():
         raise Http404
     initial = {"assessed_on": timezone.localdate()}
-    if code := request.GET.get("unit", "").strip().replace("\x00", ""):
-        unit = Unit.objects.filter(code__iexact=code[:32]).first()
+    source = None
+    if (pk := request.GET.get("source", "").strip()).isdigit():
+        # Linked from an assessment's page: its title and area are the starting point.
+        source = get_object_or_404(
+            RiskAssessment.objects.usable_as_source(user).select_related("unit"), pk=int(pk)
+        )
+        initial.update(source=source.pk, title=source.title, activity=source.activity)
+    if code := _clean_text(request.GET.get("unit", ""), 32):
+        unit = Unit.objects.filter(code__iexact=code).first()
         if unit is None or not access.can_view_records(user, unit):
             raise Http404
         if not services.can_edit(user, unit):
             raise PermissionDenied
         initial["unit"] = unit.code
+    elif source is not None and services.can_edit(user, source.unit):
+        initial["unit"] = source.unit.code
     else:
         top = list(units.order_by("depth", "path")[:2])
         if len(top) == 1:
             initial["unit"] = top[0].code
-    form = forms.AssessmentCreateForm(request.POST or None, initial=initial)
+    search = _clean_text(request.GET.get("q", ""), 100)
+    selected = request.POST.get("source") if request.method == "POST" else initial.get("source")
+    shown_sources, more_sources = _sources(user, search, selected)
+    form = forms.AssessmentCreateForm(
+        request.POST or None,
+        initial=initial,
+        sources=RiskAssessment.objects.usable_as_source(user),
+        shown_sources=shown_sources,
+    )
     status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -171,22 +216,32 @@ def assessment_create(request):
             form.add_error("unit", message % {"unit": data["unit"]})
             status = 403
         else:
+            fields = {
+                "actor": user,
+                "unit": data["unit"],
+                "title": data["title"],
+                "activity": data["activity"],
+                "assessed_on": data["assessed_on"],
+            }
             try:
-                assessment = services.assessment_create(
-                    actor=user,
-                    unit=data["unit"],
-                    title=data["title"],
-                    activity=data["activity"],
-                    assessed_on=data["assessed_on"],
-                    template=data["template"],
-                )
+                if data["source"] is not None:
+                    assessment = services.assessment_create_from(source=data["source"], **fields)
+                else:
+                    assessment = services.assessment_create(template=data["template"], **fields)
             except PermissionDenied:
                 form.add_error("unit", _("You may not make risk assessments for this unit."))
                 status = 403
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
-                messages.success(request, _("The risk assessment was created as a draft."))
+                if data["source"] is not None:
+                    message = _(
+                        "The risk assessment was created as a draft from %(source)s. Go "
+                        "through every hazard and score again for this unit."
+                    )
+                    messages.success(request, message % {"source": data["source"].title})
+                else:
+                    messages.success(request, _("The risk assessment was created as a draft."))
                 return redirect(assessment)
     form.fields["unit"].widget.attrs["list"] = "unit-codes"
     context = {
@@ -194,6 +249,10 @@ def assessment_create(request):
         "title": _("New risk assessment"),
         "unit_choices": units.order_by("path")[:300],
         "templates": HazardTemplate.objects.filter(is_active=True).prefetch_related("rows"),
+        "sources": shown_sources,
+        "more_sources": more_sources,
+        "search": search,
+        "unit_code": code,
     }
     return render(request, "risk/assessment_form.html", context, status=status)
 
@@ -345,6 +404,8 @@ def _render_detail(request, assessment: RiskAssessment, *, bound=None, status: i
             "may_approve": may_approve and is_draft,
             "may_review": may_edit and not is_draft,
             "may_propose": may_edit,
+            # Another unit's draft is not a starting point; the roles are cached: no query.
+            "may_start_from": (may_edit or not is_draft) and _makes_assessments(user),
         }
     )
     if context["editable"]:
