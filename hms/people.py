@@ -9,15 +9,20 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import path
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from actionplans.models import Measure
 from deviations.models import Deviation
 from hms.cycle.models import CycleStep
 from hms.cycle.todo import OPEN_STEP_STATUSES
-from units import access
+from units import access, listing
 from units.models import Employment, RoleAssignment, User
 
 PAGE_SIZE = 50
+SORT_COLUMNS = {
+    "name": listing.column(_("Name"), "last_name", "first_name", "username"),
+    "email": listing.column(_("E-mail"), "email"),
+}
 
 
 def _people_only(request) -> None:
@@ -36,14 +41,24 @@ def people_list(request):
     if query:
         people = people.search(query)
     current = RoleAssignment.objects.current().select_related("unit").order_by("unit__path", "role")
-    people = people.order_by("last_name", "first_name", "username").prefetch_related(
-        Prefetch("role_assignments", queryset=current, to_attr="current_roles")
-    )
+    sort = listing.sort_key(SORT_COLUMNS, request.GET.get("sort"))
+    people = listing.sort_queryset(
+        people.order_by("last_name", "first_name", "username"), SORT_COLUMNS, sort
+    ).prefetch_related(Prefetch("role_assignments", queryset=current, to_attr="current_roles"))
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = request.GET.copy()
+    filters.pop("page", None)
     return render(
         request,
         "hms/people_list.html",
-        {"page": page, "query": query, "show_inactive": show_inactive},
+        {
+            "page": page,
+            "query": query,
+            "show_inactive": show_inactive,
+            "sort": sort,
+            "columns": listing.sort_links(filters, SORT_COLUMNS, sort),
+            "page_query": filters.urlencode(),
+        },
     )
 
 

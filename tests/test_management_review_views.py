@@ -187,6 +187,31 @@ def test_review_list_shows_the_reviews(client, review, hms_department):
     assert response.context["create_form"].initial["year"] == min(YEAR + 1, YEAR + 1)
 
 
+def test_review_list_sorts_by_each_column(client, org, review, hms_department):
+    older = services.review_create(actor=hms_department, root=org.root, year=YEAR - 1)
+    services.review_update(
+        actor=hms_department,
+        review=older,
+        version=older.version,
+        meeting_date=datetime.date(YEAR - 1, 3, 1),
+        archive_case_number="2025/9",
+    )
+    client.force_login(hms_department)
+
+    def years(sort):
+        response = client.get(reverse("review:list"), {"sort": sort})
+        return [r.year for r in response.context["reviews"]]
+
+    assert years("") == years("nonsense") == [YEAR, YEAR - 1]
+    assert years("year") == [YEAR - 1, YEAR] and years("-year") == [YEAR, YEAR - 1]
+    assert years("meeting") == [YEAR - 1, YEAR]  # no date yet: last either way
+    assert years("-meeting") == [YEAR - 1, YEAR]
+    assert years("-archive") == [YEAR - 1, YEAR]
+    assert years("status") in ([YEAR - 1, YEAR], [YEAR, YEAR - 1])
+    page = client.get(reverse("review:list"), {"sort": "-year"}).content.decode()
+    assert 'aria-sort="descending"' in page
+
+
 def test_final_review_is_read_only_on_the_page(client, review, hms_department):
     services.review_update(
         actor=hms_department,
@@ -407,8 +432,8 @@ def test_review_list_query_count_does_not_grow(
 ):
     client.force_login(hms_department)
     with CaptureQueriesContext(connection) as queries:
-        client.get(reverse("review:list"))
+        client.get(reverse("review:list"), {"sort": "meeting"})
     for year in range(YEAR - 5, YEAR):
         services.review_create(actor=hms_department, root=org.root, year=year)
     with django_assert_max_num_queries(len(queries)):
-        assert client.get(reverse("review:list")).status_code == 200
+        assert client.get(reverse("review:list"), {"sort": "meeting"}).status_code == 200

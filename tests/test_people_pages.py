@@ -72,6 +72,29 @@ def _people(org, count):
         make_measure(org.section, person)
 
 
+def test_people_list_sorts_by_name_and_e_mail_both_ways(client, hms_department, org):
+    for last, mail in (
+        ("Aas", "c@example.org"),
+        ("Berg", "a@example.org"),
+        ("Dahl", "b@example.org"),
+    ):
+        UserFactory(username=f"sort_{last}", last_name=last, email=mail)
+    client.force_login(hms_department)
+
+    def listed(sort):
+        response = client.get(reverse("people:list"), {"q": "sort_", "sort": sort})
+        assert response.status_code == 200
+        return [person.username for person in response.context["page"]]
+
+    assert listed("name") == ["sort_Aas", "sort_Berg", "sort_Dahl"]
+    assert listed("-name") == ["sort_Dahl", "sort_Berg", "sort_Aas"]
+    assert listed("email") == ["sort_Berg", "sort_Dahl", "sort_Aas"]
+    assert listed("-email") == ["sort_Aas", "sort_Dahl", "sort_Berg"]
+    assert listed("password") == listed("") == ["sort_Aas", "sort_Berg", "sort_Dahl"]
+    page = client.get(reverse("people:list"), {"q": "sort_", "sort": "-email"}).content.decode()
+    assert 'aria-sort="descending"' in page and 'name="sort" value="-email"' in page
+
+
 @pytest.mark.parametrize("count", [3, 30])
 def test_people_list_query_count_is_constant(
     client, org, administrator, count, django_assert_max_num_queries
@@ -79,7 +102,7 @@ def test_people_list_query_count_is_constant(
     _people(org, count)
     client.force_login(administrator)
     with django_assert_max_num_queries(12):
-        response = client.get(reverse("people:list"), {"q": "e"})
+        response = client.get(reverse("people:list"), {"q": "e", "sort": "-email"})
     assert response.status_code == 200
 
 

@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from hms.pdf import pdf_response, render_pdf
@@ -21,8 +22,16 @@ from indicators.review.models import (
     ReviewParticipant,
     can_run_review,
 )
+from units import listing
 from units.forms import add_service_errors
 from units.models import Unit
+
+SORT_COLUMNS = {
+    "year": listing.column(gettext_lazy("Review"), "year", "root__path"),
+    "status": listing.column(gettext_lazy("Status"), "status", "year"),
+    "meeting": listing.column(gettext_lazy("Meeting date"), "meeting_date"),
+    "archive": listing.column(gettext_lazy("Archive case number"), "archive_case_number"),
+}
 
 
 def _roots_run_by(user) -> list[Unit]:
@@ -47,10 +56,10 @@ def _review(request, year: int) -> ManagementReview:
 @login_required
 @require_safe
 def review_list(request):
+    sort = listing.sort_key(SORT_COLUMNS, request.GET.get("sort"))
+    reviews = ManagementReview.objects.visible_to(request.user).select_related("root")
     reviews = list(
-        ManagementReview.objects.visible_to(request.user)
-        .select_related("root")
-        .order_by("-year", "root__path")
+        listing.sort_queryset(reviews.order_by("-year", "root__path"), SORT_COLUMNS, sort)
     )
     roots = _roots_run_by(request.user)
     if not reviews and not roots:
@@ -65,6 +74,7 @@ def review_list(request):
             "several_institutions": len({review.root_id for review in reviews}) > 1,
             "can_create": bool(roots),
             "create_form": forms.ReviewCreateForm(initial={"year": next_year}),
+            "columns": listing.sort_links(request.GET, SORT_COLUMNS, sort),
         },
     )
 
