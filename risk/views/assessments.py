@@ -153,7 +153,8 @@ def assessment_export(request, fmt: str):
     if fmt not in ("csv", "xlsx"):
         raise Http404
     _filterset, assessments = _filtered(request)
-    filename = f"{slugify(_('risk-assessments'))}-{timezone.localdate():%Y-%m-%d}.{fmt}"
+    name = slugify(_("risk-assessments"))
+    filename = f"{name}-{timezone.localdate():%Y-%m-%d}.{fmt}"
     return respond(
         export.assessment_rows(assessments),
         export.ASSESSMENT_COLUMNS,

@@ -331,7 +331,8 @@ def red_risks_export(request, fmt: str):
         return HttpResponseBadRequest(error, content_type="text/plain; charset=utf-8")
     _filterset, rows = _red_rows(request, unit)
     today = timezone.localdate()
-    filename = f"{slugify(_('red-risks'))}-{slugify(unit.code)}-{today:%Y-%m-%d}.{fmt}"
+    name = slugify(_("red-risks"))
+    filename = f"{name}-{slugify(unit.code)}-{today:%Y-%m-%d}.{fmt}"
     return respond(
         export.red_rows(rows), export.RED_COLUMNS, filename, fmt, sheet_title=_("Red risks")
     )
