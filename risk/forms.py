@@ -10,10 +10,10 @@ from django.utils.translation import gettext_lazy as _
 
 from actionplans.forms import CostField
 from deviations.models import Category, DeviationType, Severity
+from risk.filters import ASSESSMENT_STATUS_CHOICES, DUE
 from risk.models import (
     CONSEQUENCE_LETTERS,
     Answer,
-    AssessmentStatus,
     ChecklistTemplate,
     HazardTemplate,
     ParticipantRole,
@@ -55,15 +55,10 @@ def score_field(label, choices) -> forms.TypedChoiceField:
 
 
 class AssessmentFilterForm(forms.Form):
-    """The list's filters. An unknown unit code is reported, and the rest still applies."""
+    """The API's filters of the list, with the list's own choices (risk.filters)."""
 
-    DUE = "due"
-    STATUS_CHOICES = [
-        ("", _("Any status")),
-        (AssessmentStatus.DRAFT, _("Draft")),
-        (AssessmentStatus.APPROVED, _("Approved")),
-        (DUE, _("Due for review")),
-    ]
+    DUE = DUE
+    STATUS_CHOICES = [("", _("Any status")), *ASSESSMENT_STATUS_CHOICES]
     unit = UnitCodeField(
         label=_("Unit"),
         required=False,

@@ -20,12 +20,14 @@ from django.db.models.lookups import GreaterThanOrEqual
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from actionplans.models import Measure
 from hms.pdf import pdf_response, render_pdf
-from risk import forms, services
+from risk import export, filters, forms, services
+from risk.filters import AssessmentFilter
 from risk.models import (
     AssessmentStatus,
     HazardTemplate,
@@ -34,13 +36,13 @@ from risk.models import (
     RiskRow,
 )
 from risk.views.matrix import describe_row, matrix_grid, zone_css
-from units import access, versions
+from units import access, listing, versions
 from units.forms import add_service_errors
 from units.models import Unit
+from units.spreadsheet import respond
 
 PAGE_SIZE = 25
-# The list's order, newest first; the API pages through the same.
-LIST_ORDERING = ("-assessed_on", "-pk")
+LIST_ORDERING = filters.ASSESSMENT_ORDERING  # the API pages through the same
 PARTICIPANT_ORDER = {role: index for index, role in enumerate(ParticipantRole.values)}
 
 
@@ -71,23 +73,10 @@ def _row_value():
 
 
 def filter_assessments(assessments, data: dict, today=None):
-    """The list's filters, from AssessmentFilterForm's cleaned data: the unit with its
-    sub-units, and the status ("approved" leaves out those due for review). The page and the
-    API filter through here."""
-    today = today or timezone.localdate()
-    unit = data.get("unit")
-    if unit is not None:
-        assessments = assessments.filter(unit__path__startswith=unit.path)
-    status = data.get("status")
-    if status == forms.AssessmentFilterForm.DUE:
-        assessments = assessments.due_for_review(today)
-    elif status == AssessmentStatus.APPROVED:
-        assessments = assessments.filter(status=AssessmentStatus.APPROVED).exclude(
-            review_date__lte=today
-        )
-    elif status == AssessmentStatus.DRAFT:
-        assessments = assessments.filter(status=AssessmentStatus.DRAFT)
-    return assessments
+    """The API's filters, from AssessmentFilterForm's cleaned data, by the list's own rules
+    (risk.filters): the unit with its sub-units, and the status."""
+    assessments = filters.in_subtree(assessments, data.get("unit"))
+    return filters.with_status(assessments, data.get("status") or "", today)
 
 
 def with_row_counts(assessments):
@@ -108,33 +97,71 @@ def with_row_counts(assessments):
     )
 
 
+def _filtered(request):
+    """The list's filterset and the rows it selects, counted and sorted: the page and its
+    files share them. A filter that is not valid is reported and left out; the rest apply."""
+    filterset = AssessmentFilter(
+        request.GET or None, queryset=RiskAssessment.objects.visible_to(request.user)
+    )
+    assessments = with_row_counts(filterset.qs)
+    sorted_assessments = filters.sort(
+        assessments,
+        filters.ASSESSMENT_COLUMNS,
+        filters.ASSESSMENT_ORDERING,
+        request.GET.get("sort"),
+    )
+    return filterset, sorted_assessments
+
+
+def _chosen_unit(filterset) -> Unit | None:
+    if not filterset.is_bound:
+        return None
+    return filterset.form.cleaned_data.get("unit")
+
+
 @login_required
 @require_safe
 def assessment_list(request):
     user = request.user
-    form = forms.AssessmentFilterForm(request.GET or None)
-    assessments = RiskAssessment.objects.visible_to(user)
-    unit = None
-    if form.is_valid():
-        unit = form.cleaned_data["unit"]
-        assessments = filter_assessments(assessments, form.cleaned_data)
-    assessments = with_row_counts(assessments).order_by(*LIST_ORDERING)
+    filterset, assessments = _filtered(request)
     page = Paginator(assessments, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    query = filters.filter_query(request)
+    sort = listing.sort_key(filters.ASSESSMENT_COLUMNS, request.GET.get("sort"))
     may_create = bool(
         access.sees_everything(user) or access.units_covered(user, access.MANAGER_ROLES).exists()
     )
     context = {
-        "form": form,
+        "filter": filterset,
+        "form": filterset.form,
         "page": page,
-        "unit": unit,
+        "unit": _chosen_unit(filterset),
         "query": query.urlencode(),
+        "filter_query": query,
+        "sort": sort,
+        "columns": listing.sort_links(query, filters.ASSESSMENT_COLUMNS, sort),
         "may_create": may_create,
         "may_configure": access.is_hms_department(user),
         "today": timezone.localdate(),
     }
     return render(request, "risk/assessment_list.html", context)
+
+
+@login_required
+@require_safe
+def assessment_export(request, fmt: str):
+    """The list as a file: the rows the filters select, in the list's order, every page."""
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    _filterset, assessments = _filtered(request)
+    name = slugify(_("risk-assessments"))
+    filename = f"{name}-{timezone.localdate():%Y-%m-%d}.{fmt}"
+    return respond(
+        export.assessment_rows(assessments),
+        export.ASSESSMENT_COLUMNS,
+        filename,
+        fmt,
+        sheet_title=_("Risk assessments"),
+    )
 
 
 # --- Creating and editing the heading -------------------------------------------------------

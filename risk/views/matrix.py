@@ -13,12 +13,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.db.models import Count, Exists, OuterRef
-from django.http import Http404, HttpResponse, HttpResponseNotModified
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseNotModified
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from risk import forms, services
+from risk import export, filters, forms, services
+from risk.filters import RedRiskFilter
 from risk.models import (
     CONSEQUENCE_LETTERS,
     CURRENT_DEFINITION,
@@ -29,9 +32,10 @@ from risk.models import (
     RowMeasure,
     Zone,
 )
-from units import access
+from units import access, listing
 from units.forms import add_service_errors
 from units.models import Unit
+from units.spreadsheet import respond
 
 RED_PAGE_SIZE = 50
 MATRIX_LIST_LIMIT = 50
@@ -270,38 +274,68 @@ def unit_matrix(request):
     return render(request, "risk/unit_matrix.html", context, status=200 if unit else 400)
 
 
+def _red_rows(request, unit: Unit):
+    """The red list's filterset and the rows it selects in the unit's subtree, sorted: the
+    page and its files share them."""
+    rows = RiskRow.objects.visible_to(request.user).filter(
+        assessment__in=_scope_assessments(request.user, unit, subtree=True)
+    )
+    rows = services.red_rows(rows).annotate(
+        has_measures=Exists(RowMeasure.objects.filter(row=OuterRef("pk")))
+    )
+    filterset = RedRiskFilter(request.GET or None, queryset=rows)
+    rows = filterset.qs.select_related("assessment__unit", "assessment__matrix", "activity")
+    sorted_rows = filters.sort(
+        rows, filters.RED_COLUMNS, filters.RED_ORDERING, request.GET.get("sort")
+    )
+    return filterset, sorted_rows
+
+
 @login_required
 @require_safe
 def red_risks(request):
     """Red hazards across a unit's subtree, each judged by its own assessment's matrix."""
     unit, error = _scope_unit(request, request.GET.get("unit", ""))
-    missing = request.GET.get("missing") == "1"
+    query = filters.filter_query(request)
+    sort = listing.sort_key(filters.RED_COLUMNS, request.GET.get("sort"))
     context = {
         "unit": unit,
         "error": error,
-        "missing": missing,
+        "filter": RedRiskFilter(request.GET or None, queryset=RiskRow.objects.none()),
+        "missing": request.GET.get("missing") == "1",
         "code": request.GET.get("unit"),
         "definition": CURRENT_DEFINITION,
+        "query": query.urlencode(),
+        "filter_query": query,
+        "sort": sort,
+        "columns": listing.sort_links(query, filters.RED_COLUMNS, sort),
     }
     if unit is not None:
-        rows = RiskRow.objects.visible_to(request.user).filter(
-            assessment__in=_scope_assessments(request.user, unit, subtree=True)
-        )
-        rows = services.red_rows(rows).annotate(
-            has_measures=Exists(RowMeasure.objects.filter(row=OuterRef("pk")))
-        )
-        if missing:
-            rows = rows.filter(has_measures=False)
-        rows = rows.select_related("assessment__unit", "assessment__matrix", "activity").order_by(
-            "-value", "assessment__unit__path", "assessment_id", "order", "pk"
-        )
+        filterset, rows = _red_rows(request, unit)
         page = Paginator(rows, RED_PAGE_SIZE).get_page(request.GET.get("page"))
         for row in page:
             describe_row(row, row.assessment.matrix)
-        query = request.GET.copy()
-        query.pop("page", None)
-        context.update({"page": page, "query": query.urlencode()})
+        context.update({"page": page, "filter": filterset})
     return render(request, "risk/red_risks.html", context, status=200 if unit else 400)
+
+
+@login_required
+@require_safe
+def red_risks_export(request, fmt: str):
+    """The red list as a file: the rows its filters select, in its order, every page. The
+    same unit rules as the page: one the user may not see is a 404."""
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    unit, error = _scope_unit(request, request.GET.get("unit", ""))
+    if unit is None:
+        return HttpResponseBadRequest(error, content_type="text/plain; charset=utf-8")
+    _filterset, rows = _red_rows(request, unit)
+    today = timezone.localdate()
+    name = slugify(_("red-risks"))
+    filename = f"{name}-{slugify(unit.code)}-{today:%Y-%m-%d}.{fmt}"
+    return respond(
+        export.red_rows(rows), export.RED_COLUMNS, filename, fmt, sheet_title=_("Red risks")
+    )
 
 
 @login_required

@@ -18,10 +18,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from hms.pdf import pdf_response, render_pdf
-from risk import services
+from risk import filters, services
 from risk.models import Answer, ChecklistKind, InspectionRound
 from risk.views.rounds import CHECKLIST_ORDER, PAGE_SIZE, _participants, _round
-from units import access
+from units import access, listing
 from units.models import Role, Unit
 
 # The report ------------------------------------------------------------------------------------
@@ -185,14 +185,16 @@ def overview(request):
         return render(
             request, "risk/_round_overview_rows.html", {"children": children, "nested": True}
         )
-    flagged_units = (
-        services.units_without_recent_round(
-            Unit.objects.active().filter(path__startswith=unit.path)
-        )
-        .annotate(last_completed=_last_completed_subquery())
-        .order_by("path")
+    flagged_units = services.units_without_recent_round(
+        Unit.objects.active().filter(path__startswith=unit.path)
+    ).annotate(last_completed=_last_completed_subquery())
+    sort = listing.sort_key(filters.FLAGGED_COLUMNS, request.GET.get("sort"))
+    flagged_units = filters.sort(
+        flagged_units, filters.FLAGGED_COLUMNS, filters.FLAGGED_ORDERING, sort
     )
     page = Paginator(flagged_units, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = filters.filter_query(request)
+    query.pop("rows", None)
     for flagged_unit in page:
         flagged_unit.can_plan = services.can_run_round(user, flagged_unit)
     total = sum(child.total for child in children) + (1 if unit.is_active else 0)
@@ -213,5 +215,9 @@ def overview(request):
             "total": total,
             "share": round(100 * page.paginator.count / total) if total else 0,
             "overview_url": reverse("risk:round_overview"),
+            "query": query.urlencode(),
+            "filter_query": query,
+            "sort": sort,
+            "columns": listing.sort_links(query, filters.FLAGGED_COLUMNS, sort),
         },
     )

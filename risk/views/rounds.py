@@ -25,7 +25,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from deviations.models import Deviation
-from risk import forms, services
+from risk import filters, forms, services
+from risk.filters import RoundFilter
 from risk.models import (
     Answer,
     ChecklistKind,
@@ -34,7 +35,7 @@ from risk.models import (
     ParticipantRole,
     RoundStatus,
 )
-from units import access, versions
+from units import access, listing, versions
 from units.forms import add_service_errors
 from units.models import Role, Unit, UnitType
 
@@ -91,13 +92,11 @@ def _user_label(user) -> str:
 
 # The list and planning -------------------------------------------------------------------------
 
-# The list's order, the next round first; the API pages through the same.
-LIST_ORDERING = ("-planned_for", "-pk")
+LIST_ORDERING = filters.ROUND_ORDERING  # the API pages through the same
 
 
 def filter_rounds(rounds, unit: Unit | None, status: str):
-    """The list's filters: the unit with its sub-units, and the status (an empty one: all).
-    The page and the API filter through here."""
+    """The API's filters: the unit with its sub-units, and the status (an empty one: all)."""
     if unit is not None:
         rounds = rounds.filter(unit__path__startswith=unit.path)
     if status:
@@ -117,30 +116,32 @@ def with_counts(rounds):
 @require_safe
 def round_list(request):
     user = request.user
-    rounds = InspectionRound.objects.visible_to(user).select_related("unit")
-    unit_form = forms.RoundUnitForm(request.GET if request.GET.get("unit") else None)
-    unit = unit_form.cleaned_data["unit"] if unit_form.is_bound and unit_form.is_valid() else None
-    status = request.GET.get("status", "")
-    if status not in RoundStatus.values:
-        status = ""
-    rounds = with_counts(filter_rounds(rounds, unit, status)).order_by(*LIST_ORDERING)
+    filterset = RoundFilter(
+        request.GET or None,
+        queryset=InspectionRound.objects.visible_to(user).select_related("unit"),
+    )
+    sort = listing.sort_key(filters.ROUND_COLUMNS, request.GET.get("sort"))
+    rounds = filters.sort(
+        with_counts(filterset.qs), filters.ROUND_COLUMNS, filters.ROUND_ORDERING, sort
+    )
     page = Paginator(rounds, PAGE_SIZE).get_page(request.GET.get("page"))
+    unit = filterset.form.cleaned_data.get("unit") if filterset.is_bound else None
     can_plan = services.can_run_round(user, unit) if unit else _can_plan_somewhere(user)
-    query = request.GET.copy()
-    query.pop("page", None)
+    query = filters.filter_query(request)
     return render(
         request,
         "risk/round_list.html",
         {
             "page": page,
-            "unit_form": unit_form,
+            "filter": filterset,
             "unit": unit,
-            "status": status,
-            "statuses": RoundStatus.choices,
             "can_plan": can_plan,
             "can_see_overview": access.is_hms_department(user)
             or bool(access.role_paths(user).get(Role.LINE_MANAGER)),
             "query": query.urlencode(),
+            "filter_query": query,
+            "sort": sort,
+            "columns": listing.sort_links(query, filters.ROUND_COLUMNS, sort),
             "today": timezone.localdate(),
         },
     )
