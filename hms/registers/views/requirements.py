@@ -217,10 +217,11 @@ def register_export(request, code: str, fmt: str):
     if fmt not in export.FORMATS:
         raise Http404
     _filterset, requirements = _register_rows(request, unit)
+    name = _("requirements-register")
     return export.download(
         export.register_rows(unit, requirements),
         export.REGISTER_COLUMNS,
-        f"{_('requirements-register')}-{unit.code}",
+        f"{name}-{unit.code}",
         fmt,
         sheet_title=_("Requirements register"),
     )
