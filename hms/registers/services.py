@@ -113,6 +113,52 @@ def local_requirement_save(
     return requirement
 
 
+def register_listable_q(unit: Unit) -> Q:
+    """What the unit's register may list: the catalogue and the local requirements of the
+    unit and of the units above it (another unit's local requirement never)."""
+    return Q(unit__isnull=True) | Q(unit__path__in=[*unit.ancestor_paths(), unit.path])
+
+
+@transaction.atomic
+def requirement_review(
+    *,
+    actor,
+    unit: Unit,
+    requirement: Requirement,
+    version: int | None,
+    applies: bool | None = None,
+    comment: str | None = None,
+) -> UnitRequirement:
+    """Review one requirement of the unit's register: the entry gets today's date and the
+    reviewer, and whether it applies and the comment when given (kept as they are when None;
+    a requirement not reviewed before does not apply until someone says it does). `version`
+    is the entry's version as the page showed it, 0 for none yet: a review prepared before
+    someone else's is refused as stale."""
+    _require_change(actor, unit)
+    if not Requirement.objects.filter(register_listable_q(unit), pk=requirement.pk).exists():
+        raise PermissionDenied
+    entry = (
+        UnitRequirement.objects.select_for_update()
+        .filter(unit=unit, requirement=requirement)
+        .first()
+    )
+    versions.check_version(entry.version if entry else 0, version)
+    if entry is None:
+        entry = UnitRequirement(unit=unit, requirement=requirement)
+    if applies is not None:
+        entry.applies = applies
+    if comment is not None:
+        entry.comment = comment.strip()
+    entry.reviewed_on = timezone.localdate()
+    entry.reviewed_by = actor
+    entry.full_clean()
+    if entry.pk is None:
+        entry.save()
+    else:
+        versions.bump(entry, ["applies", "comment", "reviewed_on", "reviewed_by"])
+    return entry
+
+
 @transaction.atomic
 def requirements_register_save(
     *,
@@ -122,41 +168,29 @@ def requirements_register_save(
     shown_versions: dict[int, int] | None = None,
 ) -> list[UnitRequirement]:
     """Record which requirements apply to the unit, with a comment each. Saving is the unit's
-    review of its register: every row gets today's date and the reviewer. With
-    `shown_versions` (each entry's version as the page showed it, 0 for none yet), a review
-    prepared before someone else's is refused as stale, whole: the register is one review."""
+    review of the requirements on the page: every row gets today's date and the reviewer
+    (requirement_review, row by row). With `shown_versions` (each entry's version as the page
+    showed it, 0 for none yet), a review prepared before someone else's is refused as stale,
+    whole: nothing of the page is saved."""
     _require_change(actor, unit)
-    # Only what the unit's register may list: the catalogue and the local requirements of the
-    # unit and of the units above it (another unit's local requirement is ignored).
-    listable = Q(unit__isnull=True) | Q(unit__path__in=[*unit.ancestor_paths(), unit.path])
-    requirements = {r.pk: r for r in Requirement.objects.filter(listable, pk__in=entries)}
-    existing = {
-        entry.requirement_id: entry
-        for entry in UnitRequirement.objects.select_for_update().filter(unit=unit)
+    # Another unit's local requirement is ignored.
+    requirements = {
+        r.pk: r for r in Requirement.objects.filter(register_listable_q(unit), pk__in=entries)
     }
-    if shown_versions is not None:
-        for requirement_id in entries:
-            current = existing[requirement_id].version if requirement_id in existing else 0
-            versions.check_version(current, shown_versions.get(requirement_id))
-    today = timezone.localdate()
-    saved = []
-    for requirement_id, (applies, comment) in entries.items():
-        if requirement_id not in requirements:
-            continue
-        entry = existing.get(requirement_id) or UnitRequirement(
-            unit=unit, requirement=requirements[requirement_id]
+    # The unit's entries locked in one order, so two reviews of the register queue up.
+    list(UnitRequirement.objects.select_for_update().filter(unit=unit).order_by("pk"))
+    return [
+        requirement_review(
+            actor=actor,
+            unit=unit,
+            requirement=requirements[requirement_id],
+            version=None if shown_versions is None else shown_versions.get(requirement_id),
+            applies=applies,
+            comment=comment,
         )
-        entry.applies = applies
-        entry.comment = comment.strip()
-        entry.reviewed_on = today
-        entry.reviewed_by = actor
-        entry.full_clean()
-        if entry.pk is None:
-            entry.save()
-        else:
-            versions.bump(entry, ["applies", "comment", "reviewed_on", "reviewed_by"])
-        saved.append(entry)
-    return saved
+        for requirement_id, (applies, comment) in entries.items()
+        if requirement_id in requirements
+    ]
 
 
 # --- Documents ----------------------------------------------------------------------------------

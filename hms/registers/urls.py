@@ -6,6 +6,7 @@ app_name = "registers"
 
 urlpatterns = [
     path("requirements/", requirements.catalogue, name="catalogue"),
+    path("requirements/export.<str:fmt>", requirements.catalogue_export, name="catalogue_export"),
     path("requirements/new/", requirements.catalogue_edit, name="catalogue_create"),
     path("requirements/<int:pk>/", requirements.catalogue_edit, name="catalogue_edit"),
     path(
@@ -14,6 +15,7 @@ urlpatterns = [
         name="local_requirement_edit",
     ),
     path("documents/", documents.document_list, name="document_list"),
+    path("documents/export.<str:fmt>", documents.document_export, name="document_export"),
     path("documents/<int:pk>/", documents.document_detail, name="document"),
     path("documents/<int:pk>/edit/", documents.document_edit, name="document_edit"),
     path("documents/<int:pk>/file/", documents.document_file, name="document_file"),
@@ -25,6 +27,7 @@ urlpatterns = [
     ),
     path("documents/<int:pk>/delete/", documents.document_delete, name="document_delete"),
     path("routines/", routines.routine_list, name="routine_list"),
+    path("routines/export.<str:fmt>", routines.routine_export, name="routine_export"),
     path("routines/templates/", routines.template_list, name="templates"),
     path("routines/templates/new/", routines.template_edit, name="template_create"),
     path("routines/templates/<int:pk>/", routines.template_edit, name="template_edit"),
@@ -34,6 +37,7 @@ urlpatterns = [
     path("routines/<int:pk>/delete/", routines.routine_delete, name="routine_delete"),
     path("routines/<int:pk>/routine.pdf", routines.routine_pdf, name="routine_pdf"),
     path("agreements/", agreements.agreement_list, name="agreement_list"),
+    path("agreements/export.<str:fmt>", agreements.agreement_export, name="agreement_export"),
     path("agreements/<int:pk>/", agreements.agreement_detail, name="agreement"),
     path("agreements/<int:pk>/edit/", agreements.agreement_edit, name="agreement_edit"),
     path(
@@ -44,6 +48,12 @@ urlpatterns = [
     path("<str:code>/", overview.unit_registers, name="unit"),
     path("<str:code>/summary/", overview.unit_summary, name="unit_summary"),
     path("<str:code>/requirements/", requirements.register, name="requirements"),
+    path(
+        "<str:code>/requirements/export.<str:fmt>",
+        requirements.register_export,
+        name="register_export",
+    ),
+    path("<str:code>/requirements/review/", requirements.register_review, name="register_review"),
     path(
         "<str:code>/requirements/new/",
         requirements.local_requirement_edit,

@@ -3,17 +3,17 @@ import contextlib
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from hms.registers import services
+from hms.registers import export, services
+from hms.registers.filters import AGREEMENT_COLUMNS, AgreementFilter, agreement_sort
 from hms.registers.forms import AgreementForm, CooperationItemForm, party_formset
 from hms.registers.models import CooperationItem, CoordinationAgreement
-from hms.registers.views.scope import PAGE_SIZE, forbidden, records_unit
+from hms.registers.views.scope import forbidden, list_context, records_unit
 from units.forms import add_service_errors
 from units.models import Unit
 
@@ -26,32 +26,39 @@ def _agreement(request, pk: int) -> CoordinationAgreement:
     )
 
 
+def _agreements(request):
+    """The list's filterset and the agreements it selects, in the order asked for: the page
+    and its exports share it. Invalid filters select nothing; the page says what to correct."""
+    base = CoordinationAgreement.objects.visible_to(request.user).select_related("unit")
+    filterset = AgreementFilter(request.GET, queryset=base)
+    if not filterset.is_valid():
+        return filterset, base.none()
+    return filterset, agreement_sort(filterset.qs, request.GET.get("sort"))
+
+
 @login_required
 @require_safe
 def agreement_list(request):
-    agreements = (
-        CoordinationAgreement.objects.visible_to(request.user)
-        .select_related("unit")
-        .prefetch_related("parties")
-    )
-    unit = None
-    code = request.GET.get("unit", "").strip()
-    if code:
-        unit = Unit.objects.filter(code__iexact=code).first()
-        agreements = agreements.filter(unit=unit) if unit else agreements.none()
-    if not request.GET.get("ended"):
-        agreements = agreements.exclude(valid_to__lt=timezone.localdate())
-    agreements = agreements.order_by("unit__path", "-valid_from")
-    page = Paginator(agreements, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
-    context = {
-        "page": page,
-        "unit": unit,
-        "code": code,
-        "query": query,
-        "ended": bool(request.GET.get("ended")),
-    }
+    filterset, agreements = _agreements(request)
+    agreements = agreements.prefetch_related("parties")
+    context = list_context(request, filterset, agreements, AGREEMENT_COLUMNS)
     return render(request, "registers/agreement_list.html", context)
+
+
+@login_required
+@require_safe
+def agreement_export(request, fmt: str):
+    """The filtered list as CSV or XLSX: exactly the agreements the page lists."""
+    if fmt not in export.FORMATS:
+        raise Http404
+    _filterset, agreements = _agreements(request)
+    return export.download(
+        export.agreement_rows(agreements),
+        export.AGREEMENT_COLUMNS,
+        _("coordination-agreements"),
+        fmt,
+        sheet_title=_("Coordination agreements"),
+    )
 
 
 def _edit(request, *, unit: Unit, agreement: CoordinationAgreement | None):

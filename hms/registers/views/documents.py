@@ -1,18 +1,17 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from hms.registers import services
+from hms.registers import export, services
+from hms.registers.filters import DOCUMENT_COLUMNS, DocumentFilter, document_sort
 from hms.registers.forms import DocumentForm
-from hms.registers.models import Document, DocumentKind, DocumentVersion
-from hms.registers.views.scope import PAGE_SIZE, forbidden, shared_unit
+from hms.registers.models import Document, DocumentVersion
+from hms.registers.views.scope import forbidden, list_context, shared_unit
 from units.downloads import file_response
 from units.forms import add_service_errors
 from units.models import Unit
@@ -26,36 +25,43 @@ def _document(request, pk: int) -> Document:
     )
 
 
+def _documents(request):
+    """The list's filterset and the documents it selects, in the order asked for: the page
+    and its exports share it. Invalid filters select nothing; the page says what to correct."""
+    base = Document.objects.visible_to(request.user).select_related("unit")
+    filterset = DocumentFilter(request.GET, queryset=base)
+    if not filterset.is_valid():
+        return filterset, base.none()
+    due = bool(filterset.form.cleaned_data.get("due"))
+    return filterset, document_sort(filterset.qs, request.GET.get("sort"), due=due)
+
+
 @login_required
 @require_safe
 def document_list(request):
     """Every document the person may read: their units' and those above them (shared down),
     and the units their roles cover."""
-    documents = Document.objects.visible_to(request.user).select_related("unit")
-    unit = None
-    code = request.GET.get("unit", "").strip()
-    if code:
-        unit = Unit.objects.filter(code__iexact=code).first()
-        documents = documents.filter(unit=unit) if unit else documents.none()
-    kind = request.GET.get("kind", "")
-    if kind in DocumentKind.values:
-        documents = documents.filter(kind=kind)
-    if request.GET.get("due"):
-        documents = documents.exclude(review_due__isnull=True).order_by("review_due")
-    else:
-        documents = documents.order_by("unit__path", "kind", "title")
-    page = Paginator(documents, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
-    context = {
-        "page": page,
-        "unit": unit,
-        "code": code,
-        "kind": kind,
-        "kinds": DocumentKind.choices,
-        "query": query,
-        "due": bool(request.GET.get("due")),
-    }
+    filterset, documents = _documents(request)
+    context = list_context(request, filterset, documents, DOCUMENT_COLUMNS)
+    code = filterset.form.cleaned_data.get("unit") if filterset.is_valid() else ""
+    context["unit"] = Unit.objects.filter(code__iexact=code).first() if code else None
     return render(request, "registers/document_list.html", context)
+
+
+@login_required
+@require_safe
+def document_export(request, fmt: str):
+    """The filtered list as CSV or XLSX: exactly the documents the page lists."""
+    if fmt not in export.FORMATS:
+        raise Http404
+    _filterset, documents = _documents(request)
+    return export.download(
+        export.document_rows(documents),
+        export.DOCUMENT_COLUMNS,
+        _("documents"),
+        fmt,
+        sheet_title=_("Documentation"),
+    )
 
 
 def _save(request, form, *, unit, document=None):

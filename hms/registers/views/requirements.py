@@ -2,22 +2,46 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST, require_safe
 
-from hms.registers import services
+from hms.registers import bulk, export, filters, services
+from hms.registers.bulk import BulkReviewForm
+from hms.registers.filters import CATALOGUE_COLUMNS, CatalogueFilter, RegisterFilter
 from hms.registers.forms import LocalRequirementForm, RequirementForm, RequirementsRegisterForm
 from hms.registers.models import Requirement, UnitRequirement
 from hms.registers.views.scope import (
+    filter_query,
     forbidden,
     hms_department_only,
+    list_context,
     records_unit,
     saved_values,
 )
-from units import access, versions
+from units import access, listing, versions
 from units.forms import add_service_errors
 from units.models import Unit
+
+
+def _catalogue(request):
+    """The catalogue's filterset and the requirements it selects, in the order asked for: the
+    page and its exports share it. Others than the HSE department see the active ones."""
+    base = Requirement.objects.catalogue()
+    if not access.is_hms_department(request.user):
+        base = base.filter(is_active=True)
+    filterset = CatalogueFilter(request.GET, queryset=base)
+    if not filterset.is_valid():
+        return filterset, base.none()
+    requirements = filterset.qs
+    if listing.sort_key(CATALOGUE_COLUMNS, request.GET.get("sort")):
+        return filterset, listing.sort_queryset(
+            requirements, CATALOGUE_COLUMNS, request.GET.get("sort")
+        )
+    return filterset, requirements.order_by("order", "short_name", "pk")
 
 
 @login_required
@@ -35,16 +59,31 @@ def catalogue(request):
         for unit in Unit.objects.filter(path__in=paths, is_active=True)
         if access.can_view_records(request.user, unit)
     ]
-    context = {
-        "requirements": Requirement.objects.catalogue()
-        if access.is_hms_department(request.user)
-        else Requirement.objects.catalogue().filter(is_active=True),
-        "units": units,
-        "can_edit_catalogue": access.is_hms_department(request.user),
+    filterset, requirements = _catalogue(request)
+    context = list_context(request, filterset, requirements, CATALOGUE_COLUMNS)
+    context.update(
+        units=units,
+        can_edit_catalogue=access.is_hms_department(request.user),
         # The registers are records: the way in is for those whose roles show them records.
-        "may_open_registers": bool(units) or access.sees_everything(request.user),
-    }
+        may_open_registers=bool(units) or access.sees_everything(request.user),
+    )
     return render(request, "registers/catalogue.html", context)
+
+
+@login_required
+@require_safe
+def catalogue_export(request, fmt: str):
+    """The filtered catalogue as CSV or XLSX: exactly the requirements the page lists."""
+    if fmt not in export.FORMATS:
+        raise Http404
+    _filterset, requirements = _catalogue(request)
+    return export.download(
+        export.catalogue_rows(requirements),
+        export.CATALOGUE_COLUMNS,
+        _("requirements-catalogue"),
+        fmt,
+        sheet_title=_("Requirements"),
+    )
 
 
 @login_required
@@ -80,16 +119,66 @@ def catalogue_edit(request, pk: int | None = None):
     )
 
 
-@login_required
-def register(request, code: str):
-    """The unit's requirements register: every active requirement of the catalogue, which apply
-    and why. Requirements no longer in the catalogue stay listed while the unit marks them."""
-    unit = records_unit(request, code)
-    entries = {
+def _listed(unit: Unit):
+    """The catalogue and the local requirements that bind the unit; one no longer active
+    stays listed while the unit marks it as applying."""
+    applying = UnitRequirement.objects.filter(unit=unit, applies=True).values("requirement")
+    listed = Requirement.objects.for_register(unit) | Requirement.objects.filter(pk__in=applying)
+    return listed.distinct().select_related("unit")
+
+
+def _register_rows(request, unit: Unit):
+    """The register's filterset and the requirements it selects, in the order asked for: the
+    page, its exports and its review all use it. Invalid filters select nothing."""
+    base = filters.with_entry(_listed(unit), unit)
+    filterset = RegisterFilter(request.GET, queryset=base, unit=unit)
+    if not filterset.is_valid():
+        return filterset, base.none()
+    return filterset, filters.register_sort(filterset.qs, request.GET.get("sort"))
+
+
+def _entries(unit: Unit) -> dict:
+    return {
         entry.requirement_id: entry
         for entry in UnitRequirement.objects.filter(unit=unit).select_related("reviewed_by")
     }
-    requirements = _register_requirements(unit, entries)
+
+
+def _register_context(request, unit, filterset, form, entries, can_change) -> dict:
+    query = filter_query(request)
+    sort = listing.sort_key(filters.REGISTER_COLUMNS, request.GET.get("sort"))
+    reviewed = [entry.reviewed_on for entry in entries.values()]
+    context = {
+        "unit": unit,
+        "form": form,
+        "filter": filterset,
+        "columns": listing.sort_links(query, filters.REGISTER_COLUMNS, sort),
+        "sort": sort,
+        "filter_query": query,
+        "filtered": any(key != "sort" for key in query),
+        "can_change": can_change,
+        "last_reviewed": max(reviewed) if reviewed else None,
+        "applying": sum(entry.applies for entry in entries.values()),
+    }
+    if can_change:
+        context["bulk_form"] = BulkReviewForm(auto_id="bulk_%s")
+    return context
+
+
+def _register_url(unit, query) -> str:
+    url = reverse("registers:requirements", args=[unit.code])
+    return f"{url}?{query.urlencode()}" if query else url
+
+
+@login_required
+def register(request, code: str):
+    """The unit's requirements register: every active requirement of the catalogue, which apply
+    and why. Requirements no longer in the catalogue stay listed while the unit marks them.
+    With a search or filter, the form holds (and saving reviews) the requirements shown."""
+    unit = records_unit(request, code)
+    entries = _entries(unit)
+    filterset, requirements = _register_rows(request, unit)
+    requirements = list(requirements)
     can_change = services.can_change(request.user, unit)
     form = RequirementsRegisterForm(
         request.POST or None, requirements=requirements, entries=entries
@@ -111,30 +200,30 @@ def register(request, code: str):
             except ValidationError as error:
                 if not versions.is_stale(error):
                     raise
-                return _stale_register(request, unit, form, requirements, can_change)
+                return _stale_register(request, unit, filterset, form, requirements, can_change)
             messages.success(request, _("The requirements register was saved."))
-            return redirect("registers:requirements", unit.code)
+            return redirect(_register_url(unit, filter_query(request)))
         status = 400
-    reviewed = [entry.reviewed_on for entry in entries.values()]
-    context = {
-        "unit": unit,
-        "form": form,
-        "can_change": can_change,
-        "last_reviewed": max(reviewed) if reviewed else None,
-        "applying": sum(entry.applies for entry in entries.values()),
-    }
+    context = _register_context(request, unit, filterset, form, entries, can_change)
     return render(request, "registers/requirements.html", context, status=status)
 
 
-def _register_requirements(unit, entries):
-    """The catalogue and the local requirements that bind the unit; one no longer active
-    stays listed while the unit marks it as applying. The catalogue first, then local ones."""
-    applying = [pk for pk, entry in entries.items() if entry.applies]
-    listed = Requirement.objects.for_register(unit) | Requirement.objects.filter(pk__in=applying)
-    return (
-        listed.distinct()
-        .select_related("unit")
-        .order_by(F("unit__path").asc(nulls_first=True), "order", "short_name")
+@login_required
+@require_safe
+def register_export(request, code: str, fmt: str):
+    """The register as CSV or XLSX: exactly the requirements the page lists, with the unit's
+    entry for each."""
+    unit = records_unit(request, code)
+    if fmt not in export.FORMATS:
+        raise Http404
+    _filterset, requirements = _register_rows(request, unit)
+    name = _("requirements-register")
+    return export.download(
+        export.register_rows(unit, requirements),
+        export.REGISTER_COLUMNS,
+        f"{name}-{unit.code}",
+        fmt,
+        sheet_title=_("Requirements register"),
     )
 
 
@@ -185,14 +274,11 @@ def local_requirement_edit(request, code: str | None = None, pk: int | None = No
     return render(request, "registers/simple_form.html", context, status=status)
 
 
-def _stale_register(request, unit, form, requirements, can_change):
+def _stale_register(request, unit, filterset, form, requirements, can_change):
     """409: someone reviewed the register after this page was opened. The ticks and comments
     typed here stay in the form, now carrying the current versions; what the other person
     saved is shown beside each requirement they changed."""
-    entries = {
-        entry.requirement_id: entry
-        for entry in UnitRequirement.objects.filter(unit=unit).select_related("reviewed_by")
-    }
+    entries = _entries(unit)
     shown = form.shown_versions()
     data = form.data.copy()
     changed = set()
@@ -203,14 +289,64 @@ def _stale_register(request, unit, form, requirements, can_change):
         data[f"version_{requirement.pk}"] = current
     form = RequirementsRegisterForm(data, requirements=requirements, entries=entries)
     form.is_valid()
-    reviewed = [entry.reviewed_on for entry in entries.values()]
+    context = _register_context(request, unit, filterset, form, entries, can_change)
+    context["stale"] = versions.stale_error().messages[0]
+    context["changed"] = changed
+    return render(request, "registers/requirements.html", context, status=409)
+
+
+@login_required
+@require_POST
+def register_review(request, code: str):
+    """Mark the requirements ticked in the register as reviewed: a summary to confirm, then
+    one transaction (registers/bulk.py), refused whole if any row cannot be reviewed."""
+    unit = records_unit(request, code)
+    if not services.can_change(request.user, unit):
+        return forbidden(request, _("You can read this register, but you may not change it."))
+    form = BulkReviewForm(request.POST)
+    back = request.POST.get("back", "")
+    if not back.startswith(reverse("registers:requirements", args=[unit.code])):
+        back = reverse("registers:requirements", args=[unit.code])
+    status, refused = 200, []
+    if not form.is_valid():
+        status = 400
+    elif request.POST.get("confirm") == "yes":
+        try:
+            count = bulk.bulk_review(
+                actor=request.user,
+                unit=unit,
+                selected=form.selected,
+                comment=form.cleaned_data["comment"],
+            )
+        except bulk.Refused as error:
+            status, refused = 409, error.rows
+        except PermissionDenied:
+            return forbidden(request, _("You may not change this register."))
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "%(n)d requirement was marked as reviewed.",
+                    "%(n)d requirements were marked as reviewed.",
+                    count,
+                )
+                % {"n": count},
+            )
+            return redirect(back)
+    entries = _entries(unit)
+    selected = [
+        (requirement, entries.get(requirement.pk))
+        for requirement in _listed(unit)
+        .filter(pk__in=form.selected)
+        .order_by(F("unit__path").asc(nulls_first=True), "order", "short_name")
+    ]
     context = {
         "unit": unit,
         "form": form,
-        "can_change": can_change,
-        "last_reviewed": max(reviewed) if reviewed else None,
-        "applying": sum(entry.applies for entry in entries.values()),
-        "stale": versions.stale_error().messages[0],
-        "changed": changed,
+        "selected": selected,
+        "versions": form.selected,
+        "missing": len(form.selected) - len(selected),
+        "refused": refused,
+        "back": back,
     }
-    return render(request, "registers/requirements.html", context, status=409)
+    return render(request, "registers/requirements_review.html", context, status=status)

@@ -1,28 +1,27 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from hms.pdf import pdf_response, render_pdf
-from hms.registers import services
+from hms.registers import export, services
+from hms.registers.filters import ROUTINE_COLUMNS, RoutineFilter, routine_sort
 from hms.registers.forms import RoutineForm, RoutineTemplateForm
 from hms.registers.models import Routine, RoutineStatus, RoutineTemplate
 from hms.registers.views.scope import (
-    PAGE_SIZE,
     forbidden,
     hms_department_only,
+    list_context,
     saved_values,
     shared_unit,
 )
 from units import access, versions
 from units.forms import add_service_errors
-from units.models import Unit
 
 TEXT_FIELDS = ["title", "purpose", "scope", "responsibility", "procedure", "references"]
 
@@ -33,33 +32,39 @@ def _routine(request, pk: int) -> Routine:
     )
 
 
+def _routines(request):
+    """The list's filterset and the routines it selects, in the order asked for: the page and
+    its exports share it. Invalid filters select nothing; the page says what to correct."""
+    base = Routine.objects.visible_to(request.user).select_related("unit", "approved_by")
+    filterset = RoutineFilter(request.GET, queryset=base)
+    if not filterset.is_valid():
+        return filterset, base.none()
+    return filterset, routine_sort(filterset.qs, request.GET.get("sort"))
+
+
 @login_required
 @require_safe
 def routine_list(request):
-    routines = Routine.objects.visible_to(request.user).select_related("unit", "approved_by")
-    unit = None
-    code = request.GET.get("unit", "").strip()
-    if code:
-        unit = Unit.objects.filter(code__iexact=code).first()
-        routines = routines.filter(unit=unit) if unit else routines.none()
-    status = request.GET.get("status", "")
-    if status in RoutineStatus.values:
-        routines = routines.filter(status=status)
-    else:
-        routines = routines.current()
-    routines = routines.order_by("unit__path", "title")
-    page = Paginator(routines, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
-    context = {
-        "page": page,
-        "unit": unit,
-        "code": code,
-        "status": status,
-        "statuses": RoutineStatus.choices,
-        "query": query,
-        "can_edit_templates": access.is_hms_department(request.user),
-    }
+    filterset, routines = _routines(request)
+    context = list_context(request, filterset, routines, ROUTINE_COLUMNS)
+    context["can_edit_templates"] = access.is_hms_department(request.user)
     return render(request, "registers/routine_list.html", context)
+
+
+@login_required
+@require_safe
+def routine_export(request, fmt: str):
+    """The filtered list as CSV or XLSX: exactly the routines the page lists."""
+    if fmt not in export.FORMATS:
+        raise Http404
+    _filterset, routines = _routines(request)
+    return export.download(
+        export.routine_rows(routines),
+        export.ROUTINE_COLUMNS,
+        _("routines"),
+        fmt,
+        sheet_title=_("Local HSE routines"),
+    )
 
 
 @login_required

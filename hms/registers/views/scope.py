@@ -1,11 +1,12 @@
 """Who reaches which register page: fetches that answer 404 for what a user may not see, and
 403 for what they may see but not change."""
 
-from django.http import Http404
+from django.core.paginator import Paginator
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
-from units import access, versions
+from units import access, listing, versions
 from units.models import Unit
 
 PAGE_SIZE = 50
@@ -53,3 +54,30 @@ def saved_values(form, current) -> list[tuple[str, object]]:
             value = display()
         shown.append((form.fields[name].label, value))
     return shown
+
+
+def filter_query(request) -> QueryDict:
+    """The list's filters and sort as given, without empty fields and the page: for the links
+    that keep them (pages, headings, exports)."""
+    query = QueryDict(mutable=True)
+    for key, values in request.GET.lists():
+        kept = [value for value in values if value.strip()]
+        if key != "page" and kept:
+            query.setlist(key, kept)
+    return query
+
+
+def list_context(request, filterset, rows, columns: dict) -> dict:
+    """What every register list shows besides its rows: the filters (and their errors), a
+    page of the rows, the sortable headings and the query the links keep."""
+    query = filter_query(request)
+    sort = listing.sort_key(columns, request.GET.get("sort"))
+    return {
+        "filter": filterset,
+        "page": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
+        "columns": listing.sort_links(query, columns, sort),
+        "sort": sort,
+        "filter_query": query,
+        "query": query.urlencode(),
+        "filtered": any(key != "sort" for key in query),
+    }
