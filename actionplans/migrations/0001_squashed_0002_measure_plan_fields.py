@@ -4,8 +4,10 @@ import pgtrigger.compiler
 from django.conf import settings
 from django.db import migrations, models
 
+from hms.squashed_migration import SquashedMigration
 
-class Migration(migrations.Migration):
+
+class Migration(SquashedMigration):
 
     replaces = [('actionplans', '0001_initial'), ('actionplans', '0002_measure_plan_fields')]
 

@@ -10,12 +10,14 @@ import units.limits
 from django.conf import settings
 from django.db import migrations, models
 
+from hms.squashed_migration import SquashedMigration
+
 # The data steps a fresh database needs (the defaults), from the migrations this one
 # replaces; when those files are deleted, their functions move here.
 _default_categories = import_module("deviations.migrations.0002_default_categories")
 
 
-class Migration(migrations.Migration):
+class Migration(SquashedMigration):
 
     replaces = [('deviations', '0001_initial'), ('deviations', '0002_default_categories'), ('deviations', '0003_deviation_text_search_trigram'), ('deviations', '0004_receipt_index_and_no_health_details_in_history'), ('deviations', '0005_dates_in_range'), ('deviations', '0006_text_max_length'), ('deviations', '0007_step_corrections')]
 

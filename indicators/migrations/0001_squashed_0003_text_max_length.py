@@ -8,12 +8,14 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import migrations, models
 
+from hms.squashed_migration import SquashedMigration
+
 # The data steps a fresh database needs (the defaults), from the migrations this one
 # replaces; when those files are deleted, their functions move here.
 _catalogue = import_module("indicators.migrations.0002_catalogue")
 
 
-class Migration(migrations.Migration):
+class Migration(SquashedMigration):
 
     replaces = [('indicators', '0001_initial'), ('indicators', '0002_catalogue'), ('indicators', '0003_text_max_length')]
 

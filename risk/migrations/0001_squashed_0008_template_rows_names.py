@@ -8,12 +8,14 @@ import units.limits
 from django.conf import settings
 from django.db import migrations, models
 
+from hms.squashed_migration import SquashedMigration
+
 # The data steps a fresh database needs (the defaults), from the migrations this one
 # replaces; when those files are deleted, their functions move here.
 _defaults = import_module("risk.migrations.0002_defaults")
 
 
-class Migration(migrations.Migration):
+class Migration(SquashedMigration):
 
     replaces = [('risk', '0001_initial'), ('risk', '0002_defaults'), ('risk', '0003_round_questions_in_both_languages'), ('risk', '0004_row_and_activity_versions'), ('risk', '0005_dates_in_range'), ('risk', '0006_text_max_length'), ('risk', '0007_participant_versions'), ('risk', '0008_template_rows_names')]
 

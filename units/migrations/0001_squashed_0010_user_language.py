@@ -12,13 +12,15 @@ import units.models
 from django.conf import settings
 from django.db import migrations, models
 
+from hms.squashed_migration import SquashedMigration
+
 # The data steps a fresh database needs (the defaults), from the migrations this one
 # replaces; when those files are deleted, their functions move here.
 _person_search_index = import_module("units.migrations.0004_person_search_index")
 _default_role_descriptions = import_module("units.migrations.0009_default_role_descriptions")
 
 
-class Migration(migrations.Migration):
+class Migration(SquashedMigration):
 
     replaces = [('units', '0001_initial'), ('units', '0002_user_identifiers'), ('units', '0003_people_register_employment'), ('units', '0004_person_search_index'), ('units', '0005_outbox_message'), ('units', '0006_dates_in_range'), ('units', '0007_forget_sign_in_times'), ('units', '0008_role_descriptions'), ('units', '0009_default_role_descriptions'), ('units', '0010_user_language')]
 

@@ -8,12 +8,14 @@ import units.limits
 from django.conf import settings
 from django.db import migrations, models
 
+from hms.squashed_migration import SquashedMigration
+
 # The data steps a fresh database needs (the defaults), from the migrations this one
 # replaces; when those files are deleted, their functions move here.
 _default_steps = import_module("hms.cycle.migrations.0002_default_steps")
 
 
-class Migration(migrations.Migration):
+class Migration(SquashedMigration):
 
     replaces = [('cycle', '0001_initial'), ('cycle', '0002_default_steps'), ('cycle', '0003_goal_carried_over_from'), ('cycle', '0004_dates_in_range'), ('cycle', '0005_text_max_length'), ('cycle', '0006_working_group_version'), ('cycle', '0007_step_applies_to_unit_types')]
 

@@ -8,12 +8,14 @@ import units.limits
 from django.conf import settings
 from django.db import migrations, models
 
+from hms.squashed_migration import SquashedMigration
+
 # The data steps a fresh database needs (the defaults), from the migrations this one
 # replaces; when those files are deleted, their functions move here.
 _defaults = import_module("hms.registers.migrations.0002_defaults")
 
 
-class Migration(migrations.Migration):
+class Migration(SquashedMigration):
 
     replaces = [('registers', '0001_initial'), ('registers', '0002_defaults'), ('registers', '0003_catalogue_and_register_versions'), ('registers', '0004_dates_in_range'), ('registers', '0005_text_max_length'), ('registers', '0006_local_requirements'), ('registers', '0007_routine_versions'), ('registers', '0008_document_versions')]
 

@@ -7,12 +7,14 @@ import units.limits
 from django.conf import settings
 from django.db import migrations, models
 
+from hms.squashed_migration import SquashedMigration
+
 # The data steps a fresh database needs (the defaults), from the migrations this one
 # replaces; when those files are deleted, their functions move here.
 _default_courses = import_module("hms.training.migrations.0002_default_courses")
 
 
-class Migration(migrations.Migration):
+class Migration(SquashedMigration):
 
     replaces = [('training', '0001_initial'), ('training', '0002_default_courses'), ('training', '0003_dates_in_range'), ('training', '0004_text_max_length')]
 

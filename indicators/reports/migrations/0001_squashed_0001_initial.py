@@ -5,8 +5,10 @@ import pgtrigger.compiler
 from django.conf import settings
 from django.db import migrations, models
 
+from hms.squashed_migration import SquashedMigration
 
-class Migration(migrations.Migration):
+
+class Migration(SquashedMigration):
 
     replaces = [('reports', '0001_initial')]
 

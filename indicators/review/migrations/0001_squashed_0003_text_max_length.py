@@ -4,8 +4,10 @@ import units.limits
 from django.conf import settings
 from django.db import migrations, models
 
+from hms.squashed_migration import SquashedMigration
 
-class Migration(migrations.Migration):
+
+class Migration(SquashedMigration):
 
     replaces = [('review', '0001_initial'), ('review', '0002_dates_in_range'), ('review', '0003_text_max_length')]
 
