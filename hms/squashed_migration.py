@@ -30,9 +30,7 @@ class SquashedMigration(migrations.Migration):
             if operation is not None:
                 old_state = project_state.clone()
                 operation.state_forwards(self.app_label, project_state)
-                operation.database_forwards(
-                    self.app_label, schema_editor, old_state, project_state
-                )
+                operation.database_forwards(self.app_label, schema_editor, old_state, project_state)
         return project_state
 
     def _create_models(self, operations, project_state, schema_editor):
