@@ -448,14 +448,13 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.error_responses",
     ],
-    # Several models have a field named "status" (or a checklist kind) with choices of their
-    # own: each choice set gets its own name in the schema.
+    # Several models have a field named "status" with choices of their own: each choice set
+    # gets its own name in the schema.
     "ENUM_NAME_OVERRIDES": {
         "DeviationStatusEnum": "deviations.models.Status",
         "MeasureStatusEnum": "actionplans.models.MeasureStatus",
         "AssessmentStatusEnum": "risk.models.AssessmentStatus",
         "RoundStatusEnum": "risk.models.RoundStatus",
-        "ChecklistKindEnum": "risk.models.ChecklistKind",
         "ReportStatusEnum": "indicators.reports.models.ReportStatus",
     },
 }

@@ -1,12 +1,9 @@
 from django.contrib import admin
 
-from risk.models import (
-    ChecklistTemplate,
-    ChecklistTemplateItem,
-    HazardTemplate,
-    HazardTemplateRow,
-    RiskMatrix,
-)
+from risk.models import RiskMatrix
+
+# The hazard templates and the round checklists are kept in the app by the HSE department
+# (/risk/templates/, /risk/rounds/checklists/), in both languages, not here.
 
 
 @admin.register(RiskMatrix)
@@ -25,34 +22,3 @@ class RiskMatrixAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
-
-
-class HazardTemplateRowInline(admin.TabularInline):
-    model = HazardTemplateRow
-    extra = 1
-    fields = ["order", "hazard_nb", "hazard_en", "existing_measures_nb", "existing_measures_en"]
-
-
-@admin.register(HazardTemplate)
-class HazardTemplateAdmin(admin.ModelAdmin):
-    """Common hazards to start an assessment from. Changing a template changes no assessment:
-    its rows are copied when an assessment starts from it."""
-
-    list_display = ["kind", "is_active"]
-    list_editable = ["is_active"]
-    inlines = [HazardTemplateRowInline]
-
-
-class ChecklistTemplateItemInline(admin.TabularInline):
-    model = ChecklistTemplateItem
-    extra = 1
-    fields = ["order", "text_nb", "text_en"]
-
-
-@admin.register(ChecklistTemplate)
-class ChecklistTemplateAdmin(admin.ModelAdmin):
-    """Inspection round checklists. A round copies its questions when it is planned."""
-
-    list_display = ["kind", "is_active"]
-    list_editable = ["is_active"]
-    inlines = [ChecklistTemplateItemInline]

@@ -718,3 +718,101 @@ class FindingDeviationForm(forms.Form):
             del self._errors["submission_token"]
             self.add_error(None, _("This page is out of date. Reload it and try again."))
         return cleaned
+
+
+# --- Hazard templates and round checklists (HSE department) ----------------------------------
+
+# A template of a few dozen hazards or questions is long; more is a typing slip or a script.
+MAX_TEMPLATE_LINES = 200
+
+
+class TemplateForm(forms.Form):
+    name_nb = forms.CharField(label=_("Name (bokmål)"), max_length=200)
+    name_nn = forms.CharField(
+        label=_("Name (nynorsk)"),
+        max_length=200,
+        required=False,
+        help_text=_("Empty: the bokmål name is shown in nynorsk."),
+    )
+    name_en = forms.CharField(label=_("Name (English)"), max_length=200)
+    version = VersionField()
+
+
+def _line_text(label, max_length: int, rows: int | None = None) -> forms.CharField:
+    widget = forms.Textarea(attrs={"rows": rows}) if rows else forms.TextInput()
+    return forms.CharField(label=label, max_length=max_length, required=False, widget=widget)
+
+
+class TemplateLineForm(forms.Form):
+    """One hazard or question of a template. An empty line is left out; the order field
+    places it (empty: after the others)."""
+
+    order = forms.IntegerField(label=_("Order"), min_value=0, max_value=100000, required=False)
+    # (field, Bootstrap column) in the order they are shown.
+    columns: tuple = ()
+    required_text = ""
+
+    def laid_out(self) -> list:
+        return [(self[name], css) for name, css in self.columns]
+
+    def is_empty(self) -> bool:
+        data = getattr(self, "cleaned_data", {})
+        return not any((data.get(name) or "").strip() for name, _css in self.columns[1:])
+
+    def clean(self):
+        data = super().clean()
+        if not self.is_empty() and not (data.get(self.required_text) or "").strip():
+            self.add_error(
+                self.required_text, _("Write it in bokmål, or clear the line to leave it out.")
+            )
+        return data
+
+
+class HazardLineForm(TemplateLineForm):
+    hazard_nb = _line_text(_("Hazard (bokmål)"), 500)
+    hazard_en = _line_text(_("Hazard (English)"), 500)
+    existing_measures_nb = _line_text(_("Typical measures (bokmål)"), LONG_TEXT, rows=2)
+    existing_measures_en = _line_text(_("Typical measures (English)"), LONG_TEXT, rows=2)
+    columns = (
+        ("order", "col-4 col-md-2"),
+        ("hazard_nb", "col-12 col-md-5"),
+        ("hazard_en", "col-12 col-md-5"),
+        ("existing_measures_nb", "col-12 col-md-5 offset-md-2"),
+        ("existing_measures_en", "col-12 col-md-5"),
+    )
+    required_text = "hazard_nb"
+
+
+class QuestionLineForm(TemplateLineForm):
+    text_nb = _line_text(_("Question (bokmål)"), 500)
+    text_en = _line_text(_("Question (English)"), 500)
+    columns = (
+        ("order", "col-4 col-md-2"),
+        ("text_nb", "col-12 col-md-5"),
+        ("text_en", "col-12 col-md-5"),
+    )
+    required_text = "text_nb"
+
+
+class BaseTemplateLineFormSet(forms.BaseFormSet):
+    def lines(self) -> list[dict]:
+        """The kept lines in their order: by the order typed, then as they stand."""
+        kept = [
+            (index, form.cleaned_data)
+            for index, form in enumerate(self.forms)
+            if not form.is_empty() and not form.cleaned_data.get("DELETE")
+        ]
+        kept.sort(key=lambda item: (item[1].get("order") is None, item[1].get("order"), item[0]))
+        return [data for _index, data in kept]
+
+
+def template_line_formset(line_form, data=None, initial=None):
+    initial = list(initial or [])
+    formset_class = bounded_formset(
+        line_form,
+        formset=BaseTemplateLineFormSet,
+        extra=3,
+        can_delete=True,
+        max_num=MAX_TEMPLATE_LINES,
+    )
+    return formset_class(data, initial=initial, prefix="line")

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -443,29 +444,66 @@ class RowMeasure(models.Model):
         return f"{self.row_id} → {self.measure_id}"
 
 
-class TemplateKind(models.TextChoices):
-    LABORATORY = "laboratory", _("Laboratory")
-    OFFICE = "office", _("Office")
-    FIELD_WORK = "field_work", _("Field work")
-    TRAVEL = "travel", _("Travel")
-    WORKSHOP = "workshop", _("Workshop")
+class TemplateQuerySet(models.QuerySet):
+    def active(self) -> "TemplateQuerySet":
+        """The templates offered for new assessments and rounds; retired ones are kept."""
+        return self.filter(is_active=True)
 
 
-class HazardTemplate(models.Model):
-    """Common hazards to start an assessment from, maintained by the HSE department."""
+class KeptTemplate(models.Model):
+    """A list the HSE department keeps in the app: named in both languages, ordered by
+    `position`, retired rather than deleted. `slug` is the stable key the code, the API and
+    the round answers use; it is made once, from the first name, and never changes."""
 
-    kind = models.CharField(_("kind"), max_length=20, choices=TemplateKind.choices, unique=True)
+    slug = models.SlugField(_("key"), max_length=50, unique=True, editable=False)
+    name_nb = models.CharField(_("name (bokmål)"), max_length=200)
+    name_nn = models.CharField(_("name (nynorsk)"), max_length=200, blank=True)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    position = models.PositiveIntegerField(_("position"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
+    # Bumped on every save through the services: two people editing the same template.
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = TemplateQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("hazard template")
-        verbose_name_plural = _("hazard templates")
-        ordering = ["kind"]
+        abstract = True
+        ordering = ["position", "pk"]
 
     def __str__(self) -> str:
-        return self.get_kind_display()
+        return self.name
+
+    @property
+    def name(self) -> str:
+        language = get_language() or "nb"
+        if language.startswith("en") and self.name_en:
+            return self.name_en
+        if language.startswith("nn") and self.name_nn:
+            return self.name_nn
+        return self.name_nb
 
 
+@audited()
+class HazardTemplate(KeptTemplate):
+    """Common hazards to start an assessment from, kept by the HSE department. An assessment
+    copies the rows when it is made, so a later change or retirement changes no assessment."""
+
+    class Meta(KeptTemplate.Meta):
+        verbose_name = _("hazard template")
+        verbose_name_plural = _("hazard templates")
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name_nb"),
+                name="hazardtemplate_name_once",
+                violation_error_message=_("There is a hazard template with this name already."),
+            )
+        ]
+
+    def get_absolute_url(self) -> str:
+        return reverse("risk:hazard_template_edit", args=[self.pk])
+
+
+@audited()
 class HazardTemplateRow(models.Model):
     template = models.ForeignKey(
         HazardTemplate, on_delete=models.CASCADE, related_name="rows", verbose_name=_("template")
@@ -497,29 +535,27 @@ class HazardTemplateRow(models.Model):
         return _localised(self.existing_measures_nb, self.existing_measures_en)
 
 
-class ChecklistKind(models.TextChoices):
-    GENERAL = "general", _("General")
-    FIRE = "fire", _("Fire")
-    LABORATORY = "laboratory", _("Laboratory")
-    CHEMICALS = "chemicals", _("Chemicals")
-    OFFICE = "office", _("Office and ergonomics")
+@audited()
+class ChecklistTemplate(KeptTemplate):
+    """A checklist for the walk-through of an inspection round, kept by the HSE department.
+    A round copies the questions when it is planned (ChecklistAnswer, by `slug`)."""
 
-
-class ChecklistTemplate(models.Model):
-    """A checklist for the walk-through of an inspection round, kept by the HSE department."""
-
-    kind = models.CharField(_("kind"), max_length=20, choices=ChecklistKind.choices, unique=True)
-    is_active = models.BooleanField(_("active"), default=True)
-
-    class Meta:
+    class Meta(KeptTemplate.Meta):
         verbose_name = _("checklist template")
         verbose_name_plural = _("checklist templates")
-        ordering = ["kind"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name_nb"),
+                name="checklisttemplate_name_once",
+                violation_error_message=_("There is a checklist with this name already."),
+            )
+        ]
 
-    def __str__(self) -> str:
-        return self.get_kind_display()
+    def get_absolute_url(self) -> str:
+        return reverse("risk:checklist_template_edit", args=[self.pk])
 
 
+@audited()
 class ChecklistTemplateItem(models.Model):
     template = models.ForeignKey(
         ChecklistTemplate,
@@ -542,6 +578,11 @@ class ChecklistTemplateItem(models.Model):
     @property
     def text(self) -> str:
         return _localised(self.text_nb, self.text_en)
+
+
+def checklists_by_slug(slugs) -> dict[str, ChecklistTemplate]:
+    """The checklists behind the round answers' `checklist` keys, retired ones included."""
+    return {t.slug: t for t in ChecklistTemplate.objects.filter(slug__in=set(slugs))}
 
 
 class RoundStatus(models.TextChoices):
@@ -646,7 +687,9 @@ class ChecklistAnswer(models.Model):
     change of the template does not change a round already held."""
 
     round = models.ForeignKey(InspectionRound, on_delete=models.CASCADE, related_name="answers")
-    checklist = models.CharField(max_length=20, choices=ChecklistKind.choices)
+    # The checklist's stable key (ChecklistTemplate.slug), kept as text: the answers are a
+    # copy and stay as they were whatever happens to the template.
+    checklist = models.CharField(max_length=50)
     question = models.CharField(max_length=500)
     question_en = models.CharField(max_length=500, blank=True)
     answer = models.CharField(_("answer"), max_length=10, choices=Answer.choices, blank=True)

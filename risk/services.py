@@ -4,11 +4,12 @@ import datetime
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import Count, F, IntegerField, Q
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, IntegerField, Max, Q
 from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from actionplans.models import OPEN_STATUSES as MEASURE_OPEN_STATUSES
@@ -19,10 +20,13 @@ from risk.models import (
     AssessmentStatus,
     ChecklistAnswer,
     ChecklistTemplate,
+    ChecklistTemplateItem,
     Finding,
     FindingOutcome,
     HazardTemplate,
+    HazardTemplateRow,
     InspectionRound,
+    KeptTemplate,
     MeasureCheck,
     Participant,
     ParticipantRole,
@@ -116,6 +120,130 @@ def matrix_new_version(
     return matrix
 
 
+# Hazard templates and round checklists (HSE department) --------------------------------------
+
+# What each kind of template holds: its lines' relation, model and text fields.
+TEMPLATE_LINES = {
+    HazardTemplate: (
+        "rows",
+        HazardTemplateRow,
+        ("hazard_nb", "hazard_en", "existing_measures_nb", "existing_measures_en"),
+    ),
+    ChecklistTemplate: ("items", ChecklistTemplateItem, ("text_nb", "text_en")),
+}
+
+
+def _new_slug(model: type[KeptTemplate], *names: str) -> str:
+    base = slugify(next((name for name in names if name), ""))[:40] or "template"
+    taken = set(model.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    slug, number = base, 1
+    while slug in taken:
+        number += 1
+        slug = f"{base}-{number}"
+    return slug
+
+
+@transaction.atomic
+def template_save(
+    *,
+    actor,
+    model: type[KeptTemplate],
+    template: KeptTemplate | None = None,
+    version: int | None = None,
+    name_nb: str,
+    name_en: str,
+    name_nn: str = "",
+    lines: list[dict],
+) -> KeptTemplate:
+    """Add or change a hazard template or a round checklist with its lines (hazards or
+    questions), in the order given. The lines are replaced: an assessment or a round copied
+    its own when it was made, so nothing points at them and nothing made from the template
+    changes. A change prepared on an older version (`version` from the form) is refused."""
+    _require(access.is_hms_department(actor))
+    relation, line_model, fields = TEMPLATE_LINES[model]
+    if template is not None:
+        template = model.objects.select_for_update().get(pk=template.pk)
+        versions.check_version(template.version, version)
+    else:
+        template = model(
+            slug=_new_slug(model, name_en, name_nb),
+            position=(model.objects.aggregate(last=Max("position"))["last"] or 0) + 1,
+        )
+    template.name_nb, template.name_nn, template.name_en = (
+        name_nb.strip(),
+        name_nn.strip(),
+        name_en.strip(),
+    )
+    template.full_clean()
+    built = []
+    for number, line in enumerate(lines, start=1):
+        obj = line_model(**{name: (line.get(name) or "").strip() for name in fields})
+        obj.order = number
+        try:
+            obj.full_clean(exclude=["template"])
+        except ValidationError as error:
+            raise ValidationError(
+                _("Line %(number)s: %(errors)s")
+                % {"number": number, "errors": " ".join(error.messages)}
+            ) from error
+        built.append(obj)
+    if not built:
+        raise ValidationError(
+            _("A hazard template needs at least one hazard.")
+            if model is HazardTemplate
+            else _("A checklist needs at least one question.")
+        )
+    if template.pk is None:
+        try:
+            template.save()
+        except IntegrityError as error:  # the same name or key, saved a moment ago
+            raise ValidationError(
+                _("Someone just added one with this name: reload the list.")
+            ) from error
+    else:
+        versions.bump(template, ["name_nb", "name_nn", "name_en"])
+        getattr(template, relation).all().delete()
+    for obj in built:
+        obj.template = template
+    line_model.objects.bulk_create(built)
+    return template
+
+
+@transaction.atomic
+def template_set_active(*, actor, template: KeptTemplate, is_active: bool) -> KeptTemplate:
+    """Retire a template (no longer offered for new assessments or rounds; those made from it
+    keep their copies) or take it into use again."""
+    _require(access.is_hms_department(actor))
+    template = type(template).objects.select_for_update().get(pk=template.pk)
+    if template.is_active != is_active:
+        template.is_active = is_active
+        template.save(update_fields=["is_active"])
+    return template
+
+
+@transaction.atomic
+def template_move(*, actor, template: KeptTemplate, up: bool) -> KeptTemplate:
+    """Move a template one place up or down among those in use (or among the retired ones,
+    where it is listed). The list is locked and numbered afresh, so two moves at once cannot
+    leave two templates on one place."""
+    _require(access.is_hms_department(actor))
+    ordered = list(type(template).objects.select_for_update().order_by("position", "pk"))
+    moved = next(item for item in ordered if item.pk == template.pk)
+    alike = [item for item in ordered if item.is_active == moved.is_active]
+    index = alike.index(moved)
+    neighbour = index - 1 if up else index + 1
+    if 0 <= neighbour < len(alike):
+        a, b = ordered.index(moved), ordered.index(alike[neighbour])
+        ordered[a], ordered[b] = ordered[b], ordered[a]
+    changed = []
+    for position, item in enumerate(ordered, start=1):
+        if item.position != position:
+            item.position = position
+            changed.append(item)
+    type(template).objects.bulk_update(changed, ["position"])
+    return moved
+
+
 # Risk assessments ----------------------------------------------------------------------------
 
 
@@ -143,6 +271,8 @@ def assessment_create(
     """A new draft with the current matrix. The unit's line manager and safety rep are invited
     at once; a template adds its common hazards as rows to be scored."""
     _require(can_edit(actor, unit))
+    if template is not None and not template.is_active:
+        raise ValidationError({"template": _("This template has been retired.")})
     assessment = RiskAssessment(
         unit=unit,
         title=title.strip(),
@@ -561,6 +691,10 @@ def round_plan(
         errors.append(_("The safety representative must take part in the round."))
     if not checklists:
         errors.append(_("Choose at least one checklist."))
+    elif ChecklistTemplate.objects.filter(
+        pk__in=[t.pk for t in checklists], is_active=False
+    ).exists():
+        errors.append(_("A chosen checklist has been retired."))
     if errors:
         raise ValidationError(errors)
     round_ = InspectionRound(
@@ -583,7 +717,7 @@ def round_plan(
     ChecklistAnswer.objects.bulk_create(
         ChecklistAnswer(
             round=round_,
-            checklist=template.kind,
+            checklist=template.slug,
             question=item.text_nb,
             question_en=item.text_en,
             order=item.order,

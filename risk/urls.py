@@ -7,9 +7,25 @@ from risk.views import (
     round_reports,
     round_steps,
     rounds,
+    templates,
 )
 
 app_name = "risk"
+
+
+def _template_urls(prefix: str, kind: str, name: str) -> list:
+    """The HSE department's pages for one kind of template (risk/views/templates.py)."""
+    kwargs = {"kind": kind}
+    return [
+        path(f"{prefix}/", templates.template_list, kwargs, name=f"{name}s"),
+        path(f"{prefix}/new/", templates.template_edit, kwargs, name=f"{name}_create"),
+        path(f"{prefix}/<int:pk>/", templates.template_edit, kwargs, name=f"{name}_edit"),
+        path(
+            f"{prefix}/<int:pk>/active/", templates.template_active, kwargs, name=f"{name}_active"
+        ),
+        path(f"{prefix}/<int:pk>/move/", templates.template_move, kwargs, name=f"{name}_move"),
+    ]
+
 
 urlpatterns = [
     path("", assessments.assessment_list, name="list"),
@@ -31,6 +47,8 @@ urlpatterns = [
     path("<int:pk>/approve/", assessments.approve, name="approve"),
     path("<int:pk>/review/", assessments.start_review, name="start_review"),
     path("<int:pk>/assessment.pdf", assessments.assessment_pdf, name="assessment_pdf"),
+    *_template_urls("templates", "hazard", "hazard_template"),
+    *_template_urls("rounds/checklists", "checklist", "checklist_template"),
     path("rounds/", rounds.round_list, name="rounds"),
     path("rounds/new/", rounds.round_plan, name="round_plan"),
     path("rounds/overview/", round_reports.overview, name="round_overview"),

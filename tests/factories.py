@@ -79,7 +79,6 @@ def load_reference_data() -> None:
 
     for module in (
         "deviations.migrations.0002_default_categories",
-        "risk.migrations.0002_defaults",
         "hms.cycle.migrations.0002_default_steps",
         "hms.registers.migrations.0002_defaults",
         "hms.training.migrations.0002_default_courses",
@@ -88,6 +87,56 @@ def load_reference_data() -> None:
         migration = importlib.import_module(module)
         loader = getattr(migration, "add_categories", None) or migration.add_defaults
         loader(apps, None)
+    load_risk_reference_data()
+
+
+def load_risk_reference_data() -> None:
+    """The risk matrix and the templates of risk migration 0002, in today's shape: the old
+    kinds are the keys, named as migration 0009 named them."""
+    import importlib
+
+    from risk.models import (
+        ChecklistTemplate,
+        ChecklistTemplateItem,
+        HazardTemplate,
+        HazardTemplateRow,
+        RiskMatrix,
+    )
+
+    defaults = importlib.import_module("risk.migrations.0002_defaults")
+    names = importlib.import_module("risk.migrations.0009_templates_kept_in_app")
+    if not RiskMatrix.objects.exists():
+        RiskMatrix.objects.create(
+            version=1,
+            probability_labels=defaults.PROBABILITY,
+            consequence_labels=defaults.CONSEQUENCE,
+            green_max=4,
+            red_min=12,
+            is_current=True,
+        )
+    for model, line_model, lines, named in (
+        (HazardTemplate, HazardTemplateRow, defaults.HAZARDS, names.HAZARD_NAMES),
+        (ChecklistTemplate, ChecklistTemplateItem, defaults.CHECKLISTS, names.CHECKLIST_NAMES),
+    ):
+        for position, (slug, (nb, nn, en)) in enumerate(named.items(), start=1):
+            template, created = model.objects.get_or_create(
+                slug=slug,
+                defaults={"name_nb": nb, "name_nn": nn, "name_en": en, "position": position},
+            )
+            if not created:
+                continue
+            for order, texts in enumerate(lines[slug], start=1):
+                if model is HazardTemplate:
+                    hazard_nb, hazard_en, measures_nb, measures_en = texts
+                    fields = {
+                        "hazard_nb": hazard_nb,
+                        "hazard_en": hazard_en,
+                        "existing_measures_nb": measures_nb,
+                        "existing_measures_en": measures_en,
+                    }
+                else:
+                    fields = {"text_nb": texts[0], "text_en": texts[1]}
+                line_model.objects.create(template=template, order=order, **fields)
 
 
 def make_document(unit: Unit, actor, **fields):

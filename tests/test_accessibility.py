@@ -84,6 +84,8 @@ def records(settings):
 
 
 def pages_of_the_hse_department(records) -> list[str]:
+    from risk.models import HazardTemplate
+
     year = timezone.localdate().year
     return [
         "/",
@@ -101,6 +103,9 @@ def pages_of_the_hse_department(records) -> list[str]:
         "/risk/matrix/",
         "/risk/rounds/",
         records["round"].get_absolute_url(),
+        "/risk/templates/",
+        HazardTemplate.objects.first().get_absolute_url(),
+        "/risk/rounds/checklists/",
         f"/cycle/IKJ/{year}/",
         "/cycle/overview/",
         "/cycle/steps/",
@@ -197,15 +202,12 @@ def visit_everything(page, records, found: list[str], language: str, origin: str
 def admin_pages() -> list[str]:
     from django.contrib.auth import get_user_model
 
-    from risk.models import HazardTemplate
-
     admin = get_user_model().objects.get(username="admin")
     return [
         "/admin/",
         "/admin/units/unit/",
         f"/admin/units/user/{admin.pk}/change/",
         "/admin/units/roleassignment/add/",
-        f"/admin/risk/hazardtemplate/{HazardTemplate.objects.first().pk}/change/",
         "/admin/deviations/category/",
     ]
 

@@ -38,7 +38,7 @@ def plan(actor, unit, line_manager, safety_rep, kinds=("fire",), **kwargs) -> In
             (line_manager, ParticipantRole.LINE_MANAGER),
             (safety_rep, ParticipantRole.SAFETY_REP),
         ],
-        checklists=list(ChecklistTemplate.objects.filter(kind__in=kinds)),
+        checklists=list(ChecklistTemplate.objects.filter(slug__in=kinds)),
         **kwargs,
     )
 
@@ -72,7 +72,7 @@ def test_a_participant_without_a_role_on_the_unit_reads_the_round(org, line_mana
             (safety_rep, ParticipantRole.SAFETY_REP),
             (expert, ParticipantRole.OTHER),
         ],
-        checklists=list(ChecklistTemplate.objects.filter(kind="fire")),
+        checklists=list(ChecklistTemplate.objects.filter(slug="fire")),
     )
     assert api_client(expert).get(detail(round_)).status_code == 200
 
@@ -172,7 +172,7 @@ def test_a_findings_deviation_shows_its_status_only_to_those_who_see_it(
             (safety_rep, ParticipantRole.SAFETY_REP),
             (expert, ParticipantRole.OTHER),
         ],
-        checklists=list(ChecklistTemplate.objects.filter(kind="fire")),
+        checklists=list(ChecklistTemplate.objects.filter(slug="fire")),
     )
     finding = services.finding_add(actor=line_manager, round_=round_, text="Spill")
     deviation = services.finding_to_deviation(

@@ -120,7 +120,7 @@ def records(org, line_manager, safety_rep, employee, hms_department):
             (line_manager, ParticipantRole.LINE_MANAGER),
             (safety_rep, ParticipantRole.SAFETY_REP),
         ],
-        checklists=list(ChecklistTemplate.objects.filter(kind__in=("general", "fire"))),
+        checklists=list(ChecklistTemplate.objects.filter(slug__in=("general", "fire"))),
     )
     make_measure(org.department, line_manager)
     review = review_services.review_create(

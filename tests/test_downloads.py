@@ -109,7 +109,7 @@ def _round_pdf(org, users):
             (users["line_manager"], ParticipantRole.LINE_MANAGER),
             (users["safety_rep"], ParticipantRole.SAFETY_REP),
         ],
-        checklists=list(ChecklistTemplate.objects.filter(kind="fire")),
+        checklists=list(ChecklistTemplate.objects.filter(slug="fire")),
     )
     return users["line_manager"], reverse("risk:round_report_pdf", args=[round_.pk])
 

@@ -42,7 +42,7 @@ FIRE_QUESTION_EN = "Is the fire instruction posted?"  # as shown on English page
 
 
 def checklists(*kinds):
-    return list(ChecklistTemplate.objects.filter(kind__in=kinds or ("general", "fire")))
+    return list(ChecklistTemplate.objects.filter(slug__in=kinds or ("general", "fire")))
 
 
 def plan(actor, unit, line_manager, safety_rep, *, kinds=("fire",), **kwargs) -> InspectionRound:
@@ -218,13 +218,13 @@ def test_plan_form_reports_unknown_people(client, org, line_manager, safety_rep)
 
 def test_planning_copies_the_checklist_questions(org, line_manager, safety_rep):
     round_ = plan(line_manager, org.department, line_manager, safety_rep, kinds=("fire",))
-    fire_items = ChecklistTemplateItem.objects.filter(template__kind="fire")
+    fire_items = ChecklistTemplateItem.objects.filter(template__slug="fire")
     assert round_.answers.count() == fire_items.count()
     assert round_.answers.filter(question=FIRE_QUESTION).exists()
     # The HSE department changes the template later: the round keeps what it was planned with.
     fire_items.filter(text_nb=FIRE_QUESTION).update(text_nb="Et helt nytt spørsmål?")
     ChecklistTemplateItem.objects.create(
-        template=ChecklistTemplate.objects.get(kind="fire"), text_nb="Enda et spørsmål?"
+        template=ChecklistTemplate.objects.get(slug="fire"), text_nb="Enda et spørsmål?"
     )
     assert round_.answers.filter(question=FIRE_QUESTION).exists()
     assert not round_.answers.filter(question__in=["Et helt nytt spørsmål?", "Enda et spørsmål?"])

@@ -34,7 +34,7 @@ def plan_round(line_manager, safety_rep, unit):
             (line_manager, ParticipantRole.LINE_MANAGER),
             (safety_rep, ParticipantRole.SAFETY_REP),
         ],
-        checklists=list(ChecklistTemplate.objects.filter(kind="fire")),
+        checklists=list(ChecklistTemplate.objects.filter(slug="fire")),
     )
 
 

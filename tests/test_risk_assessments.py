@@ -191,7 +191,7 @@ def test_only_the_hse_department_makes_matrix_versions(line_manager):
 
 
 def test_template_start_creates_the_template_rows_unscored(org, line_manager, safety_rep):
-    template = HazardTemplate.objects.get(kind="laboratory")
+    template = HazardTemplate.objects.get(slug="laboratory")
     assessment = make_assessment(line_manager, org.department, template=template)
     rows = list(assessment.rows.all())
     assert [row.hazard for row in rows] == [row.hazard_en for row in template.rows.all()]
@@ -471,7 +471,7 @@ def test_matrix_leaves_out_assessments_replaced_by_an_approved_review(
 def test_line_manager_creates_an_assessment_from_a_template(client, org, line_manager, safety_rep):
     client.force_login(line_manager)
     assert client.get(reverse("risk:create") + "?unit=DEP").status_code == 200
-    template = HazardTemplate.objects.get(kind="office")
+    template = HazardTemplate.objects.get(slug="office")
     response = client.post(
         reverse("risk:create"),
         {

@@ -10,7 +10,6 @@ from api.serializers.risk import ParticipantSerializer
 from deviations.models import Status as DeviationStatus
 from risk.models import (
     Answer,
-    ChecklistKind,
     FindingOutcome,
     InspectionRound,
     RoundStatus,
@@ -42,7 +41,8 @@ class InspectionRoundSerializer(serializers.ModelSerializer):
 
 class ChecklistAnswerSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
-    checklist = serializers.ChoiceField(choices=ChecklistKind.choices, read_only=True)
+    # The checklist's stable key (e.g. "fire"); the HSE department adds checklists in the app.
+    checklist = serializers.SlugField(read_only=True)
     question = serializers.CharField(source="question_text", read_only=True)
     # Empty until answered.
     answer = serializers.ChoiceField(choices=["", *Answer.values], read_only=True)
@@ -99,9 +99,7 @@ class InspectionRoundDetailSerializer(InspectionRoundSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(
-        serializers.ListField(child=serializers.ChoiceField(ChecklistKind.choices))
-    )
+    @extend_schema_field(serializers.ListField(child=serializers.SlugField()))
     def get_checklists(self, round_) -> list[str]:
-        kinds = {checklist.kind for checklist in round_.checklists.all()}
-        return [kind for kind in ChecklistKind.values if kind in kinds]
+        """The keys of the round's checklists, in the order the HSE department keeps them."""
+        return [checklist.slug for checklist in round_.checklists.all()]

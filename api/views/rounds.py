@@ -7,7 +7,7 @@ see the deviation, as on the round page.
 """
 
 from django import forms
-from django.db.models import Case, Prefetch, When
+from django.db.models import Case, OuterRef, Prefetch, Subquery, When
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -21,7 +21,7 @@ from api.versions import VersionedMixin
 from api.views.units import ID
 from risk.models import (
     ChecklistAnswer,
-    ChecklistKind,
+    ChecklistTemplate,
     Finding,
     InspectionRound,
     MeasureCheck,
@@ -79,8 +79,10 @@ class InspectionRoundViewSet(VersionedMixin, viewsets.ReadOnlyModelViewSet):
             .order_by("role_order", "user__last_name", "user__first_name", "pk")
         )
         answers = ChecklistAnswer.objects.alias(
-            checklist_order=_in_order("checklist", ChecklistKind.values)
-        ).order_by("checklist_order", "order", "pk")
+            checklist_order=Subquery(
+                ChecklistTemplate.objects.filter(slug=OuterRef("checklist")).values("position")
+            )
+        ).order_by("checklist_order", "checklist", "order", "pk")
         checks = MeasureCheck.objects.select_related("measure__responsible").order_by(
             "measure__deadline", "pk"
         )

@@ -19,8 +19,8 @@ from django.views.decorators.http import require_safe
 
 from hms.pdf import pdf_response, render_pdf
 from risk import filters, services
-from risk.models import Answer, ChecklistKind, InspectionRound
-from risk.views.rounds import CHECKLIST_ORDER, PAGE_SIZE, _participants, _round
+from risk.models import Answer, InspectionRound
+from risk.views.rounds import PAGE_SIZE, _participants, _round, by_checklist
 from units import access, listing
 from units.models import Role, Unit
 
@@ -30,13 +30,7 @@ from units.models import Role, Unit
 def _report_context(request, round_: InspectionRound) -> dict:
     participants = _participants(round_)
     answers = list(round_.answers.all())
-    groups: dict[str, list] = {}
-    for answer in answers:
-        groups.setdefault(answer.checklist, []).append(answer)
-    answer_groups = [
-        (ChecklistKind(kind).label, rows)
-        for kind, rows in sorted(groups.items(), key=lambda item: CHECKLIST_ORDER.get(item[0], 99))
-    ]
+    answer_groups = by_checklist(answers, lambda answer: answer.checklist)
     checks = list(
         round_.measure_checks.select_related("measure__responsible").order_by(
             "measure__deadline", "pk"

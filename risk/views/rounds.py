@@ -29,11 +29,11 @@ from risk import filters, forms, services
 from risk.filters import RoundFilter
 from risk.models import (
     Answer,
-    ChecklistKind,
     ChecklistTemplate,
     InspectionRound,
     ParticipantRole,
     RoundStatus,
+    checklists_by_slug,
 )
 from units import access, listing, versions
 from units.forms import add_service_errors
@@ -43,9 +43,10 @@ PAGE_SIZE = 50
 OWN_UNIT_ROLES = (Role.LINE_MANAGER, Role.HMS_COORDINATOR)
 OPEN_DEVIATIONS_SHOWN = 100
 ROLE_ORDER = {role: index for index, role in enumerate(ParticipantRole.values)}
-CHECKLIST_ORDER = {kind: index for index, kind in enumerate(ChecklistKind.values)}
-DEFAULT_CHECKLISTS = {ChecklistKind.GENERAL, ChecklistKind.FIRE}
-LAB_CHECKLISTS = {ChecklistKind.LABORATORY, ChecklistKind.CHEMICALS}
+# The checklists proposed for a new round (by their keys), while the HSE department keeps
+# them active: every unit walks the general and fire lists, a laboratory also its own two.
+DEFAULT_CHECKLISTS = {"general", "fire"}
+LAB_CHECKLISTS = {"laboratory", "chemicals"}
 
 
 # Helpers ---------------------------------------------------------------------------------------
@@ -136,6 +137,7 @@ def round_list(request):
             "filter": filterset,
             "unit": unit,
             "can_plan": can_plan,
+            "can_keep_checklists": access.is_hms_department(user),
             "can_see_overview": access.is_hms_department(user)
             or bool(access.role_paths(user).get(Role.LINE_MANAGER)),
             "query": query.urlencode(),
@@ -159,7 +161,7 @@ def _plan_initial(unit: Unit, managers: list, reps: list) -> dict:
         "line_manager": managers[0] if managers else "",
         "safety_rep": reps[0] if reps else "",
         "others": "\n".join(_user_label(user) for user in [*managers[1:], *reps[1:]]),
-        "checklists": list(ChecklistTemplate.objects.filter(kind__in=kinds, is_active=True)),
+        "checklists": list(ChecklistTemplate.objects.active().filter(slug__in=kinds)),
     }
 
 
@@ -309,13 +311,21 @@ def _load_checks(round_: InspectionRound) -> list:
     return checks
 
 
-def _grouped_answers(bound_rows) -> list[tuple[str, list]]:
+def by_checklist(items, checklist_of) -> list[tuple[str, list]]:
+    """Answers grouped by their checklist, each under the checklist's name, in the order the
+    HSE department keeps the lists (a retired list still names its answers)."""
     groups: dict[str, list] = {}
-    for row, fields in bound_rows:
-        groups.setdefault(row.checklist, []).append((row, fields))
+    for item in items:
+        groups.setdefault(checklist_of(item), []).append(item)
+    templates = checklists_by_slug(groups)
+
+    def place(slug: str) -> tuple:
+        template = templates.get(slug)
+        return (0, template.position, template.pk) if template else (1, 0, 0)
+
     return [
-        (ChecklistKind(kind).label, rows)
-        for kind, rows in sorted(groups.items(), key=lambda item: CHECKLIST_ORDER.get(item[0], 99))
+        (templates[slug].name if slug in templates else slug, groups[slug])
+        for slug in sorted(groups, key=place)
     ]
 
 
@@ -416,7 +426,7 @@ def _detail_context(request, round_: InspectionRound, overrides: dict) -> dict:
             initial={**version_initial, "post_meeting_notes": round_.post_meeting_notes}
         ),
         "answers_form": answers_form,
-        "answer_groups": _grouped_answers(answers_form.bound_rows()),
+        "answer_groups": by_checklist(answers_form.bound_rows(), lambda pair: pair[0].checklist),
         "answer_conflicts": overrides.get("answer_conflicts", {}),
         "answers_total": len(answers),
         "answers_done": len(answers) - unanswered,

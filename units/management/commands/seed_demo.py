@@ -23,14 +23,8 @@ from units.models import Role, RoleAssignment, Unit
 from units.services import role_assign, unit_create
 
 HMS_DEPARTMENT_GROUP = "HMS-avdelingen"
-REFERENCE_MODELS = [
-    "category",
-    "hazardtemplate",
-    "hazardtemplaterow",
-    "checklisttemplate",
-    "checklisttemplateitem",
-    "riskmatrix",
-]
+# The hazard templates and round checklists are kept in the app (/risk/templates/), not here.
+REFERENCE_MODELS = ["category", "riskmatrix"]
 
 
 class Command(BaseCommand):
@@ -113,8 +107,8 @@ class Command(BaseCommand):
         return len(new_users)
 
     def give_hms_department_the_admin(self) -> None:
-        """The HSE department keeps the shared lists (deviation categories, hazard templates,
-        checklists) in the admin: a staff account in a group with just those permissions."""
+        """The HSE department keeps the deviation categories in the admin: a staff account in a
+        group with just those permissions (the templates and checklists it keeps in the app)."""
         group, _created = Group.objects.get_or_create(name=HMS_DEPARTMENT_GROUP)
         permissions = Permission.objects.filter(
             content_type__app_label__in=["deviations", "risk"],
