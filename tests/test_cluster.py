@@ -113,6 +113,11 @@ class Cluster:
                     "hms.wsgi:application",
                 ],
             )
+        # One worker after the other: on the filesystem broker the first worker creates the
+        # exchange's table file and only then locks it, and a second worker opening it in
+        # between reads it empty and dies (kombu's filesystem transport). Redis has no such
+        # window; the filesystem broker is for one machine's `make run`, with one worker.
+        for number in (1, 2):
             self._start(
                 f"worker{number}",
                 [
@@ -125,6 +130,8 @@ class Cluster:
                     f"--hostname=cluster{number}@%h",
                 ],
             )
+            log = self.folder / f"worker{number}.log"
+            _wait_for(lambda log=log: " ready." in log.read_text(), f"worker{number}", self.logs)
         self._start(
             "beat",
             [
@@ -139,9 +146,6 @@ class Cluster:
         )
         for port in self.web_ports:
             _wait_for(lambda port=port: _healthy(port), f"web on {port} answering", self.logs)
-        for number in (1, 2):
-            log = self.folder / f"worker{number}.log"
-            _wait_for(lambda log=log: " ready." in log.read_text(), f"worker{number}", self.logs)
 
     def stop(self):
         """A warm stop: each worker finishes what it has taken, so nothing still in flight

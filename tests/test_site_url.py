@@ -34,7 +34,7 @@ def _planned_run(*arguments: str, site_url: str | None = None) -> str:
 
 def test_make_run_on_another_port_links_to_that_port():
     line = _planned_run("PORT=8123")
-    assert "SITE_URL=http://127.0.0.1:8123 " in line and line.endswith("runserver 127.0.0.1:8123")
+    assert "SITE_URL=http://127.0.0.1:8123 " in line and "runserver 127.0.0.1:8123 &" in line
 
 
 def test_make_run_on_every_interface_links_to_the_local_address():
