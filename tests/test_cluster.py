@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import requests
 from django.conf import settings
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -224,18 +225,26 @@ def test_two_web_processes_and_two_workers_produce_every_report_and_e_mail_once(
     ports = cluster.web_ports
     answers: list[int] = []
 
+    # Each thread signs in through its own database connection, closed when it is done so
+    # the test database can be dropped afterwards.
     def report_deviations(port: int, count: int):
-        browser = _browser(port, employee)
-        for number in range(count):
-            data = form_data(title=f"Avvik {port}-{number}", unit=org.section.code)
-            response = _post(browser, "/deviations/new/", "/deviations/new/", data)
-            answers.append(response.status_code)
+        try:
+            browser = _browser(port, employee)
+            for number in range(count):
+                data = form_data(title=f"Avvik {port}-{number}", unit=org.section.code)
+                response = _post(browser, "/deviations/new/", "/deviations/new/", data)
+                answers.append(response.status_code)
+        finally:
+            connection.close()
 
     def order_reports(port: int):
-        browser = _browser(port, hms_department)
-        for kind, tertial in ((ReportKind.TERTIAL, "1"), (ReportKind.ANNUAL, "")):
-            data = {"kind": kind, "year": LAST_YEAR, "tertial": tertial, "unit": ""}
-            answers.append(_post(browser, "/reports/", "/reports/order/", data).status_code)
+        try:
+            browser = _browser(port, hms_department)
+            for kind, tertial in ((ReportKind.TERTIAL, "1"), (ReportKind.ANNUAL, "")):
+                data = {"kind": kind, "year": LAST_YEAR, "tertial": tertial, "unit": ""}
+                answers.append(_post(browser, "/reports/", "/reports/order/", data).status_code)
+        finally:
+            connection.close()
 
     # Everyone at once, through both web processes: two reporters on each, and the HSE
     # department ordering the same two reports through each.
