@@ -67,6 +67,7 @@ urlpatterns = [
         round_steps.finding_deviation,
         name="finding_deviation",
     ),
+    *rounds.finding_attachment_views.urls("rounds/<int:pk>/findings/<int:finding_pk>/"),
     path("rounds/<int:pk>/complete/", rounds.complete, name="round_complete"),
     path("rounds/<int:pk>/report/", round_reports.report, name="round_report"),
     path("rounds/<int:pk>/report.pdf", round_reports.report_pdf, name="round_report_pdf"),
