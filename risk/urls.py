@@ -47,6 +47,7 @@ urlpatterns = [
     path("<int:pk>/approve/", assessments.approve, name="approve"),
     path("<int:pk>/review/", assessments.start_review, name="start_review"),
     path("<int:pk>/assessment.pdf", assessments.assessment_pdf, name="assessment_pdf"),
+    *assessments.attachment_views.urls("<int:pk>/"),
     *_template_urls("templates", "hazard", "hazard_template"),
     *_template_urls("rounds/checklists", "checklist", "checklist_template"),
     path("rounds/", rounds.round_list, name="rounds"),

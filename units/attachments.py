@@ -388,6 +388,8 @@ def attachments_context(views: AttachmentViews, record, user, form=None, attachm
     """What templates/units/_attachments.html shows of one record."""
     if attachments is None:
         attachments = list(views.attachments_of(record).select_related("uploaded_by"))
+        for attachment in attachments:  # their URLs name the record: no query for each
+            setattr(attachment, views.model.record_field, record)
     may_change = views.may_change(user, record)
     if may_change and form is None and len(attachments) < MAX_FILES_PER_RECORD:
         form = AttachmentForm(existing=len(attachments), prefix=views.form_prefix(record))
