@@ -245,7 +245,7 @@ def test_completed_round_keeps_its_findings_photos_as_they_were(client, org, lin
     assert _upload(client, model, finding, _pdf()).status_code == 403
 
 
-# --- Download -------------------------------------------------------------------------------------
+# --- Download ------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("make", RECORDS)
@@ -291,7 +291,7 @@ def test_anonymous_visitor_is_sent_to_log_in(client, org, line_manager):
     assert "/accounts/login/" in response["Location"]
 
 
-# --- Delete ---------------------------------------------------------------------------------------
+# --- Delete --------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("make", RECORDS)
@@ -327,7 +327,7 @@ def test_delete_is_post_only_audited_and_removes_the_file(
     assert deleted.get().pgh_context["username"] == line_manager.username
 
 
-# --- The pages' query counts ------------------------------------------------------------------------
+# --- The pages' query counts ---------------------------------------------------------------------
 
 
 def _queries(client, url) -> int:
@@ -362,7 +362,7 @@ def test_round_page_query_count_does_not_grow_with_findings_photos(client, org, 
     assert _queries(client, page) == with_one
 
 
-# --- The unit export ---------------------------------------------------------------------------------
+# --- The unit export -----------------------------------------------------------------------------
 
 
 def test_attachments_are_in_the_unit_export_in_a_folder_per_record(org, line_manager):

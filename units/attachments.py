@@ -210,6 +210,8 @@ class RecordAttachment(models.Model):
     class Meta:
         abstract = True
         ordering = ["uploaded_at", "pk"]
+        verbose_name = gettext_lazy("photo or file")
+        verbose_name_plural = gettext_lazy("photos and files")
 
     def __str__(self) -> str:
         return self.original_name
