@@ -7,6 +7,7 @@ import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -16,6 +17,7 @@ from pghistory.models import Events
 from actionplans.models import MeasureAttachment
 from hms.registers.models import AgreementAttachment
 from hms.transfer.export import export_unit
+from hms.transfer.importer import import_unit_export
 from risk import services as risk_services
 from risk.models import (
     AssessmentAttachment,
@@ -381,3 +383,21 @@ def test_attachments_are_in_the_unit_export_in_a_folder_per_record(org, line_man
             assert member in names, (member, names)
             assert archive.read(member) == PDF
     assert not manifest["missing_files"]
+
+
+def test_attachments_come_back_from_an_import_of_the_export(org, line_manager):
+    records = [make(org, line_manager) for make in RECORDS]
+    for record, _page, model in records:
+        _stored(model, record, name="signed copy.pdf")
+    buffer = io.BytesIO()
+    export_unit(org.faculty, buffer)
+    with connection.cursor() as cursor:  # deferred checks first: TRUNCATE refuses them
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    call_command("flush", interactive=False, verbosity=0)  # an empty installation
+    buffer.seek(0)
+    import_unit_export(buffer)
+    for _record, _page, model in records:
+        attachment = model.objects.get()
+        assert attachment.original_name == "signed copy.pdf"
+        with attachment.file.open("rb") as handle:
+            assert handle.read() == PDF
