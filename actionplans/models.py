@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from units import access
+from units.attachments import RecordAttachment
 from units.limits import LONG_TEXT, SHORT_TEXT, validate_date_in_range
 from units.models import Unit, audited
 
@@ -216,3 +217,16 @@ class MeasureReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.measure_id} {self.kind} {self.deadline}"
+
+
+@audited()
+class MeasureAttachment(RecordAttachment):
+    """A photo or file on a measure: the fix, before and after."""
+
+    record_field = "measure"
+    url_name = "actionplans:measure"
+
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="attachments")
+
+    class Meta(RecordAttachment.Meta):
+        indexes = [models.Index(fields=["measure", "uploaded_at"], name="measure_attachment_idx")]

@@ -12,6 +12,7 @@ urlpatterns = [
     path("measure/<int:pk>/close/", views.measure_close, name="measure_close"),
     path("measure/<int:pk>/cancel/", views.measure_cancel, name="measure_cancel"),
     path("measure/<int:pk>/follow-up/", views.measure_follow_up, name="measure_follow_up"),
+    *views.attachment_views.urls("measure/<int:pk>/"),
     path("<str:code>/", views.plan, name="plan"),
     path("<str:code>/new/", views.measure_add, name="add"),
     path("<str:code>/bulk/", bulk_views.plan_bulk, name="bulk"),

@@ -23,9 +23,10 @@ from actionplans import export, services
 from actionplans.bulk import BulkForm
 from actionplans.filters import SORT_COLUMNS, PlanFilter, plan_sort, sort_links
 from actionplans.forms import CancelForm, CloseForm, MeasureForm, ProgressForm
-from actionplans.models import OPEN_STATUSES, Measure
+from actionplans.models import OPEN_STATUSES, Measure, MeasureAttachment
 from hms.pdf import pdf_response, render_pdf
 from units import access
+from units.attachments import AttachmentViews, attachments_context
 from units.forms import add_service_errors
 from units.models import Unit
 from units.spreadsheet import respond
@@ -207,7 +208,11 @@ def _detail(request, measure: Measure, status: int = 200, **forms):
         forms.setdefault("close_form", CloseForm(initial=initial))
         forms.setdefault("cancel_form", CancelForm(initial=initial))
     follow_ups = list(measure.follow_ups.order_by("pk"))
+    attachments = attachments_context(
+        attachment_views, measure, request.user, forms.pop("attachment_form", None)
+    )
     context = {
+        **attachments,
         "measure": measure,
         "follow_ups": follow_ups,
         "may_follow_up": can_change and measure.did_not_work and not follow_ups,
@@ -233,6 +238,18 @@ def _stale(form, measure: Measure) -> int:
 @login_required
 def measure_detail(request, pk: int):
     return _detail(request, _measure(request, pk))
+
+
+# The evidence of the fix, before and after: added by whoever may record the measure's progress
+# (the responsible person does the fix), read by whoever may see the measure.
+attachment_views = AttachmentViews(
+    model=MeasureAttachment,
+    record=lambda request, pk: _measure(request, pk),
+    may_change=services.can_update_progress,
+    page=lambda request, measure, form, status: _detail(
+        request, measure, status=status, attachment_form=form
+    ),
+)
 
 
 @login_required

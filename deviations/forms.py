@@ -11,9 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from actionplans.forms import CostField
 from actionplans.models import Effectiveness, MeasureStatus, Priority
 from deviations.models import Category, DeviationType, InjuryKind, Severity
+from units.attachments import MultipleFileField, MultipleFileInput, check_upload
 from units.downloads import detect_type
 from units.forms import PersonField, UnitCodeField
-from units.images import REENCODE, strip_metadata
 from units.limits import EARLIEST_DATE, LONG_TEXT, BoundedDateField, BoundedDateTimeField
 from units.models import Unit
 
@@ -39,23 +39,6 @@ def attachment_type(upload) -> tuple[str, str] | None:
     """The content type and extension of an accepted attachment; None for anything else."""
     found = detect_type(upload, upload.name or "")
     return found if found and found[0] in ATTACHMENT_TYPES else None
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one input (Django's documented recipe); cleans to a list."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        if isinstance(data, list | tuple):
-            return [super(MultipleFileField, self).clean(item, initial) for item in data]
-        return [super().clean(data, initial)] if data else []
 
 
 class ReportUnitField(forms.CharField):
@@ -276,37 +259,13 @@ class DeviationReportForm(forms.Form):
                 params={"count": MAX_ATTACHMENTS},
             )
         limit = settings.DEVIATION_ATTACHMENT_MAX_BYTES
+        refused = _("“%(name)s” is not an image (JPEG, PNG, GIF, WebP, HEIC) or a PDF.")
         errors = []
         for upload in uploads:
-            if upload.size > limit:
-                errors.append(
-                    forms.ValidationError(
-                        _("“%(name)s” is %(size)s; the largest file accepted is %(limit)s."),
-                        params={
-                            "name": upload.name,
-                            "size": filesizeformat(upload.size),
-                            "limit": filesizeformat(limit),
-                        },
-                    )
-                )
-                continue
-            found = attachment_type(upload)
-            if found is None:
-                errors.append(
-                    forms.ValidationError(
-                        _("“%(name)s” is not an image (JPEG, PNG, GIF, WebP, HEIC) or a PDF."),
-                        params={"name": upload.name},
-                    )
-                )
-                continue
-            if found[0] in REENCODE:
-                try:
-                    found = strip_metadata(upload, found[0])
-                except forms.ValidationError as error:
-                    errors.append(error)
-                    continue
-            # Stored with the type found in the file, not the one the browser claimed.
-            upload.content_type, upload.detected_extension = found
+            try:
+                check_upload(upload, types=ATTACHMENT_TYPES, limit=limit, refused=refused)
+            except forms.ValidationError as error:
+                errors.append(error)
         if errors:
             errors.append(
                 forms.ValidationError(

@@ -11,6 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from units import access
+from units.attachments import RecordAttachment
 from units.limits import LONG_TEXT, NOTES_TEXT, validate_date_in_range
 from units.models import Unit, audited
 
@@ -767,3 +768,37 @@ class Finding(models.Model):
 
     def __str__(self) -> str:
         return self.text[:80]
+
+
+@audited()
+class AssessmentAttachment(RecordAttachment):
+    """A photo or file on a risk assessment (a sketch of the lab, the signed copy)."""
+
+    record_field = "assessment"
+    url_name = "risk:assessment"
+
+    assessment = models.ForeignKey(
+        RiskAssessment, on_delete=models.CASCADE, related_name="attachments"
+    )
+
+    class Meta(RecordAttachment.Meta):
+        indexes = [
+            models.Index(fields=["assessment", "uploaded_at"], name="assessment_attachment_idx")
+        ]
+
+
+@audited()
+class FindingAttachment(RecordAttachment):
+    """A photo of what a round found."""
+
+    record_field = "finding"
+    url_name = "risk:finding"
+
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="attachments")
+
+    class Meta(RecordAttachment.Meta):
+        indexes = [models.Index(fields=["finding", "uploaded_at"], name="finding_attachment_idx")]
+
+    @classmethod
+    def record_args(cls, record) -> list:
+        return [record.round_id, record.pk]

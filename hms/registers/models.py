@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from units import access
+from units.attachments import RecordAttachment
 from units.limits import LONG_TEXT, SHORT_TEXT, validate_date_in_range
 from units.models import Unit, audited
 
@@ -633,3 +634,20 @@ class ReviewReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document or self.routine}: {self.threshold} {self.review_due}"
+
+
+@audited()
+class AgreementAttachment(RecordAttachment):
+    """A file on a coordination agreement: above all the signed copy."""
+
+    record_field = "agreement"
+    url_name = "registers:agreement"
+
+    agreement = models.ForeignKey(
+        CoordinationAgreement, on_delete=models.CASCADE, related_name="attachments"
+    )
+
+    class Meta(RecordAttachment.Meta):
+        indexes = [
+            models.Index(fields=["agreement", "uploaded_at"], name="agreement_attachment_idx")
+        ]

@@ -40,6 +40,7 @@ urlpatterns = [
     path("agreements/export.<str:fmt>", agreements.agreement_export, name="agreement_export"),
     path("agreements/<int:pk>/", agreements.agreement_detail, name="agreement"),
     path("agreements/<int:pk>/edit/", agreements.agreement_edit, name="agreement_edit"),
+    *agreements.attachment_views.urls("agreements/<int:pk>/"),
     path(
         "agreements/<int:pk>/plan/<int:item_pk>/delete/",
         agreements.plan_item_delete,

@@ -4,7 +4,9 @@
                              counts, and the SHA-256 of every other file in the ZIP
     data/<app.Model>.json    one JSON array per model, one row per line, keys sorted
     csv/<app.Model>.csv      the same rows for spreadsheets
-    files/<app.Model>/<id>/<name>   every attachment, document and generated PDF
+    files/<app.Model>/<id>/<name>   every attachment, document and generated PDF; the photos
+                             and files on a record (units.attachments) are in the record's
+                             folder, files/<app.Record>/<record id>/<id>-<uploaded name>
 
 Ids are the export's own, never database keys: a unit is its code, a person their user name,
 a shared row (a category, a course) its code where it has one, and every other row its number
@@ -22,6 +24,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -34,6 +37,8 @@ from django.db import models
 from django.utils import timezone
 
 from hms.transfer import graph
+from hms.transfer.graph import label
+from units.attachments import RecordAttachment
 from units.models import Unit
 
 FORMAT = "hms-unit-export"
@@ -281,7 +286,9 @@ class Exporter:
             stored = row[column]
             if not stored:
                 continue
-            member = f"files/{name}/{row['id']}/{PurePosixPath(stored).name}"
+            member = _record_member(field.model, row) or (
+                f"files/{name}/{row['id']}/{PurePosixPath(stored).name}"
+            )
             try:
                 present = os.path.isfile(field.storage.path(stored))
             except NotImplementedError:
@@ -361,6 +368,19 @@ class Exporter:
             )
             handle.write(b"\n")
         return manifest
+
+
+def _record_member(model, row: dict) -> str | None:
+    """Where a record's attachment goes: in a folder of the record, under the name it was
+    uploaded with (its stored name is a random token), numbered so two of one name differ."""
+    if not issubclass(model, RecordAttachment):
+        return None
+    record = label(model._meta.get_field(model.record_field).related_model)
+    uploaded = re.sub(r"[\x00-\x1f\x7f/\\]+", " ", row["original_name"] or "").strip(" .")
+    # Short enough for an import to store it under imported/<uuid>/ in the file field.
+    name = PurePosixPath(uploaded or "file")
+    uploaded = name.stem[:80] + name.suffix[:10]
+    return f"files/{record}/{row[model.record_field]}/{row['id']}-{uploaded}"
 
 
 class _Encoded(io.RawIOBase):

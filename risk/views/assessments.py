@@ -29,6 +29,7 @@ from hms.pdf import pdf_response, render_pdf
 from risk import export, filters, forms, services
 from risk.filters import AssessmentFilter
 from risk.models import (
+    AssessmentAttachment,
     AssessmentStatus,
     HazardTemplate,
     ParticipantRole,
@@ -37,6 +38,7 @@ from risk.models import (
 )
 from risk.views.matrix import describe_row, matrix_grid, zone_css
 from units import access, listing, versions
+from units.attachments import AttachmentViews, attachments_context
 from units.forms import add_service_errors
 from units.models import Unit
 from units.spreadsheet import respond
@@ -455,6 +457,9 @@ def _render_detail(request, assessment: RiskAssessment, *, bound=None, status: i
             participant.saved_meanwhile = participant.pk in changed
         if changed:
             context["took_part_stale"] = versions.stale_error().messages[0]
+    context.update(
+        attachments_context(attachment_views, assessment, user, bound.get("attachments"))
+    )
     if context["may_approve"]:
         context["approve_form"] = bound.get("approve") or forms.ApproveForm(
             initial={
@@ -481,6 +486,18 @@ def _refused(request, assessment: RiskAssessment, error: ValidationError):
 @require_safe
 def assessment_detail(request, pk: int):
     return _render_detail(request, _assessment(request, pk))
+
+
+# Photos and files on the assessment (a sketch of the lab, the signed copy): added by those who
+# may edit it, also once approved, since a signed copy comes after the approval.
+attachment_views = AttachmentViews(
+    model=AssessmentAttachment,
+    record=lambda request, pk: _assessment(request, pk),
+    may_change=lambda user, assessment: services.can_edit(user, assessment.unit),
+    page=lambda request, assessment, form, status: _render_detail(
+        request, assessment, bound={"attachments": form}, status=status
+    ),
+)
 
 
 @login_required

@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -30,12 +30,14 @@ from risk.filters import RoundFilter
 from risk.models import (
     Answer,
     ChecklistTemplate,
+    FindingAttachment,
     InspectionRound,
     ParticipantRole,
     RoundStatus,
     checklists_by_slug,
 )
 from units import access, listing, versions
+from units.attachments import AttachmentViews, attachments_context
 from units.forms import add_service_errors
 from units.models import Role, Unit, UnitType
 
@@ -341,7 +343,11 @@ def _detail_context(request, round_: InspectionRound, overrides: dict) -> dict:
     answers_form = overrides.get("answers_form") or forms.AnswersForm(rows=_load_answers(round_))
     checks_form = overrides.get("checks_form") or forms.ChecksForm(rows=_load_checks(round_))
     answers, checks = answers_form.rows, checks_form.rows
-    findings = list(round_.findings.select_related("deviation", "measure__responsible"))
+    findings = list(
+        round_.findings.select_related("deviation", "measure__responsible").prefetch_related(
+            Prefetch("attachments", FindingAttachment.objects.select_related("uploaded_by"))
+        )
+    )
     previous = _previous_round(round_)
     previous_findings = (
         list(previous.findings.select_related("deviation", "measure__responsible"))
@@ -364,8 +370,17 @@ def _detail_context(request, round_: InspectionRound, overrides: dict) -> dict:
     }
     finding_forms = overrides.get("finding_forms", {})
     category_choices = None
+    attachment_forms = overrides.get("attachment_forms", {})
     for finding in findings:
         finding.follow_up_visible = finding.deviation_id in visible_deviations
+        finding.files = attachments_context(
+            finding_attachment_views,
+            finding,
+            user,
+            attachment_forms.get(finding.pk),
+            attachments=list(finding.attachments.all()),
+        )
+        finding.files["section_id"] = f"finding-{finding.pk}-files"
         if finding.outcome or not editable:
             continue
         first_line = finding.text.strip().splitlines()[0] if finding.text.strip() else ""
@@ -457,6 +472,31 @@ def _render_detail(request, round_: InspectionRound, status: int = 200, **overri
         _detail_context(request, round_, overrides),
         status=status,
     )
+
+
+def _finding(request, pk: int, finding_pk: int):
+    return get_object_or_404(_round(request, pk).findings.select_related("round"), pk=finding_pk)
+
+
+# Photos of what the round found: added while the round is open by those who run it, read by
+# whoever may see the round.
+finding_attachment_views = AttachmentViews(
+    model=FindingAttachment,
+    record=_finding,
+    may_change=lambda user, finding: (
+        finding.round.status != RoundStatus.COMPLETED
+        and services.can_run_round(user, finding.round.unit)
+    ),
+    page=lambda request, finding, form, status: _render_detail(
+        request,
+        finding.round,
+        status=status,
+        attachment_forms={finding.pk: form},
+        focus=f"finding-{finding.pk}",
+    ),
+    page_url=lambda finding: _round_url(finding.round, f"finding-{finding.pk}"),
+    form_prefix=lambda finding: f"finding-{finding.pk}",
+)
 
 
 @login_required

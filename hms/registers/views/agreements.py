@@ -12,8 +12,9 @@ from django.views.decorators.http import require_POST, require_safe
 from hms.registers import export, services
 from hms.registers.filters import AGREEMENT_COLUMNS, AgreementFilter, agreement_sort
 from hms.registers.forms import AgreementForm, CooperationItemForm, party_formset
-from hms.registers.models import CooperationItem, CoordinationAgreement
+from hms.registers.models import AgreementAttachment, CooperationItem, CoordinationAgreement
 from hms.registers.views.scope import forbidden, list_context, records_unit
+from units.attachments import AttachmentViews, attachments_context
 from units.forms import add_service_errors
 from units.models import Unit
 
@@ -146,17 +147,35 @@ def agreement_detail(request, pk: int):
             else:
                 messages.success(request, _("The plan item was added."))
                 return redirect(f"{agreement.get_absolute_url()}?year={item.date.year}#plan")
-    items = agreement.plan_items.filter(date__year=year)
+    return _render_detail(request, agreement, year=year, form=form, status=status)
+
+
+def _render_detail(
+    request, agreement, *, year=None, form=None, attachment_form=None, status: int = 200
+):
+    year = year or timezone.localdate().year
     context = {
         "agreement": agreement,
         "unit": agreement.unit,
         "parties": agreement.parties.all(),
-        "items": items,
+        "items": agreement.plan_items.filter(date__year=year),
         "year": year,
-        "form": form,
-        "can_change": can_change,
+        "form": form or CooperationItemForm(),
+        "can_change": services.can_change(request.user, agreement.unit),
+        **attachments_context(attachment_views, agreement, request.user, attachment_form),
     }
     return render(request, "registers/agreement_detail.html", context, status=status)
+
+
+# The signed copy of the agreement, and any other file that belongs with it.
+attachment_views = AttachmentViews(
+    model=AgreementAttachment,
+    record=lambda request, pk: _agreement(request, pk),
+    may_change=lambda user, agreement: services.can_change(user, agreement.unit),
+    page=lambda request, agreement, form, status: _render_detail(
+        request, agreement, attachment_form=form, status=status
+    ),
+)
 
 
 @login_required
