@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from hms.training import matrix, services
 from hms.training.forms import CourseForm, TrainingRecordForm
 from hms.training.models import Course, RoleRequirement, TrainingRecord
-from units import access, versions
+from units import access, listing, versions
 from units.downloads import file_response
 from units.forms import add_service_errors
 from units.models import Role, RoleAssignment, Unit
@@ -217,16 +217,39 @@ def _below(request) -> bool:
     return request.GET.get("below") == "1"
 
 
+def _query(request) -> str:
+    return request.GET.get("q", "").strip()[:200]
+
+
+def _listed_matrix(request, unit: Unit) -> dict:
+    """The unit's matrix as the request filters and sorts it: the page and its exports share
+    this, so a file holds exactly the rows the page shows."""
+    context = matrix.unit_matrix(unit, below=_below(request))
+    return matrix.listed(context, _query(request), request.GET.get("sort"))
+
+
 @login_required
 @require_safe
 def unit_matrix(request, code: str):
     unit = _managed_unit(request, code)
     below = _below(request)
-    context = matrix.unit_matrix(unit, below=below)
+    context = _listed_matrix(request, unit)
+    sort_columns = matrix.sort_columns(context["columns"])
+    sort = listing.sort_key(sort_columns, request.GET.get("sort"))
+    filters = request.GET.copy()
+    headings = listing.sort_links(filters, sort_columns, sort)
+    toggle = request.GET.copy()
+    toggle.pop("below", None)
     context.update(
         {
             "unit": unit,
             "below": below,
+            "query": _query(request),
+            "sort": sort,
+            "person_heading": headings[0],
+            "course_headings": headings[1:],
+            "export_query": filters.urlencode(),
+            "toggle_query": toggle.urlencode(),
             "warn_days": matrix.warning_days(),
             "status_labels": matrix.STATUS_LABELS,
             "can_keep_courses": access.is_hms_department(request.user),
@@ -248,7 +271,7 @@ def unit_gaps(request, code: str):
 
 
 def _export_rows(context) -> list[list[str]]:
-    header = [_("Person"), _("User name"), _("Roles")] + [
+    header = [_("Person"), _("User name"), _("E-mail"), _("Roles")] + [
         course.name for course in context["columns"]
     ]
     rows = [header]
@@ -260,7 +283,7 @@ def _export_rows(context) -> list[list[str]]:
                 text += f" ({cell.expires_on.isoformat()})"
             cells.append(text)
         roles = ", ".join(f"{label} {unit.code}" for label, unit in row.roles)
-        rows.append([str(row.person), row.person.username, roles, *cells])
+        rows.append([str(row.person), row.person.username, row.person.email, roles, *cells])
     return rows
 
 
@@ -270,7 +293,7 @@ def unit_export(request, code: str, fmt: str):
     unit = _managed_unit(request, code)
     if fmt not in ("csv", "xlsx"):
         raise Http404
-    context = matrix.unit_matrix(unit, below=_below(request))
+    context = _listed_matrix(request, unit)
     rows = [[neutralise(str(value)) for value in row] for row in _export_rows(context)]
     filename = f"training-{unit.code}-{timezone.localdate().isoformat()}.{fmt}"
     if fmt == "csv":
