@@ -84,6 +84,7 @@ def records(settings):
 
 
 def pages_of_the_hse_department(records) -> list[str]:
+    from hms.training.models import Course
     from risk.models import HazardTemplate
 
     year = timezone.localdate().year
@@ -119,6 +120,9 @@ def pages_of_the_hse_department(records) -> list[str]:
         "/registers/agreements/",
         "/registers/requirements/",
         "/training/",
+        "/training/IKJ/?below=1&q=kurs&sort=-person",
+        "/training/courses/",
+        f"/training/courses/{Course.objects.first().pk}/",
         "/surveys/",
         "/units/",
         "/units/IKJ/",

@@ -208,6 +208,7 @@ def test_key_pages_open_without_a_policy_violation(
         ("/registers/documents/", "documents"),
         ("/training/", "training"),
         ("/training/DEP/", "training-matrix"),
+        ("/training/DEP/?below=1&q=lab&sort=-person", "training-matrix-search"),
         ("/indicators/", "indicators"),
         ("/indicators/DEP/", "indicators-unit"),
         ("/reports/", "reports"),

@@ -640,6 +640,22 @@ def routine_template(fx):
     )
 
 
+def course_edit(fx):
+    from hms.training.models import Course
+
+    user = fx("hms_department")
+    course = Course.objects.get(code="stralevern")
+    url = reverse("training:course_edit", args=[course.pk])
+    return Story(
+        user=user,
+        url=url,
+        field="name_en",
+        typed={"name_en": "Radiation protection, the course for coordinators"},
+        first_change=_second_person_saves(user, url, "name_en", {"validity_months": "36"}),
+        first_change_kept=lambda: Course.objects.get(pk=course.pk).validity_months == 36,
+    )
+
+
 def agreement_edit(fx):
     from hms.registers.models import CoordinationAgreement
     from tests.factories import make_agreement
@@ -796,6 +812,7 @@ EDIT_FORMS = [
     measure_progress,
     risk_approval,
     routine_template,
+    course_edit,
     agreement_edit,
     measure_close,
     working_group_member,

@@ -425,24 +425,6 @@ def test_export_lists_people_and_states(client, org, line_manager, employee, lab
     assert b"".join(xlsx.streaming_content).startswith(b"PK")
 
 
-def test_hse_department_keeps_the_courses_in_the_admin(client, employee):
-    from django.contrib.auth.models import Group
-
-    from hms.training import demo
-    from tests.factories import UserFactory
-
-    demo.seed()
-    staff = UserFactory(username="hms_staff", is_staff=True)
-    staff.groups.add(Group.objects.get(name=demo.HMS_DEPARTMENT_GROUP))
-    client.force_login(staff)
-    assert client.get(reverse("admin:training_course_changelist")).status_code == 200
-    course = Course.objects.get(code="stralevern")
-    assert client.get(reverse("admin:training_course_change", args=[course.pk])).status_code == 200
-    # An employee who is not staff never reaches it.
-    client.force_login(employee)
-    assert client.get(reverse("admin:training_course_changelist")).status_code == 302
-
-
 def test_unit_page_loads_the_training_partial(client, line_manager, org):
     client.force_login(line_manager)
     html = client.get(org.department.get_absolute_url()).content.decode()

@@ -1,16 +1,13 @@
-"""Demo rows for seed_demo: the HSE department keeps the course catalogue in the admin, and
-a few people of the demo department have taken courses (one about to expire, one missing).
-Safe to run again."""
+"""Demo rows for seed_demo: a few people of the demo department have taken courses (one about
+to expire, one missing). The HSE department keeps the course catalogue in the app
+(/training/courses/). Safe to run again."""
 
 import datetime
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
 from hms.training.models import Course, TrainingRecord
-
-HMS_DEPARTMENT_GROUP = "HMS-avdelingen"
 
 # username, course code, completed how many days ago
 RECORDS = [
@@ -22,13 +19,6 @@ RECORDS = [
 
 
 def seed() -> None:
-    group, _created = Group.objects.get_or_create(name=HMS_DEPARTMENT_GROUP)
-    group.permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="training",
-            content_type__model__in=["course", "rolerequirement"],
-        )
-    )
     users = {user.username: user for user in get_user_model().objects.all()}
     courses = {course.code: course for course in Course.objects.all()}
     today = timezone.localdate()

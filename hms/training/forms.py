@@ -5,10 +5,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hms.training.models import Course
+from hms.training.services import REQUIRABLE_ROLES
 from units.downloads import detect_type
 from units.forms import PersonField
 from units.images import REENCODE, strip_metadata
 from units.limits import LONG_TEXT, BoundedDateField
+from units.versions import VersionField
 
 EARLIEST_YEAR = 1950  # a typing slip like 0024 for 2024, not a course
 
@@ -97,3 +99,52 @@ class TrainingRecordForm(forms.Form):
             found = strip_metadata(upload, found[0])
         upload.detected_type, upload.detected_extension = found
         return upload
+
+
+class CourseForm(forms.Form):
+    """A course of the catalogue and the roles requiring it. The code only when adding one:
+    it is the course's key and never changes."""
+
+    code = forms.SlugField(
+        label=_("Code"),
+        max_length=40,
+        help_text=_("A short key of lower-case letters, digits and hyphens, e.g. first-aid."),
+    )
+    name_nb = forms.CharField(label=_("Name (bokmål)"), max_length=200)
+    name_en = forms.CharField(label=_("Name (English)"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        max_length=LONG_TEXT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    duration_hours = forms.DecimalField(
+        label=_("Duration (hours)"),
+        required=False,
+        min_value=0.5,
+        max_value=9999,
+        decimal_places=1,
+    )
+    validity_months = forms.IntegerField(
+        label=_("Valid for (months)"),
+        required=False,
+        min_value=1,
+        max_value=600,
+        help_text=_(
+            "Leave empty when the course does not expire. A change counts for records "
+            "registered from now on; those registered keep the expiry they were given."
+        ),
+    )
+    roles = forms.MultipleChoiceField(
+        label=_("Required of"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Everyone holding one of these roles on a unit must hold the course."),
+    )
+    version = VersionField()
+
+    def __init__(self, *args, adding: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["roles"].choices = REQUIRABLE_ROLES
+        if not adding:
+            del self.fields["code"]

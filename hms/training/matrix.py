@@ -8,7 +8,7 @@ A record expires on its `expires_on` day: from that day on it no longer counts.
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 from django.db.models import Q
@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hms.training.models import Course, RoleRequirement, TrainingRecord
+from units import listing
 from units.models import Role, RoleAssignment, Unit
 
 
@@ -258,3 +259,97 @@ def units_without_gaps(units, on: datetime.date) -> set[int]:
         if any(cell.course.pk in needed and cell.status in GAPS for cell in row.cells):
             gaps.add(assignment.unit.path)
     return {by_path[path].pk for path in requiring - gaps}
+
+
+# --- Searching and sorting the matrix ----------------------------------------------------------
+# The matrix is built in memory (three queries), so it is searched and sorted there, the way
+# units/listing.py does it for querysets: each word typed must match (case-insensitive), the
+# sort is one of the list's columns (`person`, or `c<course id>` for a course), `-` before it
+# for the other way, and an unknown sort leaves the list as it was. The page and its exports
+# go through `listed`, so a file holds exactly the rows the page shows.
+
+# A course column sorts gaps first: missing, expired, expiring, valid; "not required" is last
+# whichever way (as listing.sort_queryset puts nulls last).
+STATUS_RANK = {Status.MISSING: 0, Status.EXPIRED: 1, Status.EXPIRING: 2, Status.VALID: 3}
+
+
+def _person_text(person) -> str:
+    return " ".join(
+        [person.first_name, person.last_name, person.get_full_name(), person.username, person.email]
+    ).lower()
+
+
+def _course_text(course: Course) -> str:
+    return " ".join([course.code, course.name_nb, course.name_en]).lower()
+
+
+def search(columns: list[Course], rows: list[Row], query: str | None) -> tuple[list, list]:
+    """(columns, rows) matching `query`. A word found in a course's name or code narrows the
+    columns to the courses matching the words; a person is listed when each word is found in
+    their name, user name or e-mail, or in a course shown that their roles require. So
+    "hansen" finds Hansen with all his courses, "first aid" everyone first aid is required of,
+    and "hansen first" Hansen's first aid."""
+    words = [word.lower() for word in (query or "").split()[: listing.MAX_WORDS]]
+    if not words:
+        return columns, rows
+    texts = {course.pk: _course_text(course) for course in columns}
+    shown = [course for course in columns if any(word in texts[course.pk] for word in words)]
+    if shown:
+        keep = {course.pk for course in shown}
+        rows = [replace(row, cells=[c for c in row.cells if c.course.pk in keep]) for row in rows]
+        columns = shown
+    found = []
+    for row in rows:
+        person = _person_text(row.person)
+        required = [
+            texts[cell.course.pk] for cell in row.cells if cell.status != Status.NOT_REQUIRED
+        ]
+        if all(word in person or any(word in text for text in required) for word in words):
+            found.append(row)
+    return columns, found
+
+
+def sort_columns(columns: list[Course]) -> dict[str, listing.Column]:
+    """The matrix's sortable columns, for listing.sort_key and sort_links. Sorted in memory
+    (`sort_rows`), so their queryset order is never asked for."""
+    found = {"person": listing.Column(_("Person and roles"), lambda: [])}
+    for course in columns:
+        found[f"c{course.pk}"] = listing.Column(course.name, lambda: [])
+    return found
+
+
+def _by_name(row: Row) -> tuple:
+    person = row.person
+    return (person.last_name.lower(), person.first_name.lower(), person.username, person.pk)
+
+
+def sort_rows(columns: list[Course], rows: list[Row], sort: str | None) -> list[Row]:
+    """The rows in the order asked for (`sort_columns`' keys), ties by name."""
+    sort = listing.sort_key(sort_columns(columns), sort)
+    if not sort:
+        return rows
+    descending = sort.startswith("-")
+    key = sort.lstrip("-")
+    rows = sorted(rows, key=_by_name)
+    if key == "person":
+        return rows[::-1] if descending else rows
+    index = next(i for i, course in enumerate(columns) if f"c{course.pk}" == key)
+    required = [row for row in rows if row.cells[index].status != Status.NOT_REQUIRED]
+    others = [row for row in rows if row.cells[index].status == Status.NOT_REQUIRED]
+    # Python's sort is stable, also reversed: ties stay in name order either way.
+    required.sort(
+        key=lambda row: (
+            STATUS_RANK[row.cells[index].status],
+            row.cells[index].expires_on or datetime.date.max,
+        ),
+        reverse=descending,
+    )
+    return required + others
+
+
+def listed(context: dict, query: str | None, sort: str | None) -> dict:
+    """The unit matrix (`unit_matrix`) searched and sorted; its counts are of the rows listed,
+    the roll-up stays the whole subtree's."""
+    columns, rows = search(context["columns"], context["rows"], query)
+    rows = sort_rows(columns, rows, sort)
+    return {**context, "columns": columns, "rows": rows, "counts": _counts(rows)}

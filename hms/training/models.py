@@ -30,7 +30,12 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
 
 @audited()
 class Course(models.Model):
-    """A course the HSE department keeps in its catalogue (in the admin)."""
+    """A course the HSE department keeps in its catalogue, in the app (/training/courses/).
+
+    The code is the course's stable key: given when the course is added, never changed. A
+    course with records is retired, not deleted; retired, no role requires it any more (its
+    requirement rows stay, for when it is taken into use again) and no new record is
+    registered for it, while the records keep pointing at it with their expiry fixed."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name_nb = models.CharField(_("name (bokmål)"), max_length=200)
@@ -47,6 +52,8 @@ class Course(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    # Bumped on every save through the services: two people editing the same course.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         verbose_name = _("course")

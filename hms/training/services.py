@@ -7,7 +7,7 @@ import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,10 +15,11 @@ from hms.training.models import (
     Course,
     ReminderKind,
     RoleCourseNotice,
+    RoleRequirement,
     TrainingRecord,
     TrainingReminder,
 )
-from units import access
+from units import access, versions
 from units.models import Role, RoleAssignment, Unit
 
 logger = logging.getLogger(__name__)
@@ -105,6 +106,119 @@ def training_record_delete(*, actor, record: TrainingRecord) -> None:
         storage, name = record.proof_file.storage, record.proof_file.name
         transaction.on_commit(lambda: storage.delete(name))
     record.delete()
+
+
+# --- The course catalogue ---------------------------------------------------------------------
+
+# The HSE department's own role covers everything and is left out of the matrix: no course
+# is required "of the HSE department".
+REQUIRABLE_ROLES = [(value, label) for value, label in Role.choices if value != Role.HMS_DEPARTMENT]
+
+
+def _require_hms_department(actor) -> None:
+    if not access.is_hms_department(actor):
+        raise PermissionDenied
+
+
+@transaction.atomic
+def course_save(
+    *,
+    actor,
+    course: Course | None = None,
+    version: int | None = None,
+    code: str = "",
+    name_nb: str,
+    name_en: str,
+    description: str = "",
+    duration_hours=None,
+    validity_months: int | None = None,
+    roles: list[str],
+) -> Course:
+    """Add a course to the catalogue or change one, with the roles requiring it: the
+    requirement rows are added and removed here, in the same transaction. The code is given
+    once, when the course is added. A record already registered keeps its course and its
+    expiry (fixed when it was registered), so a changed validity counts for new records only.
+    A change prepared on an older version (`version` from the form) is refused."""
+    _require_hms_department(actor)
+    unknown = set(roles) - {value for value, _label in REQUIRABLE_ROLES}
+    if unknown:
+        raise ValidationError({"roles": _("Choose among the roles offered.")})
+    if course is not None:
+        course = Course.objects.select_for_update().get(pk=course.pk)
+        versions.check_version(course.version, version)
+    else:
+        course = Course(
+            code=code.strip(),
+            order=(Course.objects.aggregate(last=Max("order"))["last"] or 0) + 1,
+        )
+    course.name_nb, course.name_en = name_nb.strip(), name_en.strip()
+    course.description = description.strip()
+    course.duration_hours, course.validity_months = duration_hours, validity_months
+    course.full_clean()
+    fields = ["name_nb", "name_en", "description", "duration_hours", "validity_months"]
+    if course.pk is None:
+        try:
+            with transaction.atomic():
+                course.save()
+        except IntegrityError as error:  # the same code, saved a moment ago
+            raise ValidationError({"code": _("A course with this code exists already.")}) from error
+    else:
+        versions.bump(course, fields)
+    held = set(course.requirements.values_list("role", flat=True))
+    wanted = set(roles)
+    course.requirements.filter(role__in=held - wanted).delete()
+    RoleRequirement.objects.bulk_create(
+        [RoleRequirement(role=role, course=course) for role in sorted(wanted - held)]
+    )
+    return course
+
+
+@transaction.atomic
+def course_set_active(*, actor, course: Course, is_active: bool) -> Course:
+    """Retire a course (no role requires it any more, no new record is registered for it;
+    the records and the roles it was required of stay) or take it into use again."""
+    _require_hms_department(actor)
+    course = Course.objects.select_for_update().get(pk=course.pk)
+    if course.is_active != is_active:
+        course.is_active = is_active
+        course.save(update_fields=["is_active"])
+    return course
+
+
+@transaction.atomic
+def course_move(*, actor, course: Course, up: bool) -> Course:
+    """Move a course one place up or down among those in use (or among the retired ones).
+    The catalogue is locked and numbered afresh, so two moves at once cannot leave two
+    courses on one place."""
+    _require_hms_department(actor)
+    ordered = list(Course.objects.select_for_update().order_by("order", "code"))
+    moved = next(item for item in ordered if item.pk == course.pk)
+    alike = [item for item in ordered if item.is_active == moved.is_active]
+    index = alike.index(moved)
+    neighbour = index - 1 if up else index + 1
+    if 0 <= neighbour < len(alike):
+        a, b = ordered.index(moved), ordered.index(alike[neighbour])
+        ordered[a], ordered[b] = ordered[b], ordered[a]
+    changed = []
+    for order, item in enumerate(ordered, start=1):
+        if item.order != order:
+            item.order = order
+            changed.append(item)
+    Course.objects.bulk_update(changed, ["order"])
+    return moved
+
+
+@transaction.atomic
+def course_delete(*, actor, course: Course) -> None:
+    """Delete a course added by mistake. One that anyone has taken is part of their history:
+    it is retired instead, never deleted."""
+    _require_hms_department(actor)
+    course = Course.objects.select_for_update().get(pk=course.pk)
+    if course.records.exists():
+        raise ValidationError(
+            _("People have taken this course: retire it instead, so their records keep it.")
+        )
+    course.delete()
 
 
 # --- Reminders ---------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The courses a university tracks, and which roles require them (arbeidsmiljøloven § 3-5 for
 the employer's own HSE training, § 6-5 for the safety representatives' 40 hours, the
 radiation protection regulation for radiation coordinators). The HSE department changes them
-in the admin."""
+in the app (/training/courses/)."""
 
 from django.db import migrations
 
