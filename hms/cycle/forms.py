@@ -18,14 +18,24 @@ class DateInput(forms.DateInput):
 
 
 class StepForm(forms.Form):
-    status = forms.ChoiceField(label=_("Status"), choices=StepStatus.choices)
-    due_date = BoundedDateField(label=_("Due date"), widget=DateInput())
+    """One step's form. The cycle page holds one per step, so it renders without crispy
+    (cycle/_step_form.html, the same Bootstrap markup): the widgets carry their classes here
+    and a field with an error gets `is-invalid` once the form is cleaned."""
+
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=StepStatus.choices,
+        widget=forms.Select(attrs={"class": "select form-select"}),
+    )
+    due_date = BoundedDateField(
+        label=_("Due date"), widget=DateInput(attrs={"class": "dateinput form-control"})
+    )
     responsible = PersonField(label=_("Responsible"), required=False)
     comment = forms.CharField(
         label=_("Comment"),
         required=False,
         max_length=SHORT_TEXT,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=forms.Textarea(attrs={"rows": 2, "class": "textarea form-control"}),
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
@@ -43,6 +53,14 @@ class StepForm(forms.Form):
                 },
             )
         super().__init__(*args, **kwargs)
+        self.fields["responsible"].widget.attrs["class"] = "personpickerwidget form-control"
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
 
 
 class GoalForm(forms.Form):
@@ -61,12 +79,23 @@ class GoalForm(forms.Form):
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, parent_goals=None, **kwargs):
+    def __init__(self, *args, parent_goals=None, shown_parents=None, **kwargs):
+        """`shown_parents`, the parent goals already read for the page, are offered as they
+        are, so the form costs no query of its own; a posted choice is still checked against
+        `parent_goals`."""
         super().__init__(*args, **kwargs)
+        field = self.fields["parent"]
         if parent_goals is not None:
-            self.fields["parent"].queryset = parent_goals
-        if not self.fields["parent"].queryset.exists():
-            self.fields["parent"].widget = forms.HiddenInput()
+            field.queryset = parent_goals
+        if shown_parents is not None:
+            field.choices = [("", field.empty_label)] + [
+                (goal.pk, field.label_from_instance(goal)) for goal in shown_parents
+            ]
+            has_parents = bool(shown_parents)
+        else:
+            has_parents = field.queryset.exists()
+        if not has_parents:
+            field.widget = forms.HiddenInput()
 
 
 class GoalEvaluationForm(forms.Form):

@@ -84,6 +84,7 @@ def _cycle_context(request, unit: Unit, year: int) -> dict:
         .prefetch_related("goal_measures__measure__responsible")
     )
     parent_goals = Goal.objects.filter(unit__path=unit.parent_path() or "", year=year)
+    shown_parents = list(parent_goals)
     last_year_goals = list(
         Goal.objects.filter(unit=unit, year=year - 1).select_related("evaluated_by")
     )
@@ -102,11 +103,15 @@ def _cycle_context(request, unit: Unit, year: int) -> dict:
         "today": today,
         "can_change": can_change,
         "goals": goals,
-        "parent_goals": list(parent_goals),
+        "parent_goals": shown_parents,
         "last_year_goals": last_year_goals,
         "unevaluated_last_year": [g for g in last_year_goals if not g.evaluation],
         "members": members,
-        "goal_form": forms.GoalForm(parent_goals=parent_goals) if can_change else None,
+        "goal_form": (
+            forms.GoalForm(parent_goals=parent_goals, shown_parents=shown_parents)
+            if can_change
+            else None
+        ),
         "member_form": (
             forms.MemberForm(initial={"version": cycle.group_version}) if can_change else None
         ),

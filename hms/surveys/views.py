@@ -12,11 +12,11 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from actionplans.forms import MeasureForm
 from actionplans.models import Measure
-from hms.surveys import services
+from hms.surveys import export, services
 from hms.surveys.forms import AppraisalForm, SurveyResultForm, YearForm
 from hms.surveys.models import AppraisalCount, SurveyResult
 from units import access
@@ -81,8 +81,9 @@ def appraisal_rollup(unit: Unit, year: int) -> dict:
     return {"total": total, "children": list(per_child.values())}
 
 
-def _render_unit(request, unit: Unit, year: int, status: int = 200, appraisal_form=None):
-    results = list(
+def _results(unit: Unit, year: int) -> list[SurveyResult]:
+    """The year's results as the page lists them; the export takes the same list."""
+    return list(
         SurveyResult.objects.filter(unit=unit, year=year)
         .select_related("created_by")
         .prefetch_related(
@@ -90,6 +91,10 @@ def _render_unit(request, unit: Unit, year: int, status: int = 200, appraisal_fo
         )
         .order_by("survey", "topic")
     )
+
+
+def _render_unit(request, unit: Unit, year: int, status: int = 200, appraisal_form=None):
+    results = _results(unit, year)
     count = AppraisalCount.objects.filter(unit=unit, year=year).first()
     can_change = services.can_change(request.user, unit)
     if can_change and appraisal_form is None:
@@ -113,6 +118,17 @@ def _render_unit(request, unit: Unit, year: int, status: int = 200, appraisal_fo
 def unit_page(request, code: str):
     unit = _unit(request, code)
     return _render_unit(request, unit, YearForm(request.GET).year_or_this())
+
+
+@login_required
+@require_safe
+def results_export(request, code: str, fmt: str):
+    """The year's results as CSV or XLSX: exactly what the results page shows."""
+    unit = _unit(request, code)
+    if fmt not in export.FORMATS:
+        raise Http404
+    year = YearForm(request.GET).year_or_this()
+    return export.download(unit, year, _results(unit, year), fmt)
 
 
 @login_required
