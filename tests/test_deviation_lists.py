@@ -812,3 +812,25 @@ def test_htmx_results_announce_the_count_to_screen_readers(hms_client, cases):
     html = hms_client.get(LIST, {"unit": "SEC"}, headers={"HX-Request": "true"}).content.decode()
     assert 'id="result-status"' in html and 'hx-swap-oob="true"' in html
     assert "2 deviations</div>" in html
+
+
+@pytest.mark.parametrize("sort", ["", "-deadline", "unit", "category", "status"])
+def test_keyset_pages_run_as_many_queries_for_2_and_30_rows(hms_client, org, sort):
+    """The first page, a page through its Next cursor, and the last page: the count reads
+    at most the threshold's rows and the page one query, whatever the rows."""
+    params = {"sort": sort} if sort else {}
+    counts = []
+    for size in (2, 30):
+        while Deviation.objects.count() < size:
+            make_deviation(org.department if Deviation.objects.count() % 2 else org.section)
+        first = hms_client.get(LIST, params)  # warm-up: per-process caches
+        next_cursor = first.context["page"].next_cursor or "last"
+        sizes = []
+        for cursor in ("", next_cursor, "last"):
+            with CaptureQueriesContext(connection) as captured:
+                response = hms_client.get(LIST, {**params, "cursor": cursor})
+            assert response.status_code == 200
+            sizes.append(len(captured.captured_queries))
+        counts.append(sizes)
+    assert counts[0] == counts[1]
+    assert max(counts[1]) <= MAX_QUERIES
