@@ -80,7 +80,8 @@ def rows(queryset) -> Iterator[list]:
     def naive(moment):
         return timezone.localtime(moment, local).replace(tzinfo=None) if moment else None
 
-    values = queryset.order_by("-created_at", "-pk").values_list(*FIELDS)
+    # In the queryset's order: the list's sort (by default the model's, newest first).
+    values = queryset.values_list(*FIELDS)
     for (
         number,
         created_at,

@@ -6,11 +6,14 @@ import datetime
 
 import django_filters
 from django import forms
-from django.db.models import BooleanField, F, Func, Value
+from django.db.models import BooleanField, Case, F, Func, IntegerField, Value, When
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from deviations.models import OPEN_STATUSES, Category, DeviationType, Severity, Status
+from units.listing import Column, column
 from units.models import Unit
 
 OPEN = "open"
@@ -188,6 +191,39 @@ class DeviationFilter(django_filters.FilterSet):
         if not self.is_bound or not self.form.is_valid():
             return False
         return any(value not in (None, "", False) for value in self.form.cleaned_data.values())
+
+
+# --- Sorting: the list's column headings, its pages and the order of its files ----------------
+
+
+def _in_language(prefix: str):
+    """A name as the page shows it: English where there is one and the page is in English,
+    else bokmål."""
+    if (get_language() or "nb").startswith("en"):
+        return Coalesce(NullIf(F(f"{prefix}name_en"), Value("")), F(f"{prefix}name_nb"))
+    return F(f"{prefix}name_nb")
+
+
+def _rank(field: str, choices) -> Case:
+    """The choices in the order they are declared (minor before serious, reported before
+    closed), not alphabetically by their stored value."""
+    return Case(
+        *(When(**{field: value}, then=Value(index)) for index, value in enumerate(choices)),
+        default=Value(len(choices)),
+        output_field=IntegerField(),
+    )
+
+
+SORT_COLUMNS = {
+    "number": column(_("Number"), "number"),
+    "title": column(_("Title"), "title"),
+    "unit": Column(_("Unit"), lambda: [_in_language("unit__"), F("unit__code")]),
+    "category": Column(_("Category"), lambda: [_in_language("category__")]),
+    "severity": Column(_("Severity"), lambda: [_rank("severity", Severity.values)]),
+    "status": Column(_("Status"), lambda: [_rank("status", Status.values)]),
+    "reported": column(_("Reported"), "created_at"),
+    "deadline": column(_("Deadline"), "deadline"),
+}
 
 
 TREND_YEARS = 12  # the years offered, this one and those before it

@@ -10,11 +10,11 @@ import csv
 import datetime
 import io
 from io import StringIO
+from urllib.parse import quote
 
 import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
-from django.core.paginator import Paginator
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -31,7 +31,7 @@ from deviations.models import (
     Status,
     YearCounter,
 )
-from deviations.views.lists import TwoEndedPaginator
+from deviations.views.lists import keyset as keyset_for
 from tests.factories import UserFactory, make_deviation
 from units.models import Unit
 
@@ -250,12 +250,15 @@ def test_mine_filter(client, line_manager, org, cases):
 def test_filters_are_kept_in_the_page_links(hms_client, org):
     for _ in range(27):
         make_deviation(org.department)
-    response = hms_client.get(LIST, {"unit": "DEP", "q": "", "page": "1"})
+    response = hms_client.get(LIST, {"unit": "DEP", "q": "", "sort": "title"})
     html = response.content.decode()
-    assert "?unit=DEP&amp;page=2" in html  # empty fields dropped, the filter kept
-    assert f"{CSV}?unit=DEP" in html
-    second = hms_client.get(LIST, {"unit": "DEP", "page": "2"})
+    page = response.context["page"]
+    # Empty fields dropped, the filter and the sort kept.
+    assert f"?unit=DEP&amp;sort=title&amp;cursor={quote(page.next_cursor)}" in html
+    assert f"{CSV}?unit=DEP&amp;sort=title" in html
+    second = hms_client.get(LIST, {"unit": "DEP", "sort": "title", "cursor": page.next_cursor})
     assert len(numbers_on(second)) == 2
+    assert 'href="?unit=DEP&amp;sort=-title"' in second.content.decode()  # no cursor
 
 
 def test_htmx_request_gets_only_the_results(hms_client, cases):
@@ -301,16 +304,26 @@ def test_unknown_unit_code_is_named_in_the_error(hms_client, cases):
 
 
 @pytest.mark.parametrize(
-    "page, shown",
-    [("abc", 1), ("99999", 2), ("-1", 2), ("0", 2), ("1e9", 1), ("9" * 30, 2), ("", 1)],
+    "cursor",
+    ["abc", "99999", "-1", "", "9" * 300, "\x00", "e30:1tXb:bad", "last:last", "page=2"],
 )
-def test_bad_page_numbers_show_a_page(hms_client, org, page, shown):
+def test_a_tampered_cursor_shows_the_first_page(hms_client, org, cursor):
     for _ in range(30):
         make_deviation(org.department)
-    response = hms_client.get(LIST, {"page": page})
+    response = hms_client.get(LIST, {"cursor": cursor, "page": "2"})
     assert response.status_code == 200
-    assert response.context["page"].number == shown
-    assert len(numbers_on(response)) == (25 if shown == 1 else 5)
+    assert response.context["page"].is_first
+    first = hms_client.get(LIST).context["page"]
+    assert numbers_on(response) == {deviation.number for deviation in first.object_list}
+
+
+def test_a_cursor_of_another_sort_shows_the_first_page(hms_client, org):
+    for _ in range(30):
+        make_deviation(org.department)
+    cursor = hms_client.get(LIST, {"sort": "title"}).context["page"].next_cursor
+    response = hms_client.get(LIST, {"sort": "deadline", "cursor": cursor})
+    assert response.status_code == 200
+    assert response.context["page"].is_first
 
 
 @pytest.mark.parametrize(
@@ -335,19 +348,176 @@ def test_unknown_export_format_is_404(hms_client, cases):
     assert hms_client.get("/deviations/export.json").status_code == 404
 
 
-# -- paging from both ends -----------------------------------------------------------------
+# -- sorting and keyset pages -----------------------------------------------------------------
 
 
-def test_pages_read_from_the_end_match_plain_offset_pages(org):
+def _titles(response) -> list[str]:
+    return [deviation.title for deviation in response.context["page"].object_list]
+
+
+@pytest.fixture
+def sortable(org, hms_department):
+    """Seven deviations that differ in every sortable column (none sorts like another)."""
+    categories = list(Category.objects.order_by("name_en")[:3])
+    specs = [
+        # title, unit, category, severity, status, deadline (days from today), reported (days ago)
+        ("Bravo", org.department, 1, Severity.SERIOUS, Status.CLOSED, 3, 6),
+        ("Alfa", org.section, 0, Severity.MINOR, Status.MEASURES, None, 2),
+        ("Delta", org.faculty, 2, Severity.VERY_SERIOUS, Status.REPORTED, -4, 4),
+        ("Charlie", org.other_department, 1, Severity.MINOR, Status.UNDER_TREATMENT, 9, 1),
+        ("Echo", org.department, 0, Severity.SERIOUS, Status.REJECTED, 1, 5),
+    ]
+    today = timezone.localdate()
+    made = []
+    for title, unit, category, severity, status, deadline, age in specs:
+        deviation = make_deviation(unit, title=title, severity=severity)
+        made.append(
+            set_state(
+                deviation,
+                category=categories[category],
+                status=status,
+                rejection_reason="Not ours" if status == Status.REJECTED else "",
+                deadline=None if deadline is None else today + datetime.timedelta(days=deadline),
+                created_at=timezone.now() - datetime.timedelta(days=age),
+            )
+        )
+    return made
+
+
+def _expected(rows, key, descending):
+    """Titles in the order a column sorts, nulls last either way, ties by pk ascending."""
+    severities, statuses = list(Severity.values), list(Status.values)
+    value = {
+        "number": lambda d: d.number,
+        "title": lambda d: d.title,
+        "unit": lambda d: (d.unit.name_en or d.unit.name_nb, d.unit.code),
+        "category": lambda d: d.category.name_en or d.category.name_nb,
+        "severity": lambda d: severities.index(d.severity),
+        "status": lambda d: statuses.index(d.status),
+        "reported": lambda d: d.created_at,
+        "deadline": lambda d: d.deadline,
+    }[key]
+    # Sorted by pk first: a stable sort (either way round) keeps that order among ties.
+    present = sorted((d for d in rows if value(d) is not None), key=lambda d: d.pk)
+    present.sort(key=value, reverse=descending)
+    nulls = sorted((d for d in rows if value(d) is None), key=lambda d: d.pk)
+    return [d.title for d in present + nulls]
+
+
+@pytest.mark.parametrize("descending", [False, True])
+@pytest.mark.parametrize(
+    "key", ["number", "title", "unit", "category", "severity", "status", "reported", "deadline"]
+)
+def test_the_list_sorts_by_every_column_both_ways(hms_client, sortable, key, descending):
+    sort = f"-{key}" if descending else key
+    response = hms_client.get(LIST, {"sort": sort})
+    rows = Deviation.objects.select_related("unit", "category")
+    assert _titles(response) == _expected(list(rows), key, descending)
+    html = response.content.decode()
+    state = "descending" if descending else "ascending"
+    states = {column["key"]: column["state"] for column in response.context["columns"]}
+    assert states.pop(key) == state and set(states.values()) == {"none"}
+    assert html.count(f'aria-sort="{state}"') == 1
+    # The heading links the other way round; the other headings sort ascending.
+    other = key if descending else f"-{key}"
+    assert f'id="sort-{key}" href="?sort={other}"' in html
+    # The files hold the rows in the same order.
+    exported = [row[14] for row in csv_rows(hms_client.get(CSV, {"sort": sort}))[1:]]
+    assert exported == _titles(response)
+
+
+def test_an_unknown_sort_is_ignored(hms_client, sortable):
+    newest_first = [d.title for d in sorted(sortable, key=lambda d: d.created_at, reverse=True)]
+    for sort in ("bogus", "--title", "-", "title;drop", "pk", "description"):
+        response = hms_client.get(LIST, {"sort": sort})
+        assert response.status_code == 200
+        assert _titles(response) == newest_first
+        assert response.context["sort"] == ""
+
+
+def test_the_sort_survives_filters_and_htmx_reloads(hms_client, sortable):
+    response = hms_client.get(
+        LIST, {"sort": "-title", "unit": "DEP", "q": ""}, headers={"HX-Request": "true"}
+    )
+    assert _titles(response) == ["Echo", "Bravo", "Alfa"]  # the section is in the subtree
+    assert response["HX-Push-Url"] == f"{LIST}?sort=-title&unit=DEP"
+
+
+def _walk(client, params, start=None, step="next_cursor"):
+    """Every page from `start` following one link; the rows in the order they were shown
+    and the pages' own cursors."""
+    seen, cursor, pages = [], start, 0
+    while True:
+        response = client.get(LIST, {**params, **({"cursor": cursor} if cursor else {})})
+        assert response.status_code == 200
+        page = response.context["page"]
+        rows = [d.pk for d in page.object_list]
+        seen = seen + rows if step == "next_cursor" else rows + seen
+        pages += 1
+        cursor = getattr(page, step)
+        if cursor is None:
+            return seen, pages, response
+
+
+@pytest.mark.parametrize("sort", ["", "deadline", "-deadline", "reported", "-severity", "unit"])
+def test_keyset_pages_show_every_row_once_in_order_with_ties_and_nulls(
+    hms_client, org, sort, settings
+):
+    today = timezone.localdate()
     moment = timezone.now()
-    for index in range(23):
-        deviation = make_deviation(org.department)
-        # Ties in created_at: the primary key must break them the same way both directions.
-        set_state(deviation, created_at=moment - datetime.timedelta(minutes=index // 3))
-    queryset = Deviation.objects.all()
-    plain, two_ended = Paginator(queryset, 4), TwoEndedPaginator(queryset, 4)
-    for number in plain.page_range:
-        assert [d.pk for d in two_ended.page(number)] == [d.pk for d in plain.page(number)]
+    for index in range(58):
+        deviation = make_deviation(org.department if index % 2 else org.section)
+        # Ties in every key (three share a deadline and a report time) and a null deadline
+        # in every fifth.
+        set_state(
+            deviation,
+            deadline=None if index % 5 == 0 else today + datetime.timedelta(days=index // 3),
+            created_at=moment - datetime.timedelta(minutes=index // 3),
+        )
+    params = {"sort": sort} if sort else {}
+    paginator = keyset_for(Deviation.objects.all(), sort)
+    everything = [d.pk for d in paginator.ordered()]
+    assert len(everything) == 58
+
+    forwards, pages, last = _walk(hms_client, params)
+    assert forwards == everything
+    assert pages == 3 and last.context["page"].is_last
+
+    # From the last page back to the first: every row once, in the same order.
+    backwards, pages, first = _walk(hms_client, params, start="last", step="previous_cursor")
+    assert backwards == everything
+    assert first.context["page"].is_first
+    last_page = hms_client.get(LIST, {**params, "cursor": "last"}).context["page"]
+    assert [d.pk for d in last_page.object_list] == everything[-25:]
+    assert last_page.is_last and not last_page.has_next and last_page.has_previous
+
+
+def test_the_count_above_the_limit_says_more_than(hms_client, org, monkeypatch):
+    monkeypatch.setattr("units.keyset.COUNT_LIMIT", 3)
+    for _ in range(5):
+        make_deviation(org.department)
+    response = hms_client.get(LIST)
+    page = response.context["page"]
+    assert page.count_capped and page.count == 3
+    assert "more than <strong>3</strong> deviations" in response.content.decode()
+    htmx = hms_client.get(LIST, headers={"HX-Request": "true"}).content.decode()
+    assert "more than 3 deviations</div>" in htmx
+    exact = hms_client.get(LIST, {"unit": "DEP", "q": "no such thing"}).context["page"]
+    assert not exact.count_capped and exact.count == 0
+    monkeypatch.setattr("units.keyset.COUNT_LIMIT", 5)
+    page = hms_client.get(LIST).context["page"]
+    assert not page.count_capped and page.count == 5
+
+
+def test_outsider_pages_show_nothing_of_the_department(client, outsider, org):
+    for _ in range(30):
+        make_deviation(org.department)
+    client.force_login(outsider)
+    for cursor in ("", "last"):
+        response = client.get(LIST, {"cursor": cursor, "sort": "title"})
+        assert response.status_code == 200
+        assert numbers_on(response) == set()
+        assert response.context["page"].count == 0
 
 
 # -- exports -------------------------------------------------------------------------------
@@ -371,7 +541,7 @@ def test_csv_export_holds_exactly_the_filtered_rows(hms_client, org):
     assert rows[0][:3] == ["Number", "Reported", "Happened"]
     assert len(rows) - 1 == len(expected) == 30
     assert {row[0] for row in rows[1:]} == expected
-    listed = hms_client.get(LIST, params).context["page"].paginator.count
+    listed = hms_client.get(LIST, params).context["page"].count
     assert listed == 30
 
 
@@ -547,7 +717,8 @@ def add_deviations(org, reporter, count: int) -> None:
 PAGES = {
     "list": (LIST, {}),
     "list filtered": (LIST, {"unit": "FAC", "status": "open", "q": "glass"}),
-    "list page 2": (LIST, {"page": "2"}),
+    "list last page": (LIST, {"cursor": "last"}),
+    "list sorted by unit": (LIST, {"sort": "-unit"}),
     "csv": (CSV, {}),
     "xlsx": (XLSX, {}),
     "trends": (TRENDS, {}),
@@ -620,10 +791,11 @@ def test_bench_deviations_measures_every_page(settings, db):
     call_command("bench_deviations", repeat=2, stdout=out)
     text = out.getvalue()
     # Measured rows only: a busy machine may add a "Target ... MISSED by: <label>" line.
-    rows = "\n".join(line for line in text.splitlines() if not line.startswith("Target"))
-    for label in ("list, first page", "list, filtered", "list, page", "trends"):
+    rows = "\n".join(line for line in text.splitlines() if " queries " in line)
+    for label in ("list, first page", "list, filtered", "list, page", "list, last page", "trends"):
         assert rows.count(label) == 2, label  # for both users
-    assert "queries" in text and "Target" in text
+    assert text.count("list, last page / first page: ") == 2  # the ratio, for both users
+    assert "Target" in text
 
 
 def test_trends_keep_the_valid_field_when_the_other_is_wrong(hms_client, cases):
@@ -640,3 +812,25 @@ def test_htmx_results_announce_the_count_to_screen_readers(hms_client, cases):
     html = hms_client.get(LIST, {"unit": "SEC"}, headers={"HX-Request": "true"}).content.decode()
     assert 'id="result-status"' in html and 'hx-swap-oob="true"' in html
     assert "2 deviations</div>" in html
+
+
+@pytest.mark.parametrize("sort", ["", "-deadline", "unit", "category", "status"])
+def test_keyset_pages_run_as_many_queries_for_2_and_30_rows(hms_client, org, sort):
+    """The first page, a page through its Next cursor, and the last page: the count reads
+    at most the threshold's rows and the page one query, whatever the rows."""
+    params = {"sort": sort} if sort else {}
+    counts = []
+    for size in (2, 30):
+        while Deviation.objects.count() < size:
+            make_deviation(org.department if Deviation.objects.count() % 2 else org.section)
+        first = hms_client.get(LIST, params)  # warm-up: per-process caches
+        next_cursor = first.context["page"].next_cursor or "last"
+        sizes = []
+        for cursor in ("", next_cursor, "last"):
+            with CaptureQueriesContext(connection) as captured:
+                response = hms_client.get(LIST, {**params, "cursor": cursor})
+            assert response.status_code == 200
+            sizes.append(len(captured.captured_queries))
+        counts.append(sizes)
+    assert counts[0] == counts[1]
+    assert max(counts[1]) <= MAX_QUERIES

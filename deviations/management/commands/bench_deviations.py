@@ -8,10 +8,14 @@ django.test.Client with force_login,
 
 - the list's first page,
 - a filtered page (category + severity + period + unit),
-- page 500 (or the last page, if there are fewer),
+- "page 1,000" (or the last page, if there are fewer): the keyset page that starts at row
+  24,976, through a cursor built as the list's own Next link would be,
+- the last page (through the Last link: the order reversed),
 - the trends page,
 
-and, as context for the figures, a free-text search and the very last page. Each page is
+and, as context for the figures, a free-text search. The deep and last pages are also given
+as a ratio to page 1: keyset pages cost the same wherever they are (issue 14's target is at
+most 1.2 times page 1). Each page is
 checked (status 200 and what it must show) before it is timed. Prints the median and 95th
 percentile in milliseconds and the query count; the target is a p95 under 300 ms for the four
 pages above. `--exports` also times one CSV and one Excel export of everything each user sees.
@@ -35,9 +39,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from deviations.models import Deviation
-from deviations.views.lists import PAGE_SIZE
+from deviations.views.lists import PAGE_SIZE, keyset
+from units.keyset import LAST
 
 TARGET_P95_MS = 300.0
+TARGET_RATIO = 1.2  # a deep page and the last against page 1 (medians)
+DEEP_PAGE = 1000
 USERS = [("hms", "NV"), ("leder", "IKJ")]  # (username, unit for the filtered page)
 SEARCH = "syre"
 
@@ -62,11 +69,19 @@ def measure(run: Callable[[], object], repeat: int) -> Sample:
     return Sample(statistics.median(samples), samples[math.ceil(0.95 * len(samples)) - 1])
 
 
-def current_page(number: int, pages: int) -> str:
-    """What shows that the list is at page `number` (no page links when there is one)."""
-    if pages == 1:
-        return 'id="result-count"'
-    return f'aria-current="page"><span class="page-link">{number}<'
+def page_cursor(deviations, number: int) -> tuple[str, str]:
+    """The cursor of page `number` of the list in its default order (as following Next
+    `number - 1` times would give), and the case number the page starts with. Page 1 has
+    no cursor."""
+    paginator = keyset(deviations, "")
+    if number <= 1:
+        first = paginator.ordered().values_list("number", flat=True).first()
+        return "", first or ""
+    offset = (number - 1) * PAGE_SIZE
+    before, starts = paginator.rows_at(offset - 1), paginator.rows_at(offset)
+    if not before or not starts:
+        raise CommandError(f"There is no page {number}.")
+    return paginator.cursor_after(before[0]), starts[0].number
 
 
 class Command(BaseCommand):
@@ -106,12 +121,21 @@ class Command(BaseCommand):
                 user = users[username]
                 visible = Deviation.objects.visible_to(user).count()
                 pages = max(1, math.ceil(visible / PAGE_SIZE))
-                deep_page = min(500, pages)
+                deep_page = min(DEEP_PAGE, pages)
                 self.stdout.write(f"\n{username}: sees {visible:,} deviations ({pages:,} pages)")
                 client = Client()
                 client.force_login(user)
+                first_number = page_cursor(Deviation.objects.visible_to(user), 1)[1]
+                cursor, deep_number = page_cursor(Deviation.objects.visible_to(user), deep_page)
+                deep_url = f"{list_url}?cursor={cursor}" if cursor else list_url
+                last_number = (
+                    keyset(Deviation.objects.visible_to(user), "")
+                    .ordered(backwards=True)
+                    .values_list("number", flat=True)[PAGE_SIZE - 1 : PAGE_SIZE]
+                )
+                last_number = last_number[0] if last_number else first_number
                 checks = [
-                    ("list, first page", list_url, True, 'id="result-count"'),
+                    ("list, first page", list_url, True, f">{first_number}</a>"),
                     (
                         "list, filtered (category+severity+period+unit)",
                         f"{list_url}?category=chemical_biological&severity=serious&{period}"
@@ -119,20 +143,10 @@ class Command(BaseCommand):
                         True,
                         'id="result-count"',
                     ),
-                    (
-                        f"list, page {deep_page}",
-                        f"{list_url}?page={deep_page}",
-                        True,
-                        current_page(deep_page, pages),
-                    ),
+                    (f"list, page {deep_page:,}", deep_url, True, f">{deep_number}</a>"),
+                    ("list, last page", f"{list_url}?cursor={LAST}", True, f">{last_number}</a>"),
                     ("trends", reverse("deviations:trends"), True, 'id="chart-months"'),
                     (f"list, text search {SEARCH!r}", f"{list_url}?q={SEARCH}", False, "AV-"),
-                    (
-                        f"list, last page ({pages:,})",
-                        f"{list_url}?page={pages}",
-                        False,
-                        current_page(pages, pages),
-                    ),
                 ]
                 for label, url, targeted, must_show in checks:
                     results.append(
@@ -143,6 +157,12 @@ class Command(BaseCommand):
                     if targeted:
                         flag = "  ok" if sample.p95 < TARGET_P95_MS else "  MISSED"
                     self.stdout.write(f"  {label:48} {queries:3} queries  {sample}{flag}")
+                first = results[-len(checks)][4].median
+                for _user, label, _t, _q, sample in results[-len(checks) :]:
+                    if label.startswith(("list, page", "list, last")):
+                        ratio = sample.median / first
+                        flag = "ok" if ratio <= TARGET_RATIO else "MISSED"
+                        self.stdout.write(f"  {label} / first page: {ratio:.2f}x  {flag}")
                 if exports:
                     for fmt in ("csv", "xlsx"):
                         self.time_export(client, fmt)
