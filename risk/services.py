@@ -39,7 +39,7 @@ from risk.models import (
     WorkActivity,
     Zone,
 )
-from units import access, versions
+from units import access, ordering, versions
 from units.models import Role, Unit
 
 ROW_COPY_FIELDS = (
@@ -229,17 +229,7 @@ def template_move(*, actor, template: KeptTemplate, up: bool) -> KeptTemplate:
     _require(access.is_hms_department(actor))
     ordered = list(type(template).objects.select_for_update().order_by("position", "pk"))
     moved = next(item for item in ordered if item.pk == template.pk)
-    alike = [item for item in ordered if item.is_active == moved.is_active]
-    index = alike.index(moved)
-    neighbour = index - 1 if up else index + 1
-    if 0 <= neighbour < len(alike):
-        a, b = ordered.index(moved), ordered.index(alike[neighbour])
-        ordered[a], ordered[b] = ordered[b], ordered[a]
-    changed = []
-    for position, item in enumerate(ordered, start=1):
-        if item.position != position:
-            item.position = position
-            changed.append(item)
+    changed = ordering.move_one_place(ordered, moved, up=up, field="position")
     type(template).objects.bulk_update(changed, ["position"])
     return moved
 

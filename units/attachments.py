@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from units.downloads import INLINE_TYPES, detect_type, file_response
+from units.downloads import INLINE_TYPES, OFFICE_TYPES, detect_type, file_response
 from units.images import REENCODE, strip_metadata
 
 MAX_FILES_PER_RECORD = 10
@@ -42,18 +42,7 @@ IMAGE_TYPES = frozenset(
 )
 # The evidence a record keeps, told by the content: photos, PDFs (a signed, scanned copy) and
 # the Office and OpenDocument formats. Nothing that runs in a browser (HTML, SVG) or a program.
-RECORD_TYPES = IMAGE_TYPES | {
-    "application/pdf",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    "application/msword",
-    "application/vnd.ms-excel",
-    "application/vnd.ms-powerpoint",
-    "application/vnd.oasis.opendocument.text",
-    "application/vnd.oasis.opendocument.spreadsheet",
-    "application/vnd.oasis.opendocument.presentation",
-}
+RECORD_TYPES = IMAGE_TYPES | {"application/pdf"} | OFFICE_TYPES
 RECORD_ACCEPT = (
     "image/jpeg,image/png,image/gif,image/webp,image/heic,image/heif,.heic,.heif,"
     ".pdf,.docx,.xlsx,.pptx,.doc,.xls,.ppt,.odt,.ods,.odp"

@@ -47,6 +47,13 @@ OLE_TYPES = {
     ".xls": "application/vnd.ms-excel",
     ".ppt": "application/vnd.ms-powerpoint",
 }
+# The office documents detect_type tells by content: Office Open XML, OpenDocument and the
+# Office formats before 2007. What the registers and the record attachments accept of them.
+OFFICE_TYPES = frozenset(
+    {content_type for content_type, _extension in OOXML_PARTS.values()}
+    | set(OPENDOCUMENT_EXTENSIONS)
+    | set(OLE_TYPES.values())
+)
 # The extensions a file of each type may keep, beyond the one detect_type gives it.
 OTHER_EXTENSIONS = {".jpeg": "image/jpeg", ".jpe": "image/jpeg", ".htm": "text/html"}
 TEXT_SAMPLE = 64 * 1024

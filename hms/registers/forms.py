@@ -9,7 +9,7 @@ from hms.registers.models import (
     Requirement,
     RoutineTemplate,
 )
-from units.downloads import detect_type, extension_of
+from units.downloads import OFFICE_TYPES, detect_type, extension_of
 from units.images import REENCODE, strip_metadata
 from units.limits import LONG_TEXT, SHORT_TEXT, BoundedDateField, bounded_formset
 from units.versions import VersionField
@@ -20,23 +20,7 @@ DEFAULT_MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 # What the register keeps, told by the content (units.downloads): PDF, images, the Office
 # and OpenDocument formats, and plain text named .txt.
 DOCUMENT_TYPES = frozenset(
-    {
-        "application/pdf",
-        "image/jpeg",
-        "image/png",
-        "image/gif",
-        "image/webp",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        "application/msword",
-        "application/vnd.ms-excel",
-        "application/vnd.ms-powerpoint",
-        "application/vnd.oasis.opendocument.text",
-        "application/vnd.oasis.opendocument.spreadsheet",
-        "application/vnd.oasis.opendocument.presentation",
-        "application/vnd.oasis.opendocument.graphics",
-    }
+    {"application/pdf", "image/jpeg", "image/png", "image/gif", "image/webp"} | OFFICE_TYPES
 )
 ACCEPTED_DOCUMENTS = (
     ".pdf,.docx,.xlsx,.pptx,.doc,.xls,.ppt,.odt,.ods,.odp,.jpg,.jpeg,.png,.gif,.webp,.txt"

@@ -19,7 +19,7 @@ from hms.training.models import (
     TrainingRecord,
     TrainingReminder,
 )
-from units import access, versions
+from units import access, ordering, versions
 from units.models import Role, RoleAssignment, Unit
 
 logger = logging.getLogger(__name__)
@@ -193,17 +193,7 @@ def course_move(*, actor, course: Course, up: bool) -> Course:
     _require_hms_department(actor)
     ordered = list(Course.objects.select_for_update().order_by("order", "code"))
     moved = next(item for item in ordered if item.pk == course.pk)
-    alike = [item for item in ordered if item.is_active == moved.is_active]
-    index = alike.index(moved)
-    neighbour = index - 1 if up else index + 1
-    if 0 <= neighbour < len(alike):
-        a, b = ordered.index(moved), ordered.index(alike[neighbour])
-        ordered[a], ordered[b] = ordered[b], ordered[a]
-    changed = []
-    for order, item in enumerate(ordered, start=1):
-        if item.order != order:
-            item.order = order
-            changed.append(item)
+    changed = ordering.move_one_place(ordered, moved, up=up, field="order")
     Course.objects.bulk_update(changed, ["order"])
     return moved
 
