@@ -168,3 +168,31 @@ def test_ended_role_no_longer_covers(org, line_manager):
     role_end(assignment=assignment, valid_to=yesterday)
     fresh = type(line_manager).objects.get(pk=line_manager.pk)
     assert not access.can_view_records(fresh, org.department)
+
+
+# A role on the only top unit covers every unit; said as "the record has a unit" for the
+# database's plan (access._path_q), it must still stop at the tree's edge once there are two.
+
+
+def test_the_hse_department_on_the_only_top_unit_sees_every_units_deviations(
+    org, hms_department, employee
+):
+    from deviations.models import Deviation
+    from tests.factories import make_deviation
+
+    made = [make_deviation(org.section, employee), make_deviation(org.other_department, employee)]
+    visible = Deviation.objects.visible_to(hms_department)
+    assert sorted(visible.values_list("pk", flat=True)) == sorted(d.pk for d in made)
+    assert set(access.units_covered(hms_department)) == set(Unit.objects.all())
+
+
+def test_a_role_on_one_of_two_top_units_stops_at_its_tree(org, hms_department, employee):
+    from deviations.models import Deviation
+    from tests.factories import make_deviation, make_unit
+
+    inside = make_deviation(org.section, employee)
+    other_tree = make_unit(code="ELSEWHERE")
+    make_deviation(make_unit(other_tree, code="ELSEWHERE-DEP"), employee)
+    access.forget_roles(hms_department)
+    assert list(Deviation.objects.visible_to(hms_department)) == [inside]
+    assert not access.units_covered(hms_department).filter(path__startswith=other_tree.path)

@@ -6,7 +6,7 @@ that scope, so what a user may not see is a 404. The tree and each unit's roles 
 readable by every logged-in user; records are not.
 """
 
-from django.db.models import Q
+from django.db.models import Count, IntegerField, Q, Subquery
 
 from units.models import Role, RoleAssignment, Unit
 
@@ -32,6 +32,7 @@ HEALTH_ROLES = frozenset({Role.LINE_MANAGER, Role.SAFETY_REP, Role.HMS_DEPARTMEN
 MANAGER_ROLES = frozenset({Role.LINE_MANAGER, Role.HMS_COORDINATOR, Role.HMS_DEPARTMENT})
 
 _CACHE_ATTR = "_hms_role_paths"
+_WHOLE_TREE_ATTR = "_hms_whole_tree"
 
 
 def role_paths(user) -> dict[str, frozenset[str]]:
@@ -45,18 +46,31 @@ def role_paths(user) -> dict[str, frozenset[str]]:
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:
         found: dict[str, set[str]] = {}
-        rows = RoleAssignment.objects.current().filter(user=user).values_list("role", "unit__path")
-        for role, path in rows:
+        # How many top units the tree has, in the same query: with one, a role on it covers
+        # every unit (see _path_q).
+        roots = Unit.objects.filter(depth=1).order_by().values("depth").annotate(n=Count("pk"))
+        rows = (
+            RoleAssignment.objects.current()
+            .filter(user=user)
+            .annotate(roots=Subquery(roots.values("n"), output_field=IntegerField()))
+            .values_list("role", "unit__path", "roots")
+        )
+        whole_tree = set()
+        for role, path, root_count in rows:
             found.setdefault(role, set()).add(path)
+            if root_count == 1 and len(path) == Unit.steplen:
+                whole_tree.add(path)
         cached = {role: frozenset(paths) for role, paths in found.items()}
         setattr(user, _CACHE_ATTR, cached)
+        setattr(user, _WHOLE_TREE_ATTR, frozenset(whole_tree))
     return cached
 
 
 def forget_roles(user) -> None:
     """Drop the per-request cache after the user's roles changed."""
-    if hasattr(user, _CACHE_ATTR):
-        delattr(user, _CACHE_ATTR)
+    for attribute in (_CACHE_ATTR, _WHOLE_TREE_ATTR):
+        if hasattr(user, attribute):
+            delattr(user, attribute)
 
 
 def _covering_paths(user, roles) -> list[str]:
@@ -91,6 +105,13 @@ def _path_q(user, roles, path_lookup: str) -> Q:
     paths = _covering_paths(user, roles)
     if not paths:
         return Q(pk__in=[])
+    if set(paths) & getattr(user, _WHOLE_TREE_ATTR, frozenset()):
+        # A role on the only top unit covers every unit. Said as "has a unit" rather than
+        # "path LIKE '0001%'": the same rows, but PostgreSQL estimates the LIKE on the joined
+        # unit at a tenth of them and sorts a million deviations instead of reading the
+        # newest through the index (bench_scale: 739 ms for the HSE department's first page).
+        unit_field = path_lookup.removesuffix("path").removesuffix("__")
+        return Q(**{f"{unit_field}__isnull": False}) if unit_field else EVERYTHING
     condition = Q()
     for path in paths:
         condition |= Q(**{f"{path_lookup}__startswith": path})

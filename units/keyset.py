@@ -34,9 +34,13 @@ class Key:
     expression: object  # an F() or any expression the rows are ordered by
     descending: bool = False
 
-    def ordering(self, backwards: bool = False):
-        # Nulls last in the list's order, so first when it is read backwards.
+    def ordering(self, backwards: bool = False, nullable: bool = True):
+        # Nulls last in the list's order, so first when it is read backwards. A key that
+        # cannot be null says nothing of nulls: "created_at DESC NULLS LAST" is not the order
+        # of the index on created_at read backwards, and PostgreSQL would sort every row.
         nulls = {"nulls_first": True} if backwards else {"nulls_last": True}
+        if not nullable:
+            nulls = {}
         if self.descending != backwards:
             return self.expression.desc(**nulls)
         return self.expression.asc(**nulls)
@@ -128,7 +132,12 @@ class KeysetPaginator:
         """The rows in the list's order (or reversed), without the cursor's columns: for the
         exports, which list every row in the order the pages show them."""
         queryset = self.queryset if queryset is None else queryset
-        return queryset.order_by(*(key.ordering(backwards) for key in self.keys))
+        return queryset.order_by(
+            *(
+                key.ordering(backwards, nullable)
+                for key, nullable in zip(self.keys, self.nullable, strict=True)
+            )
+        )
 
     def _keyed(self, backwards: bool) -> QuerySet:
         annotated = self.queryset.annotate(
@@ -136,8 +145,8 @@ class KeysetPaginator:
         )
         return annotated.order_by(
             *(
-                Key(F(alias), key.descending).ordering(backwards)
-                for alias, key in zip(self.aliases, self.keys, strict=True)
+                Key(F(alias), key.descending).ordering(backwards, nullable)
+                for alias, key, nullable in zip(self.aliases, self.keys, self.nullable, strict=True)
             )
         )
 
