@@ -1,8 +1,9 @@
 /* The inspection round page never loses an answer. The checklist answers and the measure
    checks (forms with data-autosave) are saved as they are given: the same form is posted with
    an X-Autosave header and the server answers JSON with the rows' new fingerprints. Any other
-   form on the page (a finding, the notes) first waits for those saves. Leaving the page with
-   input not saved yet asks first. Without JavaScript the Save buttons do the same work. */
+   form on the page (a finding, the notes) first waits for those saves, and so does their own
+   Save button when an autosave is on its way. Leaving the page with input not saved yet asks
+   first. Without JavaScript the Save buttons do the same work. */
 (function () {
   "use strict";
   var autosaved = Array.prototype.slice.call(document.querySelectorAll("form[data-autosave]"));
@@ -75,7 +76,23 @@
   });
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (autosaved.indexOf(form) >= 0) { markClean(form); return; }
+    if (autosaved.indexOf(form) >= 0) {
+      // Save pressed while the same answers are still being autosaved: send the form once
+      // that save is done and has given the rows their new fingerprints, or the server
+      // would take the user's own autosave for someone else's change (409).
+      if (form.saving && !form.flushed) {
+        event.preventDefault();
+        var own = event.submitter;
+        form.saving.then(function () {
+          form.flushed = true;
+          if (form.requestSubmit) { form.requestSubmit(own || undefined); } else { form.submit(); }
+        });
+        return;
+      }
+      window.clearTimeout(form.typing);  // the form sends what a pending autosave would
+      markClean(form);
+      return;
+    }
     var pending = autosaved.filter(function (f) { return dirty.indexOf(f) >= 0 || f.saving; });
     if (!pending.length || form.flushed) { markClean(form); return; }
     event.preventDefault();
