@@ -186,8 +186,9 @@ def test_line_manager_runs_an_inspection_round(browser_page, risk_measure):  # n
     expect(row).to_contain_text("Øyedusj ved hver benk")
     row.locator("input[name^=implemented][value=yes]").dispatch_event("click")
     row.locator("input[name^=working][value=no]").dispatch_event("click")
-    page.locator("#checks-form button[type=submit]").first.click()
-    page.wait_for_load_state()
+    # Save waits for the autosave the clicks started, then sends the form: wait for that.
+    with page.expect_navigation(timeout=WAIT_MS):
+        page.locator("#checks-form button[type=submit]").first.click()
     check.refresh_from_db()
     assert (check.implemented, check.working) == (True, False)
 
