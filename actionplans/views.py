@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
-from django.http import Http404, QueryDict
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +25,7 @@ from actionplans.filters import SORT_COLUMNS, PlanFilter, plan_sort, sort_links
 from actionplans.forms import CancelForm, CloseForm, MeasureForm, ProgressForm
 from actionplans.models import OPEN_STATUSES, Measure, MeasureAttachment
 from hms.pdf import pdf_response, render_pdf
-from units import access
+from units import access, listing
 from units.attachments import AttachmentViews, attachments_context
 from units.forms import add_service_errors
 from units.models import Unit
@@ -39,16 +39,6 @@ def _plan_unit(request, code: str) -> Unit:
     if not access.can_view_records(request.user, unit):
         raise Http404
     return unit
-
-
-def _filter_query(request) -> QueryDict:
-    """The filters as given, without empty fields and the page: for links that keep them."""
-    query = QueryDict(mutable=True)
-    for key, values in request.GET.lists():
-        kept = [value for value in values if value.strip()]
-        if key != "page" and kept:
-            query.setlist(key, kept)
-    return query
 
 
 def _filtered(request, unit: Unit):
@@ -115,10 +105,10 @@ def plan(request, code: str):
         "filter": filterset,
         "page": page,
         "sort": sort if sort.lstrip("-") in SORT_COLUMNS else "",
-        "columns": sort_links(_filter_query(request), sort),
+        "columns": sort_links(listing.filter_query(request), sort),
         "totals": _totals(measures),
         "with_subunits": with_subunits,
-        "filter_query": _filter_query(request),
+        "filter_query": listing.filter_query(request),
         "can_change": services.can_change_plan(request.user, unit),
         "today": timezone.localdate(),
     }

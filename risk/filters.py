@@ -11,7 +11,6 @@ import django_filters
 from django import forms
 from django.db.models import Case, F, IntegerField, Value, When
 from django.db.models.functions import Coalesce, NullIf
-from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -165,17 +164,6 @@ class RoundFilter(django_filters.FilterSet):
 
     def filter_text(self, queryset, name, value):
         return search_rounds(queryset, value)
-
-
-def filter_query(request) -> QueryDict:
-    """The list's filters and sort as given, without empty fields and the page: for the links
-    that keep them (pages, column headers, the files)."""
-    query = QueryDict(mutable=True)
-    for key, values in request.GET.lists():
-        kept = [value for value in values if value.strip()]
-        if key != "page" and kept:
-            query.setlist(key, kept)
-    return query
 
 
 # --- Sorting: each list's column headers, and the order of its exports -------------------------

@@ -15,8 +15,21 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.http import QueryDict
 
 MAX_WORDS = 8
+
+
+def filter_query(request) -> QueryDict:
+    """The list's filters and sort as given, without empty fields and without where the user
+    is in the list (a page number, a keyset cursor): for the links that keep them (pages,
+    column headings, the files)."""
+    query = QueryDict(mutable=True)
+    for key, values in request.GET.lists():
+        kept = [value for value in values if value.strip()]
+        if key not in ("page", "cursor") and kept:
+            query.setlist(key, kept)
+    return query
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from collections import defaultdict
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, F, Q
 from django.db.models.functions import ExtractMonth, ExtractYear, Substr
-from django.http import Http404, QueryDict
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -93,17 +93,6 @@ def _filtered(request):
     return filterset, filterset.qs
 
 
-def _filter_query(request) -> QueryDict:
-    """The filters and sort as given, without empty fields and the page's cursor: for links
-    that keep them."""
-    query = QueryDict(mutable=True)
-    for key, values in request.GET.lists():
-        kept = [value for value in values if value.strip()]
-        if key not in ("cursor", "page") and kept:
-            query.setlist(key, kept)
-    return query
-
-
 def _unit_suggestions(user) -> list[Unit]:
     units = access.units_covered(user).active().order_by("depth", "path")[:UNIT_CHOICES]
     return sorted(units, key=lambda unit: unit.path)
@@ -112,7 +101,7 @@ def _unit_suggestions(user) -> list[Unit]:
 @login_required
 def deviation_list(request):
     filterset, deviations = _filtered(request)
-    filter_query = _filter_query(request)
+    filter_query = listing.filter_query(request)
     rows = deviations.select_related("unit", "category").only(*LIST_FIELDS)
     sort = _sort(request)
     page = keyset(rows, sort).page(request.GET.get("cursor"))

@@ -127,7 +127,7 @@ def assessment_list(request):
     user = request.user
     filterset, assessments = _filtered(request)
     page = Paginator(assessments, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = filters.filter_query(request)
+    query = listing.filter_query(request)
     sort = listing.sort_key(filters.ASSESSMENT_COLUMNS, request.GET.get("sort"))
     may_create = bool(
         access.sees_everything(user) or access.units_covered(user, access.MANAGER_ROLES).exists()

@@ -296,7 +296,7 @@ def _red_rows(request, unit: Unit):
 def red_risks(request):
     """Red hazards across a unit's subtree, each judged by its own assessment's matrix."""
     unit, error = _scope_unit(request, request.GET.get("unit", ""))
-    query = filters.filter_query(request)
+    query = listing.filter_query(request)
     sort = listing.sort_key(filters.RED_COLUMNS, request.GET.get("sort"))
     context = {
         "unit": unit,

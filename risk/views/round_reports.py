@@ -187,7 +187,7 @@ def overview(request):
         flagged_units, filters.FLAGGED_COLUMNS, filters.FLAGGED_ORDERING, sort
     )
     page = Paginator(flagged_units, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = filters.filter_query(request)
+    query = listing.filter_query(request)
     query.pop("rows", None)
     for flagged_unit in page:
         flagged_unit.can_plan = services.can_run_round(user, flagged_unit)

@@ -130,7 +130,7 @@ def round_list(request):
     page = Paginator(rounds, PAGE_SIZE).get_page(request.GET.get("page"))
     unit = filterset.form.cleaned_data.get("unit") if filterset.is_bound else None
     can_plan = services.can_run_round(user, unit) if unit else _can_plan_somewhere(user)
-    query = filters.filter_query(request)
+    query = listing.filter_query(request)
     return render(
         request,
         "risk/round_list.html",

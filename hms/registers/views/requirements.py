@@ -15,7 +15,6 @@ from hms.registers.filters import CATALOGUE_COLUMNS, CatalogueFilter, RegisterFi
 from hms.registers.forms import LocalRequirementForm, RequirementForm, RequirementsRegisterForm
 from hms.registers.models import Requirement, UnitRequirement
 from hms.registers.views.scope import (
-    filter_query,
     forbidden,
     hms_department_only,
     list_context,
@@ -145,7 +144,7 @@ def _entries(unit: Unit) -> dict:
 
 
 def _register_context(request, unit, filterset, form, entries, can_change) -> dict:
-    query = filter_query(request)
+    query = listing.filter_query(request)
     sort = listing.sort_key(filters.REGISTER_COLUMNS, request.GET.get("sort"))
     reviewed = [entry.reviewed_on for entry in entries.values()]
     context = {
@@ -202,7 +201,7 @@ def register(request, code: str):
                     raise
                 return _stale_register(request, unit, filterset, form, requirements, can_change)
             messages.success(request, _("The requirements register was saved."))
-            return redirect(_register_url(unit, filter_query(request)))
+            return redirect(_register_url(unit, listing.filter_query(request)))
         status = 400
     context = _register_context(request, unit, filterset, form, entries, can_change)
     return render(request, "registers/requirements.html", context, status=status)

@@ -2,7 +2,7 @@
 403 for what they may see but not change."""
 
 from django.core.paginator import Paginator
-from django.http import Http404, QueryDict
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
@@ -56,21 +56,10 @@ def saved_values(form, current) -> list[tuple[str, object]]:
     return shown
 
 
-def filter_query(request) -> QueryDict:
-    """The list's filters and sort as given, without empty fields and the page: for the links
-    that keep them (pages, headings, exports)."""
-    query = QueryDict(mutable=True)
-    for key, values in request.GET.lists():
-        kept = [value for value in values if value.strip()]
-        if key != "page" and kept:
-            query.setlist(key, kept)
-    return query
-
-
 def list_context(request, filterset, rows, columns: dict) -> dict:
     """What every register list shows besides its rows: the filters (and their errors), a
     page of the rows, the sortable headings and the query the links keep."""
-    query = filter_query(request)
+    query = listing.filter_query(request)
     sort = listing.sort_key(columns, request.GET.get("sort"))
     return {
         "filter": filterset,
