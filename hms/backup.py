@@ -147,6 +147,21 @@ def empty_schema(params: dict) -> None:
         connection.close()
 
 
+def analyze(params: dict) -> None:
+    """Planner statistics for the restored tables: pg_restore leaves none, and until
+    autovacuum runs (never, where it is off) PostgreSQL plans each table as a handful of rows
+    and reads a million deviations by nested loops."""
+    import psycopg2
+
+    connection = psycopg2.connect(**_psycopg_params(params))
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    finally:
+        connection.close()
+
+
 def model_counts(alias: str = "default") -> dict[str, int]:
     """Rows of every installed model (audit events included), for the manifest."""
     counts = {}

@@ -120,6 +120,17 @@ def test_backup_of_the_demo_restores_every_record_and_file(
     assert "Restored" in out.getvalue()
     assert _counts_in(restore_database) == originals
     assert _checksums(media) == files
+    # The restored tables have planner statistics (pg_restore leaves none).
+    restored = _connect(backup.connection_settings(), restore_database)
+    try:
+        with restored.cursor() as cursor:
+            cursor.execute(
+                "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables "
+                "WHERE relname = 'units_unit'"
+            )
+            assert cursor.fetchone() == (True,)
+    finally:
+        restored.close()
 
 
 def test_restore_refuses_a_database_that_is_not_empty_unless_forced(

@@ -61,6 +61,7 @@ class Command(BaseCommand):
                 command = [pg_restore, "--single-transaction", "--exit-on-error"]
                 command += ["--no-owner", "--no-acl", *args, "--dbname", params["name"]]
                 backup.run([*command, str(Path(work) / backup.ARCHIVE_DUMP)], env)
+                backup.analyze(params)
                 _place_media(Path(work) / backup.ARCHIVE_MEDIA, media_root)
         except backup.BackupError as error:
             raise CommandError(str(error)) from None
