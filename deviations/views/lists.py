@@ -355,6 +355,8 @@ def trends(request):
 
     scope = Deviation.objects.visible_to(request.user)
     if unit is not None:
+        # Joined on the unit's path, not access.subtree_q: the charts group by that path
+        # anyway, and an array of every unit tested against each of 200,000 rows is slower.
         scope = scope.filter(unit__path__startswith=unit.path)
     # The statistics count as the indicators, reports and review do (deviations.counts).
     counted = scope.counted()
