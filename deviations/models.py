@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -224,6 +224,15 @@ class Deviation(models.Model):
             models.Index(fields=["occurred_at"], name="deviation_occurred_idx"),
             models.Index(fields=["created_at"], name="deviation_created_idx"),
             models.Index(fields=["category", "occurred_at"], name="deviation_category_idx"),
+            # The list sorted by deadline, both ways (units/keyset.py: nulls last, then the
+            # primary key ascending); without them PostgreSQL sorted every visible row
+            # (the HSE department at 1M: 745 ms).
+            models.Index(F("deadline").asc(), F("id").asc(), name="deviation_deadline_idx"),
+            models.Index(
+                F("deadline").desc(nulls_last=True),
+                F("id").asc(),
+                name="deviation_deadline_desc_idx",
+            ),
             models.Index(fields=["severity"], name="deviation_severity_idx"),
             models.Index(fields=["deviation_type"], name="deviation_type_idx"),
             models.Index(fields=["reporter"], name="deviation_reporter_idx"),
