@@ -53,30 +53,33 @@ class Subtree:
     SELF for the report's unit itself."""
 
     unit: Unit
-    units: list[Unit]
+    units: list  # rows (id, path, depth, code, names, is_active): the unit and all below it
 
     @classmethod
     def of(cls, unit: Unit) -> "Subtree":
-        units = Unit.objects.filter(path__startswith=unit.path).only(
-            "id", "path", "depth", "code", "name_nb", "name_en", "is_active"
+        # Rows, not model instances: the whole organisation is 10,000 units, and building
+        # each as a Unit took a fifth of the report's collecting.
+        units = Unit.objects.filter(path__startswith=unit.path).values_list(
+            "id", "path", "depth", "code", "name_nb", "name_en", "is_active", named=True
         )
         return cls(unit, list(units.order_by("path")))
 
     @cached_property
     def branches(self) -> list[Unit]:
-        return [other for other in self.units if other.depth == self.unit.depth + 1]
+        fields = ("id", "path", "depth", "code", "name_nb", "name_en", "is_active")
+        return [
+            Unit(**{name: getattr(other, name) for name in fields})
+            for other in self.units
+            if other.depth == self.unit.depth + 1
+        ]
 
     @cached_property
     def branch_by_id(self) -> dict[int, str]:
         width = (self.unit.depth + 1) * Unit.steplen
         return {
-            other.pk: SELF if other.pk == self.unit.pk else other.path[:width]
+            other.id: SELF if other.id == self.unit.pk else other.path[:width]
             for other in self.units
         }
-
-    @cached_property
-    def ids(self) -> list[int]:
-        return [other.pk for other in self.units]
 
 
 def _rows(items: list[tuple], now: dict, previous: dict) -> list[dict]:
@@ -155,7 +158,7 @@ def deviation_tables(subtree: Subtree, period: Period, previous: Period) -> dict
     start, end = _moment(period.start), _moment(period.end)
     prev_start, prev_end = _moment(previous.start), _moment(previous.end)
     groups = (
-        Deviation.objects.filter(unit_id__in=subtree.ids)
+        Deviation.objects.filter(unit__path__startswith=subtree.unit.path)
         .filter(
             Q(occurred_at__gte=start, occurred_at__lt=end)
             | Q(occurred_at__gte=prev_start, occurred_at__lt=prev_end)
@@ -254,7 +257,7 @@ def round_tables(subtree: Subtree, period: Period) -> dict:
     unit = subtree.unit
     held = (
         InspectionRound.objects.filter(
-            unit_id__in=subtree.ids,
+            unit__path__startswith=unit.path,
             status=RoundStatus.COMPLETED,
             completed_at__gte=_moment(period.start),
             completed_at__lt=_moment(period.end),
@@ -276,9 +279,9 @@ def round_tables(subtree: Subtree, period: Period) -> dict:
     for other in subtree.units:
         if not other.is_active:
             continue
-        key = subtree.branch_by_id[other.pk]
+        key = subtree.branch_by_id[other.id]
         totals[key] += 1
-        if other.pk not in with_round and other.depth <= unit.depth + 2:
+        if other.id not in with_round and other.depth <= unit.depth + 2:
             missing[key].append(other.code)
     rows = []
     for key, label, *_short in _branch_items(unit, subtree.branches, rounds, totals):
@@ -392,7 +395,7 @@ def goal_tables(subtree: Subtree, year: int) -> dict:
     from hms.cycle.models import Goal
 
     groups = (
-        Goal.objects.filter(unit_id__in=subtree.ids, year=year)
+        Goal.objects.filter(unit__path__startswith=subtree.unit.path, year=year)
         .values("unit_id", "evaluation")
         .annotate(n=Count("pk"))
         .order_by()
