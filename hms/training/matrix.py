@@ -1,7 +1,8 @@
 """The role × course matrix: who holds which role, which courses those roles require, and
 the state of each person's training. Built in three queries whatever the number of units and
-people (role assignments, requirements, records), so the matrix, the unit-page partial and the
-cycle evidence cost the same for one unit or a thousand.
+people (role assignments, requirements, records), so the matrix and the unit-page partial
+cost the same for one unit or a thousand; the cycle evidence asks the database the same
+question in one query (`units_without_gaps`).
 
 A record expires on its `expires_on` day: from that day on it no longer counts.
 """
@@ -11,7 +12,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
 from django.conf import settings
-from django.db.models import Q
+from django.contrib.postgres.aggregates import BoolOr
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -240,25 +242,30 @@ def _rollup(unit, rows) -> list[dict]:
 def units_without_gaps(units, on: datetime.date) -> set[int]:
     """Ids of the units among `units` whose role holders (on the unit itself) all hold every
     course their roles require, valid on `on`, and where at least one such requirement
-    applies. Three queries for any number of units."""
-    by_path = {unit.path: unit for unit in units}
-    if not by_path:
+    applies. One query for any number of units, answered by the database: the cycle overview
+    asks it of every unit of the tree, whose role holders are far too many to build rows for."""
+    if not units:
         return set()
-    assignments = list(assignments_in(list(by_path), below=False, on=on))
-    required_by_role = requirements()
-    _columns, rows = build_rows(assignments, on, required_by_role)
-    by_person = {row.person.pk: row for row in rows}
-    gaps: set[str] = set()
-    requiring: set[str] = set()
-    for assignment in assignments:
-        needed = {course.pk for course in required_by_role.get(assignment.role, ())}
-        if not needed:
-            continue
-        requiring.add(assignment.unit.path)
-        row = by_person[assignment.user_id]
-        if any(cell.course.pk in needed and cell.status in GAPS for cell in row.cells):
-            gaps.add(assignment.unit.path)
-    return {by_path[path].pk for path in requiring - gaps}
+    required = RoleRequirement.objects.filter(role=OuterRef("role"), course__is_active=True)
+    # A record that counts on `on`, as `status_of` reads it: completed by then and not expired.
+    valid = TrainingRecord.objects.filter(
+        Q(expires_on__isnull=True) | Q(expires_on__gt=on),
+        person_id=OuterRef(OuterRef("user_id")),
+        course_id=OuterRef("course_id"),
+        completed_on__lte=on,
+    )
+    lacking = required.filter(~Exists(valid))
+    rows = (
+        RoleAssignment.objects.current(on)
+        .filter(Exists(required), user__is_active=True, unit__in=units)
+        .exclude(role=Role.HMS_DEPARTMENT)
+        .order_by()
+        .values("unit_id")
+        .annotate(gap=BoolOr(Exists(lacking)))
+        .filter(gap=False)
+        .values_list("unit_id", flat=True)
+    )
+    return set(rows)
 
 
 # --- Searching and sorting the matrix ----------------------------------------------------------
