@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from hms.cycle import export, services
+from hms.cycle import evidence, export, services
 from hms.cycle.progress import Progress, units_progress
 from units import access
 from units.models import Unit
@@ -101,8 +101,12 @@ def _scope(request):
 
 
 def subtree_progress(unit: Unit, year: int) -> tuple[list[Unit], dict[int, Progress]]:
-    subtree = list(Unit.objects.active().filter(path__startswith=unit.path).order_by("path"))
+    # A queryset, so that the evidence queries select the subtree by subquery, not by its ids.
+    subtree = evidence.fetched(
+        Unit.objects.active().filter(path__startswith=unit.path).order_by("path")
+    )
     progress = units_progress(subtree, year)
+    subtree = list(subtree)
     for member in subtree:
         member.progress = progress[member.pk]
     return subtree, progress

@@ -13,6 +13,7 @@ laboratory, a research group) does not count at all: not in the completion, neve
 import datetime
 from dataclasses import dataclass, field
 
+from django.db.models import F
 from django.utils import timezone
 
 from hms.cycle import evidence
@@ -83,60 +84,68 @@ def exemptions() -> dict[int, frozenset[str]]:
     return {pk: frozenset(types) for pk, types in rows}
 
 
-def step_states(steps, unit, found: dict[str, dict[int, str]], exempt=None) -> list[StepState]:
-    """The steps' states for the unit; `exempt` is `exemptions()`, fetched once for many units."""
+def step_states(
+    steps, unit, found: dict[str, dict[int, str]], exempt=None, year: int | None = None
+) -> list[StepState]:
+    """The steps' states for the unit; `exempt` is `exemptions()`, fetched once for many units.
+    Templates standing in for an unopened cycle fall due on their day in `year`."""
     exempt = exemptions() if exempt is None else exempt
+    exempt_here = {pk for pk, types in exempt.items() if unit.unit_type in types}
     states = []
     for step in steps:
         if isinstance(step, StepTemplate):
-            due, status, template_id = None, StepStatus.NOT_STARTED, step.pk
+            due = step.due_date(year) if year else None
+            status, template_id = StepStatus.NOT_STARTED, step.pk
         else:
             due, status, template_id = step.due_date, step.status, step.template_id
-        url = found.get(step.key, {}).get(unit.pk, "") if step.key else ""
-        states.append(
-            StepState(
-                step=step,
-                due_date=due,
-                status=status,
-                evidence_url=url,
-                exempt=unit.unit_type in exempt.get(template_id, ()),
-            )
-        )
+        url = found[step.key].get(unit.pk, "") if step.key in found else ""
+        states.append(StepState(step, due, status, url, template_id in exempt_here))
     return states
 
 
 def measure(states, today: datetime.date, opened: bool = True) -> Progress:
     """One unit's counts from its steps' states."""
-    progress = Progress(units=1, opened=opened, steps=states)
+    done = applicable = behind = 0
     for state in states:
-        progress.done += state.is_done and state.is_applicable
-        progress.applicable += state.is_applicable
-        progress.behind += state.is_behind(today)
-    progress.units_behind = 1 if progress.behind else 0
-    return progress
+        if not state.is_applicable:
+            continue
+        applicable += 1
+        if state.is_done:
+            done += 1
+        elif state.is_behind(today):
+            behind += 1
+    return Progress(
+        done=done,
+        applicable=applicable,
+        behind=behind,
+        units=1,
+        units_behind=1 if behind else 0,
+        opened=opened,
+        steps=states,
+    )
 
 
 def units_progress(units, year: int, today=None) -> dict[int, Progress]:
     """{unit id: Progress} for the given units and year, in a constant number of queries
     (templates, stored steps, and the evidence providers')."""
     today = today or timezone.localdate()
-    units = list(units)
-    ids = [unit.pk for unit in units]
+    units = evidence.fetched(units)
     templates = list(StepTemplate.objects.filter(is_active=True))
     exempt = exemptions()
     stored: dict[int, list] = {}
-    rows = CycleStep.objects.filter(cycle__unit__in=ids, cycle__year=year).select_related("cycle")
-    for step in rows.only("key", "status", "due_date", "order", "template_id", "cycle__unit_id"):
-        stored.setdefault(step.cycle.unit_id, []).append(step)
+    rows = (
+        CycleStep.objects.filter(cycle__unit__in=units, cycle__year=year)
+        .annotate(unit_id=F("cycle__unit_id"))
+        .only("key", "status", "due_date", "order", "template_id")
+    )
+    for step in rows:
+        stored.setdefault(step.unit_id, []).append(step)
     found = evidence.collect(units, year)
     result = {}
     for unit in units:
         steps = stored.get(unit.pk)
         opened = steps is not None
-        states = step_states(steps if opened else templates, unit, found, exempt)
-        if not opened:
-            for state in states:
-                state.due_date = state.step.due_date(year)
+        states = step_states(steps if opened else templates, unit, found, exempt, year)
         result[unit.pk] = measure(states, today, opened)
     return result
 
