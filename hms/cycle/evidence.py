@@ -65,8 +65,16 @@ def register(step_key: str) -> Callable[[Provider], Provider]:
     return decorator
 
 
-# Stands for the unit's code in a reversed URL; matched by the `<str:code>` converter.
-_CODE = "cycle-evidence-unit-code"
+# Stand for the unit's code and a record's id in a reversed URL: matched by `<str:code>` and
+# `<int:pk>`, and found nowhere else in a URL.
+_CODE, _PK = "cycle-evidence-unit-code", 2147483647
+
+
+def _reversed_around(url_name: str, marker, args, suffix: str) -> tuple[str, str]:
+    """The URL named `url_name`, reversed once with `marker` first, split around it."""
+    before, found, after = (reverse(url_name, args=[marker, *args]) + suffix).partition(str(marker))
+    assert found, url_name
+    return before, after
 
 
 def unit_link(url_name: str, *args, suffix: str = "") -> Callable[[object], str]:
@@ -74,11 +82,15 @@ def unit_link(url_name: str, *args, suffix: str = "") -> Callable[[object], str]
     Reversed once for every unit: reverse() costs tens of microseconds, and the overview
     links thousands of units. The code is quoted as reverse() quotes it; the code validator
     keeps "/" out of codes, so the converter would have matched it."""
-    template = reverse(url_name, args=[_CODE, *args]) + suffix
-    before, marker, after = template.partition(_CODE)
-    assert marker, url_name
+    before, after = _reversed_around(url_name, _CODE, args, suffix)
     safe = RFC3986_SUBDELIMS + "/~:@"
     return lambda unit: before + quote(unit.code, safe=safe) + after
+
+
+def record_link(url_name: str) -> Callable[[int], str]:
+    """pk → the URL named `url_name` for the record with that id, reversed once."""
+    before, after = _reversed_around(url_name, _PK, (), "")
+    return lambda pk: f"{before}{int(pk)}{after}"
 
 
 def fetched(units: Iterable):

@@ -4,13 +4,13 @@ Imported from CycleConfig.ready(); the other apps register their own steps the s
 
 import datetime
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from actionplans.models import Measure
 from deviations.models import Deviation
-from hms.cycle.evidence import register, unit_link
+from hms.cycle.evidence import record_link, register, unit_link
 from hms.cycle.models import Goal, WorkingGroupMember
 from risk.models import AssessmentStatus, InspectionRound, RiskAssessment, RoundStatus
 from units.models import Role, RoleAssignment
@@ -93,7 +93,8 @@ def risk_assessment_approved(units, year):
         .distinct("unit_id")
         .values_list("unit_id", "pk")
     )
-    return {unit_id: reverse("risk:assessment", args=[pk]) for unit_id, pk in rows}
+    link = record_link("risk:assessment")
+    return {unit_id: link(pk) for unit_id, pk in rows}
 
 
 @register("inspection_round")
@@ -111,7 +112,8 @@ def round_completed(units, year):
         .distinct("unit_id")
         .values_list("unit_id", "pk")
     )
-    return {unit_id: reverse("risk:round", args=[pk]) for unit_id, pk in rows}
+    link = record_link("risk:round")
+    return {unit_id: link(pk) for unit_id, pk in rows}
 
 
 @register("deviation_handling")
@@ -122,23 +124,20 @@ def deviations_handled(units, year):
     nothing to show here; its line manager marks the step by hand."""
     start, end = _year_span(year)
     last_day = min(timezone.localdate(), datetime.date(year, 12, 31))
-    handled = set(
-        Deviation.objects.filter(unit__in=units, closed_at__gte=start, closed_at__lt=end)
-        .order_by()
-        .values_list("unit_id", flat=True)
-        .distinct()
-    )
+    handled = Q(closed_at__gte=start, closed_at__lt=end)
     # Open at the year's end and already late then; for a past year "open" means not closed
     # before the year ended.
-    late = set(
-        Deviation.objects.filter(unit__in=units, deadline__lt=last_day)
-        .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=end))
+    late = Q(deadline__lt=last_day) & (Q(closed_at__isnull=True) | Q(closed_at__gte=end))
+    rows = (
+        Deviation.objects.filter(handled | late, unit__in=units)
         .order_by()
+        .values("unit_id")
+        .annotate(handled=Count("pk", filter=handled), late=Count("pk", filter=late))
+        .filter(handled__gt=0, late=0)
         .values_list("unit_id", flat=True)
-        .distinct()
     )
     url = reverse("deviations:list")
-    return _links(units, handled - late, lambda unit: f"{url}?unit={unit.code}")
+    return _links(units, rows, lambda unit: f"{url}?unit={unit.code}")
 
 
 def action_plan_url(code: str) -> str:

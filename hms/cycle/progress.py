@@ -19,6 +19,9 @@ from django.utils import timezone
 from hms.cycle import evidence
 from hms.cycle.models import PHASE_ORDER, CycleStep, Phase, StepStatus, StepTemplate
 
+# Plain strings for the comparisons below, made once per step of every unit in the tree.
+DONE, NOT_RELEVANT = StepStatus.DONE.value, StepStatus.NOT_RELEVANT.value
+
 
 @dataclass
 class StepState:
@@ -35,13 +38,11 @@ class StepState:
 
     @property
     def is_done(self) -> bool:
-        return self.is_evidenced or self.status == StepStatus.DONE
+        return bool(self.evidence_url) or self.status == DONE
 
     @property
     def is_applicable(self) -> bool:
-        if self.exempt:
-            return False
-        return self.is_evidenced or self.status != StepStatus.NOT_RELEVANT
+        return not self.exempt and (bool(self.evidence_url) or self.status != NOT_RELEVANT)
 
     def is_behind(self, today: datetime.date) -> bool:
         return self.is_applicable and not self.is_done and self.due_date < today
@@ -75,12 +76,16 @@ class Progress:
         self.units_behind += other.units_behind
 
 
-def exemptions() -> dict[int, frozenset[str]]:
-    """{template id: the unit types it does not apply to}, for the templates that have any.
-    One query."""
-    rows = StepTemplate.objects.exclude(not_for_unit_types=[]).values_list(
-        "pk", "not_for_unit_types"
-    )
+def exemptions(templates=None) -> dict[int, frozenset[str]]:
+    """{template id: the unit types it does not apply to}, for the templates that have any:
+    among `templates` when given (every template, inactive ones too: a held cycle's step may
+    come from one), else in one query."""
+    if templates is None:
+        rows = StepTemplate.objects.exclude(not_for_unit_types=[]).values_list(
+            "pk", "not_for_unit_types"
+        )
+    else:
+        rows = [(t.pk, t.not_for_unit_types) for t in templates if t.not_for_unit_types]
     return {pk: frozenset(types) for pk, types in rows}
 
 
@@ -90,15 +95,18 @@ def step_states(
     """The steps' states for the unit; `exempt` is `exemptions()`, fetched once for many units.
     Templates standing in for an unopened cycle fall due on their day in `year`."""
     exempt = exemptions() if exempt is None else exempt
-    exempt_here = {pk for pk, types in exempt.items() if unit.unit_type in types}
+    # Read once: this runs for every step of every unit in the tree.
+    unit_id, unit_type = unit.pk, unit.unit_type
+    exempt_here = {pk for pk, types in exempt.items() if unit_type in types}
     states = []
     for step in steps:
         if isinstance(step, StepTemplate):
             due = step.due_date(year) if year else None
-            status, template_id = StepStatus.NOT_STARTED, step.pk
+            status, template_id = StepStatus.NOT_STARTED, step.id
         else:
             due, status, template_id = step.due_date, step.status, step.template_id
-        url = found[step.key].get(unit.pk, "") if step.key in found else ""
+        links = found.get(step.key)
+        url = links.get(unit_id, "") if links else ""
         states.append(StepState(step, due, status, url, template_id in exempt_here))
     return states
 
@@ -125,13 +133,15 @@ def measure(states, today: datetime.date, opened: bool = True) -> Progress:
     )
 
 
-def units_progress(units, year: int, today=None) -> dict[int, Progress]:
+def units_progress(units, year: int, today=None, found=None) -> dict[int, Progress]:
     """{unit id: Progress} for the given units and year, in a constant number of queries
-    (templates, stored steps, and the evidence providers')."""
+    (templates, stored steps, and the evidence providers'). `found` is the evidence, when
+    the caller has collected it for these units and more."""
     today = today or timezone.localdate()
     units = evidence.fetched(units)
-    templates = list(StepTemplate.objects.filter(is_active=True))
-    exempt = exemptions()
+    every_template = list(StepTemplate.objects.all())
+    templates = [template for template in every_template if template.is_active]
+    exempt = exemptions(every_template)
     stored: dict[int, list] = {}
     rows = (
         CycleStep.objects.filter(cycle__unit__in=units, cycle__year=year)
@@ -140,7 +150,8 @@ def units_progress(units, year: int, today=None) -> dict[int, Progress]:
     )
     for step in rows:
         stored.setdefault(step.unit_id, []).append(step)
-    found = evidence.collect(units, year)
+    if found is None:
+        found = evidence.collect(units, year)
     result = {}
     for unit in units:
         steps = stored.get(unit.pk)
