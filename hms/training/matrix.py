@@ -1,8 +1,8 @@
 """The role × course matrix: who holds which role, which courses those roles require, and
 the state of each person's training. Built in three queries whatever the number of units and
 people (role assignments, requirements, records), so the matrix and the unit-page partial
-cost the same for one unit or a thousand; the cycle evidence asks the database the same
-question in one query (`units_without_gaps`).
+cost the same for one unit or a thousand; the cycle evidence asks the same question of plain
+rows (`units_without_gaps`).
 
 A record expires on its `expires_on` day: from that day on it no longer counts.
 """
@@ -12,8 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
 from django.conf import settings
-from django.contrib.postgres.aggregates import BoolOr
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -242,30 +241,39 @@ def _rollup(unit, rows) -> list[dict]:
 def units_without_gaps(units, on: datetime.date) -> set[int]:
     """Ids of the units among `units` whose role holders (on the unit itself) all hold every
     course their roles require, valid on `on`, and where at least one such requirement
-    applies. One query for any number of units, answered by the database: the cycle overview
-    asks it of every unit of the tree, whose role holders are far too many to build rows for."""
+    applies. Three queries for any number of units, reading plain rows: the cycle overview
+    asks it of every unit of the tree, whose role holders are far too many to build the
+    matrix's rows for."""
     if not units:
         return set()
-    required = RoleRequirement.objects.filter(role=OuterRef("role"), course__is_active=True)
-    # A record that counts on `on`, as `status_of` reads it: completed by then and not expired.
-    valid = TrainingRecord.objects.filter(
-        Q(expires_on__isnull=True) | Q(expires_on__gt=on),
-        person_id=OuterRef(OuterRef("user_id")),
-        course_id=OuterRef("course_id"),
-        completed_on__lte=on,
-    )
-    lacking = required.filter(~Exists(valid))
-    rows = (
+    required: dict[str, set[int]] = defaultdict(set)
+    for role, course_id in RoleRequirement.objects.filter(course__is_active=True).values_list(
+        "role", "course_id"
+    ):
+        required[role].add(course_id)
+    required.pop(Role.HMS_DEPARTMENT, None)  # the matrix leaves the HSE department out
+    if not required:
+        return set()
+    holders = (
         RoleAssignment.objects.current(on)
-        .filter(Exists(required), user__is_active=True, unit__in=units)
-        .exclude(role=Role.HMS_DEPARTMENT)
+        .filter(unit__in=units, role__in=list(required), user__is_active=True)
         .order_by()
-        .values("unit_id")
-        .annotate(gap=BoolOr(Exists(lacking)))
-        .filter(gap=False)
-        .values_list("unit_id", flat=True)
     )
-    return set(rows)
+    # A record that counts on `on`, as `status_of` reads it: completed by then, not expired.
+    valid = set(
+        TrainingRecord.objects.filter(
+            Q(expires_on__isnull=True) | Q(expires_on__gt=on),
+            person__in=holders.values("user_id"),
+            course__in={course for courses in required.values() for course in courses},
+            completed_on__lte=on,
+        ).values_list("person_id", "course_id")
+    )
+    requiring, gaps = set(), set()
+    for unit_id, user_id, role in holders.values_list("unit_id", "user_id", "role"):
+        requiring.add(unit_id)
+        if unit_id not in gaps and any((user_id, course) not in valid for course in required[role]):
+            gaps.add(unit_id)
+    return requiring - gaps
 
 
 # --- Searching and sorting the matrix ----------------------------------------------------------
