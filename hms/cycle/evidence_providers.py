@@ -71,9 +71,7 @@ def line_manager_and_safety_rep(units, year):
     found = {}
     for unit in units:
         covering = (*unit.ancestor_paths(), unit.path)
-        if any(path in managed for path in covering) and any(
-            path in represented for path in covering
-        ):
+        if not managed.isdisjoint(covering) and not represented.isdisjoint(covering):
             found[unit.pk] = link(unit)
     return found
 
