@@ -11,7 +11,9 @@ laboratory, a research group) does not count at all: not in the completion, neve
 """
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db.models import F
 from django.utils import timezone
@@ -21,6 +23,17 @@ from hms.cycle.models import PHASE_ORDER, CycleStep, Phase, StepStatus, StepTemp
 
 # Plain strings for the comparisons below, made once per step of every unit in the tree.
 DONE, NOT_RELEVANT = StepStatus.DONE.value, StepStatus.NOT_RELEVANT.value
+
+
+def step_figures(
+    status: str, evidenced: bool, exempt: bool, due, today: datetime.date | None
+) -> tuple[bool, bool, bool]:
+    """(applies, done, behind) of one step: the rules a StepState and the counts both read.
+    Found evidence makes a step done and applying, whatever was set by hand; `behind` needs
+    `today`."""
+    applies = not exempt and (evidenced or status != NOT_RELEVANT)
+    done = evidenced or status == DONE
+    return applies, done, applies and not done and today is not None and due < today
 
 
 @dataclass
@@ -38,14 +51,14 @@ class StepState:
 
     @property
     def is_done(self) -> bool:
-        return bool(self.evidence_url) or self.status == DONE
+        return step_figures(self.status, self.is_evidenced, self.exempt, None, None)[1]
 
     @property
     def is_applicable(self) -> bool:
-        return not self.exempt and (bool(self.evidence_url) or self.status != NOT_RELEVANT)
+        return step_figures(self.status, self.is_evidenced, self.exempt, None, None)[0]
 
     def is_behind(self, today: datetime.date) -> bool:
-        return self.is_applicable and not self.is_done and self.due_date < today
+        return step_figures(self.status, self.is_evidenced, self.exempt, self.due_date, today)[2]
 
     @property
     def effective_status(self) -> str:
@@ -62,7 +75,13 @@ class Progress:
     units: int = 0
     units_behind: int = 0
     opened: bool = False
-    steps: list = field(default_factory=list)
+    # Makes the unit's step states when `steps` is first read: the overview sums the counts of
+    # thousands of units and reads the steps of none.
+    make_steps: Callable[[], list] | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def steps(self) -> list[StepState]:
+        return self.make_steps() if self.make_steps else []
 
     @property
     def percent(self) -> int:
@@ -89,39 +108,40 @@ def exemptions(templates=None) -> dict[int, frozenset[str]]:
     return {pk: frozenset(types) for pk, types in rows}
 
 
+def _facts(step, year: int | None) -> tuple:
+    """(step, key, status, due date, template id): what the rules read of a stored step, or of
+    a template standing in for an unopened cycle's step (due on its day in `year`)."""
+    if isinstance(step, StepTemplate):
+        due = step.due_date(year) if year else None
+        return step, step.key, StepStatus.NOT_STARTED, due, step.pk
+    return step, step.key, step.status, step.due_date, step.template_id
+
+
+def _exempt_for(exempt: dict[int, frozenset[str]], unit_type: str) -> set[int]:
+    """The ids of the templates that do not apply to this kind of unit."""
+    return {pk for pk, types in exempt.items() if unit_type in types}
+
+
+def _states(facts, unit, found, exempt_here: set[int]) -> list[StepState]:
+    states = []
+    for step, key, status, due, template_id in facts:
+        links = found.get(key)
+        url = links.get(unit.pk, "") if links else ""
+        states.append(StepState(step, due, status, url, template_id in exempt_here))
+    return states
+
+
 def step_states(
     steps, unit, found: dict[str, dict[int, str]], exempt=None, year: int | None = None
 ) -> list[StepState]:
     """The steps' states for the unit; `exempt` is `exemptions()`, fetched once for many units.
     Templates standing in for an unopened cycle fall due on their day in `year`."""
     exempt = exemptions() if exempt is None else exempt
-    # Read once: this runs for every step of every unit in the tree.
-    unit_id, unit_type = unit.pk, unit.unit_type
-    exempt_here = {pk for pk, types in exempt.items() if unit_type in types}
-    states = []
-    for step in steps:
-        if isinstance(step, StepTemplate):
-            due = step.due_date(year) if year else None
-            status, template_id = StepStatus.NOT_STARTED, step.id
-        else:
-            due, status, template_id = step.due_date, step.status, step.template_id
-        links = found.get(step.key)
-        url = links.get(unit_id, "") if links else ""
-        states.append(StepState(step, due, status, url, template_id in exempt_here))
-    return states
+    facts = [_facts(step, year) for step in steps]
+    return _states(facts, unit, found, _exempt_for(exempt, unit.unit_type))
 
 
-def measure(states, today: datetime.date, opened: bool = True) -> Progress:
-    """One unit's counts from its steps' states."""
-    done = applicable = behind = 0
-    for state in states:
-        if not state.is_applicable:
-            continue
-        applicable += 1
-        if state.is_done:
-            done += 1
-        elif state.is_behind(today):
-            behind += 1
+def _progress(done: int, applicable: int, behind: int, opened: bool, make_steps) -> Progress:
     return Progress(
         done=done,
         applicable=applicable,
@@ -129,7 +149,38 @@ def measure(states, today: datetime.date, opened: bool = True) -> Progress:
         units=1,
         units_behind=1 if behind else 0,
         opened=opened,
-        steps=states,
+        make_steps=make_steps,
+    )
+
+
+def measure(states, today: datetime.date, opened: bool = True) -> Progress:
+    """One unit's counts from its steps' states."""
+    done = applicable = behind = 0
+    for state in states:
+        applies, is_done, is_behind = step_figures(
+            state.status, state.is_evidenced, state.exempt, state.due_date, today
+        )
+        applicable += applies
+        done += applies and is_done
+        behind += is_behind
+    return _progress(done, applicable, behind, opened, lambda: states)
+
+
+def _measured(facts, unit, found, exempt_here: set[int], today, opened: bool) -> Progress:
+    """`measure` of the steps' facts, without making their states (made if `steps` is read):
+    this runs for every step of every unit in the tree."""
+    unit_id = unit.pk
+    done = applicable = behind = 0
+    for _step, key, status, due, template_id in facts:
+        links = found.get(key)
+        applies, is_done, is_behind = step_figures(
+            status, bool(links and links.get(unit_id)), template_id in exempt_here, due, today
+        )
+        applicable += applies
+        done += applies and is_done
+        behind += is_behind
+    return _progress(
+        done, applicable, behind, opened, lambda: _states(facts, unit, found, exempt_here)
     )
 
 
@@ -140,8 +191,9 @@ def units_progress(units, year: int, today=None, found=None) -> dict[int, Progre
     today = today or timezone.localdate()
     units = evidence.fetched(units)
     every_template = list(StepTemplate.objects.all())
-    templates = [template for template in every_template if template.is_active]
     exempt = exemptions(every_template)
+    # The templates stand in for every unopened cycle's steps: their facts are the same.
+    unopened = [_facts(template, year) for template in every_template if template.is_active]
     stored: dict[int, list] = {}
     rows = (
         CycleStep.objects.filter(cycle__unit__in=units, cycle__year=year)
@@ -149,15 +201,19 @@ def units_progress(units, year: int, today=None, found=None) -> dict[int, Progre
         .only("key", "status", "due_date", "order", "template_id")
     )
     for step in rows:
-        stored.setdefault(step.unit_id, []).append(step)
+        stored.setdefault(step.unit_id, []).append(_facts(step, year))
     if found is None:
         found = evidence.collect(units, year)
+    exempt_by_type: dict[str, set[int]] = {}
     result = {}
     for unit in units:
-        steps = stored.get(unit.pk)
-        opened = steps is not None
-        states = step_states(steps if opened else templates, unit, found, exempt, year)
-        result[unit.pk] = measure(states, today, opened)
+        facts = stored.get(unit.pk)
+        if unit.unit_type not in exempt_by_type:
+            exempt_by_type[unit.unit_type] = _exempt_for(exempt, unit.unit_type)
+        exempt_here = exempt_by_type[unit.unit_type]
+        result[unit.pk] = _measured(
+            facts or unopened, unit, found, exempt_here, today, opened=facts is not None
+        )
     return result
 
 
