@@ -136,11 +136,14 @@ def overview(request):
     behind = [member for member in subtree if member.progress.behind]
     sorting.apply(behind)
     page = Paginator(behind, PAGE_SIZE).get_page(request.GET.get("page"))
-    ancestors = [
-        ancestor
-        for ancestor in Unit.objects.filter(path__in=unit.ancestor_paths()).order_by("path")
-        if paths is None or any(ancestor.path.startswith(path) for path in paths)
+    # The breadcrumb names only the units above that the user may open here; most often none
+    # (the user's own top unit), and then no query.
+    shown = [
+        path
+        for path in unit.ancestor_paths()
+        if paths is None or any(path.startswith(own) for own in paths)
     ]
+    ancestors = list(Unit.objects.filter(path__in=shown).order_by("path")) if shown else []
     return render(
         request,
         "cycle/overview.html",
