@@ -14,8 +14,8 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import itemgetter
 
-from django.db.models import F
 from django.utils import timezone
 
 from hms.cycle import evidence
@@ -122,11 +122,30 @@ def _exempt_for(exempt: dict[int, frozenset[str]], unit_type: str) -> set[int]:
     return {pk for pk, types in exempt.items() if unit_type in types}
 
 
-def _states(facts, unit, found, exempt_here: set[int]) -> list[StepState]:
+# The stored steps' fields the counts read, fetched as plain rows: a model instance per step
+# costs more than the count itself. `Progress.steps` makes the instances from the rows, so they
+# are in the model's field order, as from_db() reads a row.
+STORED_FIELDS = tuple(
+    field.attname
+    for field in CycleStep._meta.concrete_fields
+    if field.attname in {"id", "key", "status", "due_date", "order", "template_id"}
+)
+_stored_facts = itemgetter(
+    *(STORED_FIELDS.index(name) for name in ("key", "status", "due_date", "template_id"))
+)
+
+
+def _stored_step(row: tuple) -> CycleStep:
+    """The CycleStep of a row of STORED_FIELDS, its other fields loaded when read."""
+    return CycleStep.from_db(CycleStep.objects.db, STORED_FIELDS, row)
+
+
+def _states(facts, unit, found, exempt_here: set[int], make_step=None) -> list[StepState]:
     states = []
     for step, key, status, due, template_id in facts:
         links = found.get(key)
         url = links.get(unit.pk, "") if links else ""
+        step = make_step(step) if make_step else step
         states.append(StepState(step, due, status, url, template_id in exempt_here))
     return states
 
@@ -179,8 +198,13 @@ def _measured(facts, unit, found, exempt_here: set[int], today, opened: bool) ->
         applicable += applies
         done += applies and is_done
         behind += is_behind
+    make_step = _stored_step if opened else None
     return _progress(
-        done, applicable, behind, opened, lambda: _states(facts, unit, found, exempt_here)
+        done,
+        applicable,
+        behind,
+        opened,
+        lambda: _states(facts, unit, found, exempt_here, make_step),
     )
 
 
@@ -197,11 +221,11 @@ def units_progress(units, year: int, today=None, found=None) -> dict[int, Progre
     stored: dict[int, list] = {}
     rows = (
         CycleStep.objects.filter(cycle__unit__in=units, cycle__year=year)
-        .annotate(unit_id=F("cycle__unit_id"))
-        .only("key", "status", "due_date", "order", "template_id")
+        .order_by("order", "pk")
+        .values_list("cycle__unit_id", *STORED_FIELDS)
     )
-    for step in rows:
-        stored.setdefault(step.unit_id, []).append(_facts(step, year))
+    for unit_id, *row in rows:
+        stored.setdefault(unit_id, []).append((tuple(row), *_stored_facts(row)))
     if found is None:
         found = evidence.collect(units, year)
     exempt_by_type: dict[str, set[int]] = {}
