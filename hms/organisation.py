@@ -12,6 +12,7 @@ from django.views.decorators.http import require_safe
 
 from actionplans.models import Measure
 from deviations.models import Deviation
+from hms.cycle import evidence
 from hms.cycle.progress import units_progress
 from indicators.reports.models import Report, ReportKind, ReportStatus, last_ended_tertial
 from risk import services as risk_services
@@ -50,7 +51,8 @@ def _reports_due(roots, today) -> list[dict]:
 def state(user, today=None) -> dict:
     today = today or timezone.localdate()
     roots = list(Unit.objects.filter(depth=1, is_active=True).order_by("path"))
-    units = list(Unit.objects.active().order_by("path"))
+    # A queryset, so that the evidence queries select the units by subquery, not by their ids.
+    units = evidence.fetched(Unit.objects.active().order_by("path"))
     progress = units_progress(units, today.year, today)
     behind = [unit for unit in units if progress[unit.pk].behind]
     for unit in behind:

@@ -27,7 +27,7 @@ def home(request):
     assignments = RoleAssignment.objects.current().filter(user=user).select_related("unit")
     deviations = list(todo.deviations_to_handle(user)[: todo.LIST_LENGTH + 1])
     measures = list(todo.measures_due(user, today)[: todo.LIST_LENGTH + 1])
-    steps = todo.steps_due(user, today)
+    steps, led_units = todo.cycle_todo(user, today)
     reports = list(todo.my_reports(user)[: MY_REPORTS + 1])
     return render(
         request,
@@ -45,7 +45,7 @@ def home(request):
             "my_reports": reports[:MY_REPORTS],
             "more_reports": len(reports) > MY_REPORTS,
             "mine_reported": MINE_REPORTED,
-            "led_units": todo.led_cycles(user, today),
+            "led_units": led_units,
             # The newest reports load beside the list, for those who read some unit's records.
             "reads_records": access.reads_records_somewhere(user),
             # The HSE department sees the organisation's state first (hms/organisation.py).

@@ -1,15 +1,13 @@
 """Evidence for the yearly cycle's "indicators" step (hms.cycle.evidence): a unit whose
 figures were entered for the year, for itself or a unit below it."""
 
-from django.urls import reverse
-
-from hms.cycle.evidence import register
+from hms.cycle.evidence import register, unit_link
 from indicators.models import IndicatorValue
+from units.models import Unit
 
 
 @register("indicators")
 def units_with_values(units, year: int) -> dict[int, str]:
-    units = list(units)
     if not units:
         return {}
     # One query: the distinct units with values that year. A unit has values in its subtree
@@ -20,10 +18,7 @@ def units_with_values(units, year: int) -> dict[int, str]:
         .values_list("unit__path", flat=True)
         .distinct()
     )
-    steplen = units[0].steplen
+    steplen = Unit.steplen
     prefixes = {path[:end] for path in paths for end in range(steplen, len(path) + 1, steplen)}
-    return {
-        unit.pk: reverse("indicators:unit", args=[unit.code]) + "?view=year"
-        for unit in units
-        if unit.path in prefixes
-    }
+    link = unit_link("indicators:unit", suffix="?view=year")
+    return {unit.pk: link(unit) for unit in units if unit.path in prefixes}

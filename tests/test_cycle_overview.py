@@ -253,7 +253,9 @@ def test_the_overview_and_its_file_run_the_same_queries_at_two_sizes(
             if response.streaming:
                 b"".join(response.streaming_content)
         assert response.status_code == 200
-        return len(captured)
+        # The count, and the length of the SQL: the evidence queries select the subtree by a
+        # subquery, so no query lists the subtree's units, however many there are.
+        return len(captured), sum(len(query["sql"]) for query in captured)
 
     def grow(n):
         for _ in range(n):
@@ -270,3 +272,5 @@ def test_the_overview_and_its_file_run_the_same_queries_at_two_sizes(
     grow(8)
     large = [count(url, params) for url, params in urls]
     assert small == large
+    # One query per evidence provider, and a few for the user, the units and the steps.
+    assert max(queries for queries, _length in large) <= 26

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from actionplans.models import Measure, MeasureStatus
 from deviations.models import Deviation, Status
-from hms.cycle import services
+from hms.cycle import evidence, services
 from hms.cycle.models import CycleStep, StepStatus
 from tests.conftest import user_with_role
 from tests.factories import make_deviation, make_unit
@@ -163,7 +163,30 @@ def test_start_page_runs_the_same_queries_at_two_sizes(
     fill(org, line_manager, safety_rep, employee, 2)
     small = home_queries(client)
     fill(org, line_manager, safety_rep, employee, 12)
-    # The line manager's cycles ask every app's evidence providers (about one query each).
-    with django_assert_max_num_queries(50):
+    # The line manager's cycles and steps due ask every app's evidence providers (about one
+    # query each) once, for the units of both.
+    with django_assert_max_num_queries(30):
         large = home_queries(client)
     assert small == large
+
+
+def test_the_start_page_collects_the_evidence_once(
+    client, org, line_manager, safety_rep, employee, monkeypatch
+):
+    """The units the line manager leads and the units of their steps due have their evidence
+    collected together: each provider runs once, not once for each list."""
+    fill(org, line_manager, safety_rep, employee, 2)
+    collected = []
+    collect = evidence.collect
+
+    def counted(units, year):
+        collected.append(list(units))
+        return collect(units, year)
+
+    monkeypatch.setattr(evidence, "collect", counted)
+    client.force_login(line_manager)
+    content = client.get(HOME).content.decode()
+    assert 'id="my-cycles"' in content and 'id="todo-steps"' in content
+    assert len(collected) == 1
+    codes = {unit.code for unit in collected[0]}
+    assert {"DEP", "H2x0", "H2x1"} <= codes

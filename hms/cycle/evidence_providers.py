@@ -4,13 +4,13 @@ Imported from CycleConfig.ready(); the other apps register their own steps the s
 
 import datetime
 
-from django.db.models import Max, Q
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from actionplans.models import Measure
 from deviations.models import Deviation
-from hms.cycle.evidence import register
+from hms.cycle.evidence import record_link, register, unit_link
 from hms.cycle.models import Goal, WorkingGroupMember
 from risk.models import AssessmentStatus, InspectionRound, RiskAssessment, RoundStatus
 from units.models import Role, RoleAssignment
@@ -21,26 +21,30 @@ def _year_span(year: int) -> tuple[datetime.datetime, datetime.datetime]:
     return start, timezone.make_aware(datetime.datetime(year + 1, 1, 1))
 
 
-def _cycle_url(unit, year: int, anchor: str) -> str:
-    return reverse("cycle:cycle", args=[unit.code, year]) + f"#{anchor}"
+def _links(units, unit_ids, link) -> dict[int, str]:
+    """{unit id: link(unit)} for the units among `units` whose id is in `unit_ids`."""
+    found = set(unit_ids)
+    return {unit.pk: link(unit) for unit in units if unit.pk in found}
 
 
 @register("set_goals")
 def goals_set(units, year):
     """A written goal of the unit for the year."""
-    by_id = {unit.pk: unit for unit in units}
-    found = Goal.objects.filter(unit__in=by_id, year=year).values_list("unit_id", flat=True)
-    return {unit_id: _cycle_url(by_id[unit_id], year, "goals") for unit_id in set(found)}
+    found = (
+        Goal.objects.filter(unit__in=units, year=year).order_by().values_list("unit_id", flat=True)
+    )
+    return _links(units, found, unit_link("cycle:cycle", year, suffix="#goals"))
 
 
 @register("organise")
 def working_group_with_driver(units, year):
     """A working group for the year with the one person who drives the work."""
-    by_id = {unit.pk: unit for unit in units}
-    found = WorkingGroupMember.objects.filter(
-        unit__in=by_id, year=year, is_driver=True
-    ).values_list("unit_id", flat=True)
-    return {unit_id: _cycle_url(by_id[unit_id], year, "working-group") for unit_id in found}
+    found = (
+        WorkingGroupMember.objects.filter(unit__in=units, year=year, is_driver=True)
+        .order_by()
+        .values_list("unit_id", flat=True)
+    )
+    return _links(units, found, unit_link("cycle:cycle", year, suffix="#working-group"))
 
 
 @register("clarify_roles")
@@ -49,26 +53,26 @@ def line_manager_and_safety_rep(units, year):
     known), when a line manager and a safety rep cover the unit: held on the unit or above,
     on the last day of the year (today, for the year running)."""
     on = min(timezone.localdate(), datetime.date(year, 12, 31))
-    paths = {path for unit in units for path in (*unit.ancestor_paths(), unit.path)}
-    held: dict[str, set[str]] = {}
+    coverings = [(unit, (*unit.ancestor_paths(), unit.path)) for unit in units]
+    # The units themselves by `unit__in` (a subquery for a subtree), and the few above them.
+    above = {path for _unit, covering in coverings for path in covering[:-1]}
+    above -= {covering[-1] for _unit, covering in coverings}
     rows = (
         RoleAssignment.objects.current(on)
-        .filter(
-            role__in=[Role.LINE_MANAGER, Role.SAFETY_REP],
-            unit__path__in=paths,
-            user__is_active=True,
-        )
+        .filter(Q(unit__in=units) | Q(unit__path__in=above))
+        .filter(role__in=[Role.LINE_MANAGER, Role.SAFETY_REP], user__is_active=True)
+        .order_by()
         .values_list("role", "unit__path")
     )
+    held: dict[str, set[str]] = {Role.LINE_MANAGER: set(), Role.SAFETY_REP: set()}
     for role, path in rows:
-        held.setdefault(role, set()).add(path)
+        held[role].add(path)
+    managed, represented = held[Role.LINE_MANAGER], held[Role.SAFETY_REP]
+    link = unit_link("units:detail", suffix="#roles")
     found = {}
-    for unit in units:
-        covering = {*unit.ancestor_paths(), unit.path}
-        if covering & held.get(Role.LINE_MANAGER, set()) and covering & held.get(
-            Role.SAFETY_REP, set()
-        ):
-            found[unit.pk] = unit.get_absolute_url() + "#roles"
+    for unit, covering in coverings:
+        if not managed.isdisjoint(covering) and not represented.isdisjoint(covering):
+            found[unit.pk] = link(unit)
     return found
 
 
@@ -78,7 +82,7 @@ def risk_assessment_approved(units, year):
     start, end = _year_span(year)
     rows = (
         RiskAssessment.objects.filter(
-            unit__in=[unit.pk for unit in units],
+            unit__in=units,
             status=AssessmentStatus.APPROVED,
             approved_at__gte=start,
             approved_at__lt=end,
@@ -87,7 +91,8 @@ def risk_assessment_approved(units, year):
         .distinct("unit_id")
         .values_list("unit_id", "pk")
     )
-    return {unit_id: reverse("risk:assessment", args=[pk]) for unit_id, pk in rows}
+    link = record_link("risk:assessment")
+    return {unit_id: link(pk) for unit_id, pk in rows}
 
 
 @register("inspection_round")
@@ -96,7 +101,7 @@ def round_completed(units, year):
     start, end = _year_span(year)
     rows = (
         InspectionRound.objects.filter(
-            unit__in=[unit.pk for unit in units],
+            unit__in=units,
             status=RoundStatus.COMPLETED,
             completed_at__gte=start,
             completed_at__lt=end,
@@ -105,7 +110,8 @@ def round_completed(units, year):
         .distinct("unit_id")
         .values_list("unit_id", "pk")
     )
-    return {unit_id: reverse("risk:round", args=[pk]) for unit_id, pk in rows}
+    link = record_link("risk:round")
+    return {unit_id: link(pk) for unit_id, pk in rows}
 
 
 @register("deviation_handling")
@@ -116,23 +122,20 @@ def deviations_handled(units, year):
     nothing to show here; its line manager marks the step by hand."""
     start, end = _year_span(year)
     last_day = min(timezone.localdate(), datetime.date(year, 12, 31))
-    ids = [unit.pk for unit in units]
-    handled = set(
-        Deviation.objects.filter(unit__in=ids, closed_at__gte=start, closed_at__lt=end)
-        .values_list("unit_id", flat=True)
-        .distinct()
-    )
+    handled = Q(closed_at__gte=start, closed_at__lt=end)
     # Open at the year's end and already late then; for a past year "open" means not closed
     # before the year ended.
-    late = set(
-        Deviation.objects.filter(unit__in=ids, deadline__lt=last_day)
-        .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=end))
+    late = Q(deadline__lt=last_day) & (Q(closed_at__isnull=True) | Q(closed_at__gte=end))
+    rows = (
+        Deviation.objects.filter(handled | late, unit__in=units)
+        .order_by()
+        .values("unit_id")
+        .annotate(handled=Count("pk", filter=handled), late=Count("pk", filter=late))
+        .filter(handled__gt=0, late=0)
         .values_list("unit_id", flat=True)
-        .distinct()
     )
-    codes = {unit.pk: unit.code for unit in units}
     url = reverse("deviations:list")
-    return {unit_id: f"{url}?unit={codes[unit_id]}" for unit_id in handled - late}
+    return _links(units, rows, lambda unit: f"{url}?unit={unit.code}")
 
 
 def action_plan_url(code: str) -> str:
@@ -142,11 +145,10 @@ def action_plan_url(code: str) -> str:
 @register("action_plan")
 def measures_planned(units, year):
     """The unit's action plan has measures with a deadline in the year."""
-    codes = {unit.pk: unit.code for unit in units}
     rows = (
-        Measure.objects.filter(unit__in=codes, deadline__year=year)
-        .values("unit_id")
-        .annotate(last=Max("deadline"))
+        Measure.objects.filter(unit__in=units, deadline__year=year)
+        .order_by()
         .values_list("unit_id", flat=True)
+        .distinct()
     )
-    return {unit_id: action_plan_url(codes[unit_id]) for unit_id in rows}
+    return _links(units, rows, unit_link("actionplans:plan"))

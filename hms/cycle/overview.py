@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from hms.cycle import export, services
+from hms.cycle import evidence, export, services
 from hms.cycle.progress import Progress, units_progress
 from units import access
 from units.models import Unit
@@ -101,8 +101,12 @@ def _scope(request):
 
 
 def subtree_progress(unit: Unit, year: int) -> tuple[list[Unit], dict[int, Progress]]:
-    subtree = list(Unit.objects.active().filter(path__startswith=unit.path).order_by("path"))
+    # A queryset, so that the evidence queries select the subtree by subquery, not by its ids.
+    subtree = evidence.fetched(
+        Unit.objects.active().filter(path__startswith=unit.path).order_by("path")
+    )
     progress = units_progress(subtree, year)
+    subtree = list(subtree)
     for member in subtree:
         member.progress = progress[member.pk]
     return subtree, progress
@@ -132,11 +136,14 @@ def overview(request):
     behind = [member for member in subtree if member.progress.behind]
     sorting.apply(behind)
     page = Paginator(behind, PAGE_SIZE).get_page(request.GET.get("page"))
-    ancestors = [
-        ancestor
-        for ancestor in Unit.objects.filter(path__in=unit.ancestor_paths()).order_by("path")
-        if paths is None or any(ancestor.path.startswith(path) for path in paths)
+    # The breadcrumb names only the units above that the user may open here; most often none
+    # (the user's own top unit), and then no query.
+    shown = [
+        path
+        for path in unit.ancestor_paths()
+        if paths is None or any(path.startswith(own) for own in paths)
     ]
+    ancestors = list(Unit.objects.filter(path__in=shown).order_by("path")) if shown else []
     return render(
         request,
         "cycle/overview.html",

@@ -11,12 +11,29 @@ laboratory, a research group) does not count at all: not in the completion, neve
 """
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
+from operator import itemgetter
 
 from django.utils import timezone
 
 from hms.cycle import evidence
 from hms.cycle.models import PHASE_ORDER, CycleStep, Phase, StepStatus, StepTemplate
+
+# Plain strings for the comparisons below, made once per step of every unit in the tree.
+DONE, NOT_RELEVANT = StepStatus.DONE.value, StepStatus.NOT_RELEVANT.value
+
+
+def step_figures(
+    status: str, evidenced: bool, exempt: bool, due, today: datetime.date | None
+) -> tuple[bool, bool, bool]:
+    """(applies, done, behind) of one step: the rules a StepState and the counts both read.
+    Found evidence makes a step done and applying, whatever was set by hand; `behind` needs
+    `today`."""
+    applies = not exempt and (evidenced or status != NOT_RELEVANT)
+    done = evidenced or status == DONE
+    return applies, done, applies and not done and today is not None and due < today
 
 
 @dataclass
@@ -34,16 +51,14 @@ class StepState:
 
     @property
     def is_done(self) -> bool:
-        return self.is_evidenced or self.status == StepStatus.DONE
+        return step_figures(self.status, self.is_evidenced, self.exempt, None, None)[1]
 
     @property
     def is_applicable(self) -> bool:
-        if self.exempt:
-            return False
-        return self.is_evidenced or self.status != StepStatus.NOT_RELEVANT
+        return step_figures(self.status, self.is_evidenced, self.exempt, None, None)[0]
 
     def is_behind(self, today: datetime.date) -> bool:
-        return self.is_applicable and not self.is_done and self.due_date < today
+        return step_figures(self.status, self.is_evidenced, self.exempt, self.due_date, today)[2]
 
     @property
     def effective_status(self) -> str:
@@ -60,7 +75,13 @@ class Progress:
     units: int = 0
     units_behind: int = 0
     opened: bool = False
-    steps: list = field(default_factory=list)
+    # Makes the unit's step states when `steps` is first read: the overview sums the counts of
+    # thousands of units and reads the steps of none.
+    make_steps: Callable[[], list] | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def steps(self) -> list[StepState]:
+        return self.make_steps() if self.make_steps else []
 
     @property
     def percent(self) -> int:
@@ -74,70 +95,149 @@ class Progress:
         self.units_behind += other.units_behind
 
 
-def exemptions() -> dict[int, frozenset[str]]:
-    """{template id: the unit types it does not apply to}, for the templates that have any.
-    One query."""
-    rows = StepTemplate.objects.exclude(not_for_unit_types=[]).values_list(
-        "pk", "not_for_unit_types"
-    )
+def exemptions(templates=None) -> dict[int, frozenset[str]]:
+    """{template id: the unit types it does not apply to}, for the templates that have any:
+    among `templates` when given (every template, inactive ones too: a held cycle's step may
+    come from one), else in one query."""
+    if templates is None:
+        rows = StepTemplate.objects.exclude(not_for_unit_types=[]).values_list(
+            "pk", "not_for_unit_types"
+        )
+    else:
+        rows = [(t.pk, t.not_for_unit_types) for t in templates if t.not_for_unit_types]
     return {pk: frozenset(types) for pk, types in rows}
 
 
-def step_states(steps, unit, found: dict[str, dict[int, str]], exempt=None) -> list[StepState]:
-    """The steps' states for the unit; `exempt` is `exemptions()`, fetched once for many units."""
-    exempt = exemptions() if exempt is None else exempt
+def _facts(step, year: int | None) -> tuple:
+    """(step, key, status, due date, template id): what the rules read of a stored step, or of
+    a template standing in for an unopened cycle's step (due on its day in `year`)."""
+    if isinstance(step, StepTemplate):
+        due = step.due_date(year) if year else None
+        return step, step.key, StepStatus.NOT_STARTED, due, step.pk
+    return step, step.key, step.status, step.due_date, step.template_id
+
+
+def _exempt_for(exempt: dict[int, frozenset[str]], unit_type: str) -> set[int]:
+    """The ids of the templates that do not apply to this kind of unit."""
+    return {pk for pk, types in exempt.items() if unit_type in types}
+
+
+# The stored steps' fields the counts read, fetched as plain rows: a model instance per step
+# costs more than the count itself. `Progress.steps` makes the instances from the rows, so they
+# are in the model's field order, as from_db() reads a row.
+STORED_FIELDS = tuple(
+    field.attname
+    for field in CycleStep._meta.concrete_fields
+    if field.attname in {"id", "key", "status", "due_date", "order", "template_id"}
+)
+_stored_facts = itemgetter(
+    *(STORED_FIELDS.index(name) for name in ("key", "status", "due_date", "template_id"))
+)
+
+
+def _stored_step(row: tuple) -> CycleStep:
+    """The CycleStep of a row of STORED_FIELDS, its other fields loaded when read."""
+    return CycleStep.from_db(CycleStep.objects.db, STORED_FIELDS, row)
+
+
+def _states(facts, unit, found, exempt_here: set[int], make_step=None) -> list[StepState]:
     states = []
-    for step in steps:
-        if isinstance(step, StepTemplate):
-            due, status, template_id = None, StepStatus.NOT_STARTED, step.pk
-        else:
-            due, status, template_id = step.due_date, step.status, step.template_id
-        url = found.get(step.key, {}).get(unit.pk, "") if step.key else ""
-        states.append(
-            StepState(
-                step=step,
-                due_date=due,
-                status=status,
-                evidence_url=url,
-                exempt=unit.unit_type in exempt.get(template_id, ()),
-            )
-        )
+    for step, key, status, due, template_id in facts:
+        links = found.get(key)
+        url = links.get(unit.pk, "") if links else ""
+        step = make_step(step) if make_step else step
+        states.append(StepState(step, due, status, url, template_id in exempt_here))
     return states
+
+
+def step_states(
+    steps, unit, found: dict[str, dict[int, str]], exempt=None, year: int | None = None
+) -> list[StepState]:
+    """The steps' states for the unit; `exempt` is `exemptions()`, fetched once for many units.
+    Templates standing in for an unopened cycle fall due on their day in `year`."""
+    exempt = exemptions() if exempt is None else exempt
+    facts = [_facts(step, year) for step in steps]
+    return _states(facts, unit, found, _exempt_for(exempt, unit.unit_type))
+
+
+def _progress(done: int, applicable: int, behind: int, opened: bool, make_steps) -> Progress:
+    return Progress(
+        done=done,
+        applicable=applicable,
+        behind=behind,
+        units=1,
+        units_behind=1 if behind else 0,
+        opened=opened,
+        make_steps=make_steps,
+    )
 
 
 def measure(states, today: datetime.date, opened: bool = True) -> Progress:
     """One unit's counts from its steps' states."""
-    progress = Progress(units=1, opened=opened, steps=states)
+    done = applicable = behind = 0
     for state in states:
-        progress.done += state.is_done and state.is_applicable
-        progress.applicable += state.is_applicable
-        progress.behind += state.is_behind(today)
-    progress.units_behind = 1 if progress.behind else 0
-    return progress
+        applies, is_done, is_behind = step_figures(
+            state.status, state.is_evidenced, state.exempt, state.due_date, today
+        )
+        applicable += applies
+        done += applies and is_done
+        behind += is_behind
+    return _progress(done, applicable, behind, opened, lambda: states)
 
 
-def units_progress(units, year: int, today=None) -> dict[int, Progress]:
+def _measured(facts, unit, found, exempt_here: set[int], today, opened: bool) -> Progress:
+    """`measure` of the steps' facts, without making their states (made if `steps` is read):
+    this runs for every step of every unit in the tree."""
+    unit_id = unit.pk
+    done = applicable = behind = 0
+    for _step, key, status, due, template_id in facts:
+        links = found.get(key)
+        applies, is_done, is_behind = step_figures(
+            status, bool(links and links.get(unit_id)), template_id in exempt_here, due, today
+        )
+        applicable += applies
+        done += applies and is_done
+        behind += is_behind
+    make_step = _stored_step if opened else None
+    return _progress(
+        done,
+        applicable,
+        behind,
+        opened,
+        lambda: _states(facts, unit, found, exempt_here, make_step),
+    )
+
+
+def units_progress(units, year: int, today=None, found=None) -> dict[int, Progress]:
     """{unit id: Progress} for the given units and year, in a constant number of queries
-    (templates, stored steps, and the evidence providers')."""
+    (templates, stored steps, and the evidence providers'). `found` is the evidence, when
+    the caller has collected it for these units and more."""
     today = today or timezone.localdate()
-    units = list(units)
-    ids = [unit.pk for unit in units]
-    templates = list(StepTemplate.objects.filter(is_active=True))
-    exempt = exemptions()
+    units = evidence.fetched(units)
+    every_template = list(StepTemplate.objects.all())
+    exempt = exemptions(every_template)
+    # The templates stand in for every unopened cycle's steps: their facts are the same.
+    unopened = [_facts(template, year) for template in every_template if template.is_active]
     stored: dict[int, list] = {}
-    rows = CycleStep.objects.filter(cycle__unit__in=ids, cycle__year=year).select_related("cycle")
-    for step in rows.only("key", "status", "due_date", "order", "template_id", "cycle__unit_id"):
-        stored.setdefault(step.cycle.unit_id, []).append(step)
-    found = evidence.collect(units, year)
+    rows = (
+        CycleStep.objects.filter(cycle__unit__in=units, cycle__year=year)
+        .order_by("order", "pk")
+        .values_list("cycle__unit_id", *STORED_FIELDS)
+    )
+    for unit_id, *row in rows:
+        stored.setdefault(unit_id, []).append((tuple(row), *_stored_facts(row)))
+    if found is None:
+        found = evidence.collect(units, year)
+    exempt_by_type: dict[str, set[int]] = {}
     result = {}
     for unit in units:
-        steps = stored.get(unit.pk)
-        opened = steps is not None
-        states = step_states(steps if opened else templates, unit, found, exempt)
-        if not opened:
-            for state in states:
-                state.due_date = state.step.due_date(year)
-        result[unit.pk] = measure(states, today, opened)
+        facts = stored.get(unit.pk)
+        if unit.unit_type not in exempt_by_type:
+            exempt_by_type[unit.unit_type] = _exempt_for(exempt, unit.unit_type)
+        exempt_here = exempt_by_type[unit.unit_type]
+        result[unit.pk] = _measured(
+            facts or unopened, unit, found, exempt_here, today, opened=facts is not None
+        )
     return result
 
 

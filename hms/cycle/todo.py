@@ -59,35 +59,34 @@ def measures_due(user, today=None):
     )
 
 
-def steps_due(user, today=None) -> list:
+def cycle_todo(user, today=None) -> tuple[list, list[Unit]]:
     """This year's steps the user is responsible for, due within two weeks or past due, and
-    the steps past due in the units they lead; less those whose evidence the app has found."""
+    the steps past due in the units they lead, less those whose evidence the app has found;
+    and the units they lead, each with this year's cycle progress. The evidence providers
+    (about one query each) run once for the units of both."""
     today = today or timezone.localdate()
-    led = sorted(access.role_paths(user).get(Role.LINE_MANAGER, ()))
+    led_paths = sorted(access.role_paths(user).get(Role.LINE_MANAGER, ()))
     condition = Q(responsible=user, due_date__lte=today + SOON)
-    if led:
-        condition |= Q(cycle__unit__path__in=led, due_date__lt=today)
+    if led_paths:
+        condition |= Q(cycle__unit__path__in=led_paths, due_date__lt=today)
     steps = list(
         CycleStep.objects.filter(condition)
         .filter(cycle__year=today.year, status__in=OPEN_STEP_STATUSES)
         .select_related("cycle__unit")
         .order_by("due_date", "pk")
     )
-    units = list({step.cycle.unit.pk: step.cycle.unit for step in steps}.values())
-    found = evidence.collect(units, today.year) if units else {}
-    return [
+    led = (
+        list(Unit.objects.active().filter(path__in=led_paths).order_by("path")) if led_paths else []
+    )
+    units = {unit.pk: unit for unit in led}
+    for step in steps:
+        units.setdefault(step.cycle.unit_id, step.cycle.unit)
+    found = evidence.collect(list(units.values()), today.year) if units else {}
+    steps = [
         step for step in steps if not (step.key and step.cycle.unit_id in found.get(step.key, {}))
     ]
-
-
-def led_cycles(user, today=None) -> list[Unit]:
-    """The units the user is line manager of, each with this year's cycle progress."""
-    today = today or timezone.localdate()
-    led = access.role_paths(user).get(Role.LINE_MANAGER, ())
-    if not led:
-        return []
-    units = list(Unit.objects.active().filter(path__in=led).order_by("path"))
-    progress = units_progress(units, today.year, today)
-    for unit in units:
-        unit.progress = progress[unit.pk]
-    return units
+    if led:
+        progress = units_progress(led, today.year, today, found=found)
+        for unit in led:
+            unit.progress = progress[unit.pk]
+    return steps, led

@@ -499,7 +499,8 @@ def unit_status(request, code: str):
     if not unit.is_active or not access.can_view_records(request.user, unit):
         raise Http404
     year = timezone.localdate().year
-    subtree = list(Unit.objects.active().filter(path__startswith=unit.path))
+    # A queryset, so that the evidence queries select the subtree by subquery, not by its ids.
+    subtree = evidence.fetched(Unit.objects.active().filter(path__startswith=unit.path))
     progress = units_progress(subtree, year)
     total = Progress(opened=True)
     for member in subtree:

@@ -4,10 +4,9 @@ units (hms/cycle/evidence.py)."""
 import datetime
 
 from django.db.models import Count, Q
-from django.urls import reverse
 from django.utils import timezone
 
-from hms.cycle.evidence import register
+from hms.cycle.evidence import register, unit_link
 from hms.registers.models import CoordinationAgreement, Document, Routine, UnitRequirement
 
 
@@ -18,9 +17,8 @@ def _reference_date(year: int) -> datetime.date:
 
 def _links(units, unit_ids, url_name: str, anchor: str = "") -> dict[int, str]:
     found = set(unit_ids)
-    return {
-        unit.pk: reverse(url_name, args=[unit.code]) + anchor for unit in units if unit.pk in found
-    }
+    link = unit_link(url_name, suffix=anchor)
+    return {unit.pk: link(unit) for unit in units if unit.pk in found}
 
 
 @register("requirements")
@@ -29,6 +27,7 @@ def reviewed_requirements(units, year: int) -> dict[int, str]:
     applying."""
     unit_ids = (
         UnitRequirement.objects.filter(unit__in=units, applies=True, reviewed_on__year=year)
+        .order_by()
         .values_list("unit_id", flat=True)
         .distinct()
     )
@@ -41,6 +40,7 @@ def documents_kept_up(units, year: int) -> dict[int, str]:
     on = _reference_date(year)
     rows = (
         Document.objects.filter(unit__in=units)
+        .order_by()
         .values("unit_id")
         .annotate(total=Count("pk"), passed=Count("pk", filter=Q(review_due__lt=on)))
         .filter(total__gt=0, passed=0)
@@ -54,6 +54,7 @@ def routines_in_force(units, year: int) -> dict[int, str]:
     unit_ids = (
         Routine.objects.in_force(_reference_date(year))
         .filter(unit__in=units)
+        .order_by()
         .values_list("unit_id", flat=True)
         .distinct()
     )
@@ -65,6 +66,7 @@ def agreements_valid(units, year: int) -> dict[int, str]:
     unit_ids = (
         CoordinationAgreement.objects.valid_in_year(year)
         .filter(unit__in=units)
+        .order_by()
         .values_list("unit_id", flat=True)
         .distinct()
     )

@@ -1,7 +1,8 @@
 """The role × course matrix: who holds which role, which courses those roles require, and
 the state of each person's training. Built in three queries whatever the number of units and
-people (role assignments, requirements, records), so the matrix, the unit-page partial and the
-cycle evidence cost the same for one unit or a thousand.
+people (role assignments, requirements, records), so the matrix and the unit-page partial
+cost the same for one unit or a thousand; the cycle evidence asks the same question of plain
+rows (`units_without_gaps`).
 
 A record expires on its `expires_on` day: from that day on it no longer counts.
 """
@@ -240,25 +241,39 @@ def _rollup(unit, rows) -> list[dict]:
 def units_without_gaps(units, on: datetime.date) -> set[int]:
     """Ids of the units among `units` whose role holders (on the unit itself) all hold every
     course their roles require, valid on `on`, and where at least one such requirement
-    applies. Three queries for any number of units."""
-    by_path = {unit.path: unit for unit in units}
-    if not by_path:
+    applies. Three queries for any number of units, reading plain rows: the cycle overview
+    asks it of every unit of the tree, whose role holders are far too many to build the
+    matrix's rows for."""
+    if not units:
         return set()
-    assignments = list(assignments_in(list(by_path), below=False, on=on))
-    required_by_role = requirements()
-    _columns, rows = build_rows(assignments, on, required_by_role)
-    by_person = {row.person.pk: row for row in rows}
-    gaps: set[str] = set()
-    requiring: set[str] = set()
-    for assignment in assignments:
-        needed = {course.pk for course in required_by_role.get(assignment.role, ())}
-        if not needed:
-            continue
-        requiring.add(assignment.unit.path)
-        row = by_person[assignment.user_id]
-        if any(cell.course.pk in needed and cell.status in GAPS for cell in row.cells):
-            gaps.add(assignment.unit.path)
-    return {by_path[path].pk for path in requiring - gaps}
+    required: dict[str, set[int]] = defaultdict(set)
+    for role, course_id in RoleRequirement.objects.filter(course__is_active=True).values_list(
+        "role", "course_id"
+    ):
+        required[role].add(course_id)
+    required.pop(Role.HMS_DEPARTMENT, None)  # the matrix leaves the HSE department out
+    if not required:
+        return set()
+    holders = (
+        RoleAssignment.objects.current(on)
+        .filter(unit__in=units, role__in=list(required), user__is_active=True)
+        .order_by()
+    )
+    # A record that counts on `on`, as `status_of` reads it: completed by then, not expired.
+    valid = set(
+        TrainingRecord.objects.filter(
+            Q(expires_on__isnull=True) | Q(expires_on__gt=on),
+            person__in=holders.values("user_id"),
+            course__in={course for courses in required.values() for course in courses},
+            completed_on__lte=on,
+        ).values_list("person_id", "course_id")
+    )
+    requiring, gaps = set(), set()
+    for unit_id, user_id, role in holders.values_list("unit_id", "user_id", "role"):
+        requiring.add(unit_id)
+        if unit_id not in gaps and any((user_id, course) not in valid for course in required[role]):
+            gaps.add(unit_id)
+    return requiring - gaps
 
 
 # --- Searching and sorting the matrix ----------------------------------------------------------

@@ -9,18 +9,15 @@ and it ticks and unticks itself as courses are taken and expire.
 
 import datetime
 
-from django.urls import reverse
 from django.utils import timezone
 
-from hms.cycle.evidence import register
+from hms.cycle.evidence import register, unit_link
 from hms.training.matrix import units_without_gaps
 
 
 @register("training_needs")
 def role_holders_trained(units, year: int) -> dict[int, str]:
     on = min(timezone.localdate(), datetime.date(year, 12, 31))
-    units = list(units)
     done = units_without_gaps(units, on)
-    return {
-        unit.pk: reverse("training:matrix", args=[unit.code]) for unit in units if unit.pk in done
-    }
+    link = unit_link("training:matrix")
+    return {unit.pk: link(unit) for unit in units if unit.pk in done}
