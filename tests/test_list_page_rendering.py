@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.factories import make_measure
+from tests.factories import make_deviation, make_measure
 
 pytestmark = pytest.mark.django_db
 
@@ -79,3 +79,14 @@ def test_the_plan_filters_and_bulk_form_have_their_labels_help_and_errors(
     assert 'aria-describedby="bulk_responsible_helptext"' in html
     assert 'class="textarea form-control"' in html
 
+
+def test_the_rows_show_the_translated_status_and_severity(client, org, line_manager):
+    make_deviation(org.department, line_manager, title="Wet floor")
+    client.force_login(line_manager)
+    client.cookies["django_language"] = "nb"
+    html = client.get(LIST).content.decode()
+    assert '<span class="badge text-bg-warning">Meldt</span>' in html
+    client.cookies["django_language"] = "en"
+    html = client.get(LIST).content.decode()
+    assert '<span class="badge text-bg-warning">Reported</span>' in html
+    assert '<span class="text-secondary">Minor</span>' in html

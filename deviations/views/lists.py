@@ -26,7 +26,7 @@ from deviations import export
 from deviations.charts import BarChart, Series
 from deviations.counts import DEVIATIONS_DEFINITION
 from deviations.filters import SORT_COLUMNS, DeviationFilter, TrendsForm
-from deviations.models import OPEN_STATUSES, Category, Deviation, Severity
+from deviations.models import OPEN_STATUSES, Category, Deviation, Severity, Status
 from hms import formats
 from units import access, listing
 from units.downloads import file_response
@@ -106,9 +106,15 @@ def deviation_list(request):
     sort = _sort(request)
     page = keyset(rows, sort).page(request.GET.get("cursor"))
     today = timezone.localdate()
+    # Each label translated once for the page: get_status_display() rebuilds the dict of
+    # choices and translates every label in it at each call, three times a row.
+    status_labels = {value: str(label) for value, label in Status.choices}
+    severity_labels = {value: str(label) for value, label in Severity.choices}
     for deviation in page.object_list:
         deviation.overdue = deviation.is_overdue(today)
         deviation.severity_badge = SEVERITY_BADGES.get(deviation.severity, "")
+        deviation.status_label = status_labels.get(deviation.status, deviation.status)
+        deviation.severity_label = severity_labels.get(deviation.severity, deviation.severity)
     context = {
         "filter": filterset,
         "page": page,
