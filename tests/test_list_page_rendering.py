@@ -90,3 +90,31 @@ def test_the_rows_show_the_translated_status_and_severity(client, org, line_mana
     html = client.get(LIST).content.decode()
     assert '<span class="badge text-bg-warning">Reported</span>' in html
     assert '<span class="text-secondary">Minor</span>' in html
+
+
+def test_the_flat_widget_templates_draw_what_djangos_own_draw():
+    from django import forms
+
+    from units.forms import BootstrapForm
+
+    class Form(BootstrapForm):
+        text = forms.CharField(max_length=5, widget=forms.TextInput(attrs={"type": "search"}))
+        number = forms.IntegerField(min_value=1)
+        day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+        tick = forms.BooleanField(required=False)
+        pick = forms.ChoiceField(choices=[("", "Any"), ("a", "A & B"), ("b", "B")])
+        group = forms.ChoiceField(choices=[("Letters", [("x", "X"), ("y", "Y")]), ("z", "Z")])
+
+    form = Form({"text": 'a"<b', "number": "x", "day": "2026-01-02", "tick": "on", "pick": "a"})
+    form.full_clean()
+    assert form.fields["pick"].widget.template_name == "units/widgets/select.html"
+    assert form.fields["tick"].widget.template_name == "units/widgets/input.html"
+
+    def markup(bound) -> str:  # the whitespace between a select's options aside
+        return re.sub(r">\s+<", "><", str(bound).strip())
+
+    for bound in form:
+        flat = markup(bound)
+        bound.field.widget.template_name = bound.field.widget.__class__.template_name
+        assert flat == markup(bound), bound.name
+    assert 'value="a&quot;&lt;b"' in str(form["text"])

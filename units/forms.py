@@ -52,6 +52,24 @@ def bootstrap_class(widget) -> str:
     return f"{classes} {kind}"
 
 
+# Django's widget templates include one another: a text input is three templates, and each
+# option of a select two more. These say the same in one template each.
+_DJANGO_WIDGETS = "django/forms/widgets/"
+FLAT_WIDGET_TEMPLATES = {
+    f"{_DJANGO_WIDGETS}{kind}.html": "units/widgets/input.html"
+    for kind in ("text", "search", "email", "url", "number", "date", "checkbox", "hidden")
+}
+FLAT_WIDGET_TEMPLATES[f"{_DJANGO_WIDGETS}select.html"] = "units/widgets/select.html"
+
+
+def flat_template(widget) -> str:
+    if isinstance(widget, forms.Select) and widget.option_template_name != (
+        f"{_DJANGO_WIDGETS}select_option.html"
+    ):
+        return widget.template_name
+    return FLAT_WIDGET_TEMPLATES.get(widget.template_name, widget.template_name)
+
+
 class BootstrapForm(forms.Form):
     """A form drawn field by field with units/_field.html, crispy-bootstrap5's markup without
     crispy: a list draws its filters (and the action plan its bulk form) on every load, and
@@ -65,6 +83,7 @@ class BootstrapForm(forms.Form):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.widget.attrs["class"] = bootstrap_class(field.widget)
+            field.widget.template_name = flat_template(field.widget)
 
     def full_clean(self):
         super().full_clean()
