@@ -115,10 +115,8 @@ def deviation_list(request):
     sort = _sort(request)
     page = keyset(rows, sort).page(request.GET.get("cursor"))
     today = timezone.localdate()
-    # Each label translated once for the page: get_status_display() rebuilds the dict of
-    # choices and translates every label in it at each call, three times a row.
-    status_labels = {value: str(label) for value, label in Status.choices}
-    severity_labels = {value: str(label) for value, label in Severity.choices}
+    status_labels = listing.choice_labels(Status.choices)
+    severity_labels = listing.choice_labels(Severity.choices)
     for deviation in page.object_list:
         deviation.overdue = deviation.is_overdue(today)
         deviation.severity_badge = SEVERITY_BADGES.get(deviation.severity, "")
