@@ -5,6 +5,7 @@ them."""
 import re
 
 import pytest
+from django.utils import timezone
 
 from tests.factories import make_deviation, make_measure
 
@@ -118,3 +119,33 @@ def test_the_flat_widget_templates_draw_what_djangos_own_draw():
         bound.field.widget.template_name = bound.field.widget.__class__.template_name
         assert flat == markup(bound), bound.name
     assert 'value="a&quot;&lt;b"' in str(form["text"])
+
+
+def test_the_plan_rows_name_source_priority_status_and_effect_in_the_users_language(
+    client, org, line_manager
+):
+    from actionplans.models import Effectiveness, MeasureSource, MeasureStatus, Priority
+
+    make_measure(
+        org.department,
+        line_manager,
+        title="Fix the vent",
+        source=MeasureSource.DEVIATION,
+        priority=Priority.HIGH,
+        status=MeasureStatus.DONE,
+        completed_at=timezone.now(),
+        effectiveness=Effectiveness.NOT_EFFECTIVE,
+    )
+    make_measure(org.department, line_manager, title="Paint the door", priority=Priority.LOW)
+    client.force_login(line_manager)
+    html = client.get(plan_url(org.department)).content.decode()
+    assert '<span class="badge text-bg-warning">High</span>' in html
+    assert '<span class="badge text-bg-light border">Low</span>' in html
+    assert '<span class="badge text-bg-danger">Closed: did not work</span>' in html
+    assert '<span class="badge text-bg-light border">Planned</span>' in html
+    assert "Effect: Not effective" in html
+    assert re.search(r'<div class="small text-secondary">\s*Deviation\s', html)
+    client.cookies["django_language"] = "nb"
+    html = client.get(plan_url(org.department)).content.decode()
+    assert '<span class="badge text-bg-warning">Høy</span>' in html
+    assert '<span class="badge text-bg-light border">Planlagt</span>' in html
