@@ -17,14 +17,14 @@ from actionplans import notifications, services
 from actionplans.forms import DateInput
 from actionplans.models import Effectiveness, Measure
 from units import outbox
-from units.forms import PersonField
+from units.forms import BootstrapForm, PersonField
 from units.limits import LONG_TEXT, BoundedDateField
 
 REASSIGN, DEADLINE, CLOSE, REMIND = "reassign", "deadline", "close", "remind"
 MAX_ROWS = 200
 
 
-class BulkForm(forms.Form):
+class BulkForm(BootstrapForm):
     action = forms.ChoiceField(
         label=gettext_lazy("With the selected measures"),
         choices=[

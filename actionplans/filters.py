@@ -16,6 +16,7 @@ from actionplans.models import (
     Priority,
 )
 from units import listing
+from units.forms import BootstrapForm
 from units.listing import Column, column
 
 OPEN = "open"
@@ -58,6 +59,9 @@ class PlanFilter(django_filters.FilterSet):
     subunits = django_filters.BooleanFilter(
         label=_("Include sub-units"), method="filter_nothing", widget=forms.CheckboxInput
     )
+
+    class Meta:
+        form = BootstrapForm
 
     def __init__(self, data=None, *args, people=None, **kwargs):
         super().__init__(data, *args, **kwargs)

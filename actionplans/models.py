@@ -176,7 +176,11 @@ class Measure(models.Model):
     @property
     def status_label(self) -> str:
         """The status as every page shows it: a measure closed as not working says so."""
-        return str(DID_NOT_WORK) if self.did_not_work else self.get_status_display()
+        if self.did_not_work:
+            return str(DID_NOT_WORK)
+        # Not get_status_display(), which translates every status to show one: the plan shows
+        # this twice a row.
+        return str(dict(MeasureStatus.choices).get(self.status, self.status))
 
     @property
     def status_badge(self) -> str:

@@ -23,7 +23,14 @@ from actionplans import export, services
 from actionplans.bulk import BulkForm
 from actionplans.filters import SORT_COLUMNS, PlanFilter, plan_sort, sort_links
 from actionplans.forms import CancelForm, CloseForm, MeasureForm, ProgressForm
-from actionplans.models import OPEN_STATUSES, Measure, MeasureAttachment
+from actionplans.models import (
+    OPEN_STATUSES,
+    Effectiveness,
+    Measure,
+    MeasureAttachment,
+    MeasureSource,
+    Priority,
+)
 from hms.pdf import pdf_response, render_pdf
 from units import access, listing
 from units.attachments import AttachmentViews, attachments_context
@@ -99,6 +106,13 @@ def plan(request, code: str):
     page = Paginator(measures.select_related("unit", "responsible"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    sources = listing.choice_labels(MeasureSource.choices)
+    priorities = listing.choice_labels(Priority.choices)
+    effects = listing.choice_labels(Effectiveness.choices)
+    for measure in page.object_list:
+        measure.source_label = sources.get(measure.source, measure.source)
+        measure.priority_label = priorities.get(measure.priority, measure.priority)
+        measure.effectiveness_label = effects.get(measure.effectiveness, measure.effectiveness)
     sort = request.GET.get("sort") or ""
     context = {
         "unit": unit,

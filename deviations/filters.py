@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from deviations.models import OPEN_STATUSES, Category, DeviationType, Severity, Status
 from units import access
+from units.forms import BootstrapForm
 from units.listing import Column, column
 from units.models import Unit
 
@@ -92,7 +93,7 @@ def start_of_day(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-class DeviationFilterForm(forms.Form):
+class DeviationFilterForm(BootstrapForm):
     def clean(self):
         data = super().clean()
         start, end = data.get("occurred_from"), data.get("occurred_to")

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", lists.deviation_list, name="list"),
     path("export.<str:fmt>", lists.deviation_export, name="export"),
     path("trends/", lists.trends, name="trends"),
+    path("unit-suggestions/", lists.unit_suggestions, name="unit_suggestions"),
     path("new/", report.report, name="report"),
     path("receipt/", report.receipt, name="receipt"),
     path("qr/<str:code>/", report.unit_qr, name="unit_qr"),

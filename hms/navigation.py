@@ -3,8 +3,9 @@ planlegge og prioritere tiltak, følge opp). Each app adds its pages to its phas
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext_lazy as _
 
 from units import access
@@ -92,17 +93,28 @@ PHASES = [
 ]
 
 
+@cache
+def _reversed(url_name: str, prefix: str, urlconf) -> str:
+    return reverse(url_name, urlconf=urlconf)
+
+
+def _url(url_name: str) -> str:
+    """The menu's addresses are the same on every page: reversed once per script prefix, not
+    some twenty-five times a request."""
+    return _reversed(url_name, get_script_prefix(), get_urlconf())
+
+
 def navigation(request) -> dict:
     if not request.user.is_authenticated:
         return {}
     phases = []
-    home = reverse("home")
+    home = _url("home")
     for key, label, entries in PHASES:
         items = [
             (entry.label, url, request.path == url)
             for entry in entries
             if entry.shown is None or entry.shown(request.user)
-            for url in [reverse(entry.url_name)]
+            for url in [_url(entry.url_name)]
         ]
         # The start page is the brand's link, current there; no phase owns it.
         active = any(current and url != home for _label, url, current in items)

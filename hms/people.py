@@ -16,7 +16,7 @@ from deviations.models import Deviation
 from hms.cycle.models import CycleStep
 from hms.cycle.todo import OPEN_STEP_STATUSES
 from units import access, listing
-from units.models import Employment, RoleAssignment, User
+from units.models import Employment, Role, RoleAssignment, User
 
 PAGE_SIZE = 50
 SORT_COLUMNS = {
@@ -46,6 +46,10 @@ def people_list(request):
         people.order_by("last_name", "first_name", "username"), SORT_COLUMNS, sort
     ).prefetch_related(Prefetch("role_assignments", queryset=current, to_attr="current_roles"))
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    role_labels = listing.choice_labels(Role.choices)
+    for person in page.object_list:
+        for role in person.current_roles:
+            role.label = role_labels.get(role.role, role.role)
     filters = request.GET.copy()
     filters.pop("page", None)
     return render(

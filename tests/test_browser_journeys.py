@@ -58,6 +58,21 @@ def test_anyone_browses_and_searches_the_tree(browser_page, demo):  # noqa: F811
     expect(page.locator("#tree-body")).to_contain_text("Institutt for kjemisk prosessteknologi")
 
 
+def test_the_deviation_list_suggests_the_users_units_once_focused(browser_page, demo):  # noqa: F811
+    page = browser_page
+    log_in(page, "leder")
+    page.goto("/deviations/")
+    suggestions = page.locator("#unit-codes option")
+    expect(suggestions).to_have_count(0)
+    page.focus("#id_unit")
+    expect(page.locator("#unit-codes option[value=IKJ]")).to_have_count(1)
+    # The filters still answer as before, with the suggestions in place.
+    page.fill("#id_unit", "IKJ")
+    page.locator("#id_unit").dispatch_event("change")
+    expect(page).to_have_url(re.compile(r"unit=IKJ"))
+    expect(page.locator("#unit-codes option[value=IKJ]")).to_have_count(1)
+
+
 def log_out(page) -> None:
     page.context.clear_cookies()
 

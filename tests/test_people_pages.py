@@ -43,6 +43,15 @@ def test_search_by_name_email_and_unit(client, hms_department, line_manager, emp
     assert set(User.objects.search("kari sec").values_list("username", flat=True)) == {"employee"}
 
 
+def test_people_list_names_each_role_in_the_users_language(client, hms_department, line_manager):
+    client.force_login(hms_department)
+    html = client.get(reverse("people:list"), {"q": "line_manager"}).content.decode()
+    assert '<div class="small">Line manager · <a href="/units/DEP/">DEP</a></div>' in html
+    client.cookies["django_language"] = "nb"
+    html = client.get(reverse("people:list"), {"q": "line_manager"}).content.decode()
+    assert '<div class="small">Linjeleder · <a href="/units/DEP/">DEP</a></div>' in html
+
+
 def test_person_page_shows_roles_and_open_work(client, org, hms_department, line_manager, employee):
     RoleAssignmentFactory(
         user=line_manager,

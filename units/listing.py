@@ -20,6 +20,13 @@ from django.http import QueryDict
 MAX_WORDS = 8
 
 
+def choice_labels(choices) -> dict[str, str]:
+    """Each choice's label in the current language, for a list to show on every row:
+    get_FOO_display() translates every label of the field's choices at each call, as it
+    rebuilds their dict."""
+    return {value: str(label) for value, label in choices}
+
+
 def filter_query(request) -> QueryDict:
     """The list's filters and sort as given, without empty fields and without where the user
     is in the list (a page number, a keyset cursor): for the links that keep them (pages,

@@ -26,7 +26,7 @@ from deviations import export
 from deviations.charts import BarChart, Series
 from deviations.counts import DEVIATIONS_DEFINITION
 from deviations.filters import SORT_COLUMNS, DeviationFilter, TrendsForm
-from deviations.models import OPEN_STATUSES, Category, Deviation, Severity
+from deviations.models import OPEN_STATUSES, Category, Deviation, Severity, Status
 from hms import formats
 from units import access, listing
 from units.downloads import file_response
@@ -99,6 +99,15 @@ def _unit_suggestions(user) -> list[Unit]:
 
 
 @login_required
+def unit_suggestions(request):
+    """The unit field's suggestions, fetched when the field is first focused: drawn into every
+    load of the list, the few hundred options cost it a tenth of its time and half its size,
+    and most visits never open the field."""
+    context = {"unit_suggestions": _unit_suggestions(request.user)}
+    return render(request, "deviations/_unit_suggestions.html", context)
+
+
+@login_required
 def deviation_list(request):
     filterset, deviations = _filtered(request)
     filter_query = listing.filter_query(request)
@@ -106,9 +115,13 @@ def deviation_list(request):
     sort = _sort(request)
     page = keyset(rows, sort).page(request.GET.get("cursor"))
     today = timezone.localdate()
+    status_labels = listing.choice_labels(Status.choices)
+    severity_labels = listing.choice_labels(Severity.choices)
     for deviation in page.object_list:
         deviation.overdue = deviation.is_overdue(today)
         deviation.severity_badge = SEVERITY_BADGES.get(deviation.severity, "")
+        deviation.status_label = status_labels.get(deviation.status, deviation.status)
+        deviation.severity_label = severity_labels.get(deviation.severity, deviation.severity)
     context = {
         "filter": filterset,
         "page": page,
@@ -124,7 +137,6 @@ def deviation_list(request):
             query["cursor"] = page.cursor
         response["HX-Push-Url"] = f"{request.path}?{query.urlencode()}" if query else request.path
         return response
-    context["unit_suggestions"] = _unit_suggestions(request.user)
     return render(request, "deviations/deviation_list.html", context)
 
 
