@@ -77,7 +77,8 @@ class BootstrapForm(forms.Form):
 
     The widgets carry crispy's classes, and a field with an error gets `is-invalid` once the
     form is cleaned; Django itself adds aria-invalid and points aria-describedby at the error
-    and the help text."""
+    and the help text. For the widgets lists use: inputs, selects, check boxes, text areas and
+    the person picker (crispy draws radio buttons differently)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

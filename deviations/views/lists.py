@@ -101,8 +101,8 @@ def _unit_suggestions(user) -> list[Unit]:
 @login_required
 def unit_suggestions(request):
     """The unit field's suggestions, fetched when the field is first focused: drawn into every
-    load of the list, the few hundred options cost it a tenth of its time and half its size,
-    and most visits never open the field."""
+    load of the list, the few hundred options cost it a tenth of its time and a third of its
+    size, and most visits never open the field."""
     context = {"unit_suggestions": _unit_suggestions(request.user)}
     return render(request, "deviations/_unit_suggestions.html", context)
 
