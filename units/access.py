@@ -290,7 +290,9 @@ def can_view_people(user) -> bool:
     at_root = any(
         len(path) == Unit.steplen for path in role_paths(user).get(Role.HMS_DEPARTMENT, ())
     )
-    return can_manage_units(user) or at_root
+    # The role first: it is already read for the request, while can_manage_units asks the
+    # database for the user's permissions (two queries on every page the menu is drawn on).
+    return at_root or can_manage_units(user)
 
 
 # Who follows the yearly cycle across a subtree: those who lead or coordinate the HSE work of
