@@ -14,8 +14,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, F, IntegerField, Prefetch, Q
-from django.db.models.functions import Greatest
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThanOrEqual
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -63,17 +63,6 @@ def _assessment(request, pk: int) -> RiskAssessment:
 # --- The list -----------------------------------------------------------------------------
 
 
-def _row_value():
-    """A hazard's risk value, seen from its assessment: probability × worst consequence."""
-    return F("rows__probability") * Greatest(
-        "rows__consequence_people",
-        "rows__consequence_environment",
-        "rows__consequence_material",
-        "rows__consequence_reputation",
-        output_field=IntegerField(),
-    )
-
-
 def filter_assessments(assessments, data: dict, today=None):
     """The API's filters, from AssessmentFilterForm's cleaned data, by the list's own rules
     (risk.filters): the unit with its sub-units, and the status."""
@@ -83,19 +72,36 @@ def filter_assessments(assessments, data: dict, today=None):
 
 def with_row_counts(assessments):
     """What the list shows of each assessment's hazards: how many, how many red, how many
-    not yet scored."""
-    red = GreaterThanOrEqual(_row_value(), F("matrix__red_min"))
+    not yet scored. Each a count of the assessment's own rows in the SELECT list, not a join
+    grouped over every hazard: PostgreSQL then counts only the page's 25 assessments (the HSE
+    department's list over 32,000 hazards: 67 ms grouped)."""
+
+    def hazards(condition: Q | None = None):
+        rows = (
+            RiskRow.objects.filter(condition or Q(), assessment=OuterRef("pk"))
+            .order_by()
+            .values("assessment")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+    value = F("probability") * services.worst_consequence_expression()
+    unscored = Q()
+    for field in (
+        "probability",
+        "consequence_people",
+        "consequence_environment",
+        "consequence_material",
+        "consequence_reputation",
+    ):
+        unscored |= Q(**{f"{field}__isnull": True})
     return assessments.select_related("unit", "matrix").annotate(
-        row_count=Count("rows"),
-        red_count=Count("rows", filter=Q(red)),
-        unscored_count=Count(
-            "rows",
-            filter=Q(rows__probability__isnull=True)
-            | Q(rows__consequence_people__isnull=True)
-            | Q(rows__consequence_environment__isnull=True)
-            | Q(rows__consequence_material__isnull=True)
-            | Q(rows__consequence_reputation__isnull=True),
+        row_count=hazards(),
+        red_count=hazards(
+            Q(probability__isnull=False) & Q(GreaterThanOrEqual(value, OuterRef("matrix__red_min")))
         ),
+        unscored_count=hazards(unscored),
     )
 
 
