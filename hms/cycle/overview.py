@@ -136,6 +136,9 @@ def overview(request):
     behind = [member for member in subtree if member.progress.behind]
     sorting.apply(behind)
     page = Paginator(behind, PAGE_SIZE).get_page(request.GET.get("page"))
+    cycle_url = evidence.unit_link("cycle:cycle", year)  # one reverse() for every row
+    for member in (*children, *page.object_list):
+        member.cycle_url = cycle_url(member)
     # The breadcrumb names only the units above that the user may open here; most often none
     # (the user's own top unit), and then no query.
     shown = [
