@@ -53,10 +53,13 @@ def line_manager_and_safety_rep(units, year):
     known), when a line manager and a safety rep cover the unit: held on the unit or above,
     on the last day of the year (today, for the year running)."""
     on = min(timezone.localdate(), datetime.date(year, 12, 31))
-    coverings = [(unit, (*unit.ancestor_paths(), unit.path)) for unit in units]
-    # The units themselves by `unit__in` (a subquery for a subtree), and the few above them.
-    above = {path for _unit, covering in coverings for path in covering[:-1]}
-    above -= {covering[-1] for _unit, covering in coverings}
+    # The units themselves by `unit__in` (a subquery for a subtree), and the few above them:
+    # the ancestors of the units whose parent is not among them.
+    own = {unit.path for unit in units}
+    above = set()
+    for unit in units:
+        if unit.parent_path() not in own:
+            above.update(unit.ancestor_paths())
     rows = (
         RoleAssignment.objects.current(on)
         .filter(Q(unit__in=units) | Q(unit__path__in=above))
@@ -70,7 +73,8 @@ def line_manager_and_safety_rep(units, year):
     managed, represented = held[Role.LINE_MANAGER], held[Role.SAFETY_REP]
     link = unit_link("units:detail", suffix="#roles")
     found = {}
-    for unit, covering in coverings:
+    for unit in units:
+        covering = (*unit.ancestor_paths(), unit.path)
         if not managed.isdisjoint(covering) and not represented.isdisjoint(covering):
             found[unit.pk] = link(unit)
     return found

@@ -5,7 +5,9 @@ Completion is a sum of parts over every unit of the branch (hms/cycle/progress.p
 HSE department marked as not applying to a kind of unit counts for none of them.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
+from functools import partial
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -121,14 +123,12 @@ def overview(request):
     sorting = Sorting.from_request(request)
     subtree, progress = subtree_progress(unit, year)
     branch_length = (unit.depth + 1) * Unit.steplen
-    branches: dict[str, Progress] = {}
+    branches: dict[str, Progress] = defaultdict(partial(Progress, opened=True))
     total = Progress(opened=True)
     for member in subtree:
         total.add(member.progress)
         if member.depth > unit.depth:
-            branches.setdefault(member.path[:branch_length], Progress(opened=True)).add(
-                member.progress
-            )
+            branches[member.path[:branch_length]].add(member.progress)
     children = [member for member in subtree if member.depth == unit.depth + 1]
     for child in children:
         child.rollup = branches.get(child.path, Progress())
@@ -136,6 +136,9 @@ def overview(request):
     behind = [member for member in subtree if member.progress.behind]
     sorting.apply(behind)
     page = Paginator(behind, PAGE_SIZE).get_page(request.GET.get("page"))
+    cycle_url = evidence.unit_link("cycle:cycle", year)  # one reverse() for every row
+    for member in (*children, *page.object_list):
+        member.cycle_url = cycle_url(member)
     # The breadcrumb names only the units above that the user may open here; most often none
     # (the user's own top unit), and then no query.
     shown = [
