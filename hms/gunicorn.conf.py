@@ -13,8 +13,9 @@ errorlog = "-"
 logger_class = "hms.access_log.AccessLogger"
 
 # Threads beside the processes: with sync workers a request waits for a whole worker, so 20
-# people reporting at once kept the load balancer's health check waiting behind them
-# (bench_scale: its p95 100x its idle p95). A thread is free for it while others wait on the
-# database. WEB_THREADS per worker process; each thread holds its own database connection.
+# people reporting at once kept the load balancer's health check waiting behind them. With
+# 2 processes (bench_scale, 20 reporters) its p95 under load was 64x its idle p95 with 4
+# threads, 32x with 8, 14x with 16: what is left is the processes' share of the CPU. 8 by
+# default: each thread holds its own database connection (see the README on PgBouncer).
 worker_class = "gthread"
-threads = int(os.environ.get("WEB_THREADS", "4"))
+threads = int(os.environ.get("WEB_THREADS", "8"))
