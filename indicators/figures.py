@@ -321,9 +321,10 @@ def _collect(units: list, ranges: list[tuple]) -> dict[int, list[list[Figure]]]:
     reference = _reference(years)
 
     result = {}
+    summed = _sum_counts(deviation_counts, [unit.path for unit in units], len(all_windows))
     for unit in units:
         subtree = _Subtree(unit.path, by_path)
-        counts = _sum_counts(deviation_counts, unit.path, len(all_windows))
+        counts = summed[unit.path]
         figures_per_range = []
         for index, (start, end) in enumerate(ranges):
             context = _Context(
@@ -343,11 +344,22 @@ def _collect(units: list, ranges: list[tuple]) -> dict[int, list[list[Figure]]]:
     return result
 
 
-def _sum_counts(deviation_counts: dict, root_path: str, size: int) -> list[dict]:
-    totals = [dict.fromkeys(DEVIATION_MEASURES, 0) for _ in range(size)]
+def _sum_counts(deviation_counts: dict, root_paths: list[str], size: int) -> dict:
+    """{root path: per window {measure: number}}, each root's whole subtree summed, in one pass
+    over the counted units: a pass per root took half a second for the 31 units of the
+    organisation's report at 10,000 units."""
+    totals = {
+        path: [dict.fromkeys(DEVIATION_MEASURES, 0) for _ in range(size)] for path in root_paths
+    }
+    lengths = sorted({len(path) for path in root_paths})
     for path, per_window in deviation_counts.items():
-        if path.startswith(root_path):
-            for total, counts in zip(totals, per_window, strict=True):
+        for length in lengths:
+            if length > len(path):
+                break
+            root = totals.get(path[:length])
+            if root is None:
+                continue
+            for total, counts in zip(root, per_window, strict=True):
                 for measure, number in counts.items():
                     total[measure] += number
     return totals

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.db.models import Case, Count, Q, Sum, Value, When
+from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -151,9 +152,9 @@ def deviation_tables(subtree: Subtree, period: Period, previous: Period) -> dict
     Counted by when the deviation happened. Rejected reports are left out: the handler found
     them not to be deviations.
 
-    The query groups by unit id, and the units are mapped to their branch here: joining the
-    unit table to match path prefixes made PostgreSQL misjudge the subtree as one unit and
-    loop over the units (0.66 s instead of 0.1 s at 100,000 deviations, bench_reports)."""
+    The query groups by branch, the prefix of the unit's path one level below the report's
+    unit: grouped by unit id it returned 61,000 rows for the organisation at a million
+    deviations, which took Python 0.9 s to read (bench_reports)."""
     unit, branches = subtree.unit, subtree.branches
     start, end = _moment(period.start), _moment(period.end)
     prev_start, prev_end = _moment(previous.start), _moment(previous.end)
@@ -167,7 +168,8 @@ def deviation_tables(subtree: Subtree, period: Period, previous: Period) -> dict
         .annotate(
             current=Case(When(occurred_at__gte=start, then=Value(True)), default=Value(False))
         )
-        .values("current", "unit_id", "category_id", "severity", "injury_kind")
+        .annotate(branch=Substr("unit__path", 1, (unit.depth + 1) * Unit.steplen))
+        .values("current", "branch", "category_id", "severity", "injury_kind")
         .annotate(n=Count("pk"), days=Sum("absence_days"))
         .order_by()
     )
@@ -180,7 +182,7 @@ def deviation_tables(subtree: Subtree, period: Period, previous: Period) -> dict
     per = {flag: defaultdict(counter) for flag in (True, False)}
     for row in groups:
         tables = per[row["current"]]
-        branch = subtree.branch_by_id[row["unit_id"]]
+        branch = SELF if row["branch"] == unit.path else row["branch"]
         n = row["n"]
         tables["branch"][branch] += n
         tables["category"][row["category_id"]] += n
