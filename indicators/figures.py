@@ -21,6 +21,7 @@ a tertial has no value. H1, H2 and F are over 12 months: a range shorter than a 
 rolling 12 months ending with `end` (the parts say which months).
 """
 
+import bisect
 import datetime
 import functools
 from collections import defaultdict
@@ -248,14 +249,23 @@ class _Subtree:
     """The stored values of one unit's subtree, with the subtree rule applied: a value stands
     for the unit's whole subtree, so values below a unit that has one are left out."""
 
-    def __init__(self, root_path: str, by_path: dict[str, dict], steplen: int = 4):
+    def __init__(
+        self,
+        root_path: str,
+        by_path: dict[str, dict],
+        ordered: list[str],
+        steplen: int = 4,
+    ):
         self.root_path = root_path
         self.by_path = by_path  # path -> {(key, year, tertial): Decimal}
-        # One pass over the subtree's values: then each lookup is a dict access.
+        # One pass over the subtree's values: then each lookup is a dict access. In the
+        # `ordered` paths (sorted(by_path)) the subtree's are one slice, a prefix sorting
+        # first among the paths it begins: a branch does not read the organisation's values.
+        first = bisect.bisect_left(ordered, root_path)
+        paths = ordered[first : bisect.bisect_left(ordered, root_path + "\uffff", first)]
         self.effective: dict[tuple, list[tuple[str, Decimal]]] = defaultdict(list)
-        for path, values in by_path.items():
-            if not path.startswith(root_path):
-                continue
+        for path in paths:
+            values = by_path[path]
             above = [
                 by_path[path[:length]]
                 for length in range(len(root_path), len(path), steplen)
@@ -322,8 +332,9 @@ def _collect(units: list, ranges: list[tuple]) -> dict[int, list[list[Figure]]]:
 
     result = {}
     summed = _sum_counts(deviation_counts, [unit.path for unit in units], len(all_windows))
+    ordered = sorted(by_path)
     for unit in units:
-        subtree = _Subtree(unit.path, by_path)
+        subtree = _Subtree(unit.path, by_path, ordered)
         counts = summed[unit.path]
         figures_per_range = []
         for index, (start, end) in enumerate(ranges):
