@@ -87,6 +87,13 @@ def unit_link(url_name: str, *args, suffix: str = "") -> Callable[[object], str]
     return lambda unit: before + quote(unit.code, safe=safe) + after
 
 
+def links_for(units: Iterable, unit_ids: Iterable[int], link: Callable) -> dict[int, str]:
+    """{unit id: link(unit)} for the units among `units` whose id is in `unit_ids`: what a
+    provider answers."""
+    found = set(unit_ids)
+    return {unit.pk: link(unit) for unit in units if unit.pk in found}
+
+
 def record_link(url_name: str) -> Callable[[int], str]:
     """pk → the URL named `url_name` for the record with that id, reversed once."""
     before, after = _reversed_around(url_name, _PK, (), "")

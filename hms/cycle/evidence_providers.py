@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from actionplans.models import Measure
 from deviations.models import Deviation
-from hms.cycle.evidence import record_link, register, unit_link
+from hms.cycle.evidence import links_for, record_link, register, unit_link
 from hms.cycle.models import Goal, WorkingGroupMember
 from risk.models import AssessmentStatus, InspectionRound, RiskAssessment, RoundStatus
 from units.models import Role, RoleAssignment
@@ -21,19 +21,13 @@ def _year_span(year: int) -> tuple[datetime.datetime, datetime.datetime]:
     return start, timezone.make_aware(datetime.datetime(year + 1, 1, 1))
 
 
-def _links(units, unit_ids, link) -> dict[int, str]:
-    """{unit id: link(unit)} for the units among `units` whose id is in `unit_ids`."""
-    found = set(unit_ids)
-    return {unit.pk: link(unit) for unit in units if unit.pk in found}
-
-
 @register("set_goals")
 def goals_set(units, year):
     """A written goal of the unit for the year."""
     found = (
         Goal.objects.filter(unit__in=units, year=year).order_by().values_list("unit_id", flat=True)
     )
-    return _links(units, found, unit_link("cycle:cycle", year, suffix="#goals"))
+    return links_for(units, found, unit_link("cycle:cycle", year, suffix="#goals"))
 
 
 @register("organise")
@@ -44,7 +38,7 @@ def working_group_with_driver(units, year):
         .order_by()
         .values_list("unit_id", flat=True)
     )
-    return _links(units, found, unit_link("cycle:cycle", year, suffix="#working-group"))
+    return links_for(units, found, unit_link("cycle:cycle", year, suffix="#working-group"))
 
 
 @register("clarify_roles")
@@ -139,7 +133,7 @@ def deviations_handled(units, year):
         .values_list("unit_id", flat=True)
     )
     url = reverse("deviations:list")
-    return _links(units, rows, lambda unit: f"{url}?unit={unit.code}")
+    return links_for(units, rows, lambda unit: f"{url}?unit={unit.code}")
 
 
 def action_plan_url(code: str) -> str:
@@ -155,4 +149,4 @@ def measures_planned(units, year):
         .values_list("unit_id", flat=True)
         .distinct()
     )
-    return _links(units, rows, unit_link("actionplans:plan"))
+    return links_for(units, rows, unit_link("actionplans:plan"))

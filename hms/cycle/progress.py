@@ -177,40 +177,43 @@ def _progress(done: int, applicable: int, behind: int, opened: bool, make_steps)
     )
 
 
-def measure(states, today: datetime.date, opened: bool = True) -> Progress:
-    """One unit's counts from its steps' states."""
+def _tally(figures) -> tuple[int, int, int]:
+    """(done, applicable, behind) summed over steps' `step_figures`."""
     done = applicable = behind = 0
-    for state in states:
-        applies, is_done, is_behind = step_figures(
-            state.status, state.is_evidenced, state.exempt, state.due_date, today
-        )
+    for applies, is_done, is_behind in figures:
         applicable += applies
         done += applies and is_done
         behind += is_behind
-    return _progress(done, applicable, behind, opened, partial(list, states))
+    return done, applicable, behind
+
+
+def measure(states, today: datetime.date, opened: bool = True) -> Progress:
+    """One unit's counts from its steps' states."""
+    figures = (
+        step_figures(state.status, state.is_evidenced, state.exempt, state.due_date, today)
+        for state in states
+    )
+    return _progress(*_tally(figures), opened, partial(list, states))
 
 
 def _measured(facts, unit, found, exempt_here: set[int], today, opened: bool) -> Progress:
     """`measure` of the steps' facts, without making their states (made if `steps` is read):
     this runs for every step of every unit in the tree."""
     unit_id = unit.pk
-    done = applicable = behind = 0
-    for _step, key, status, due, template_id in facts:
-        links = found.get(key)
-        applies, is_done, is_behind = step_figures(
-            status, bool(links and links.get(unit_id)), template_id in exempt_here, due, today
+    figures = (
+        step_figures(
+            status,
+            bool(found.get(key) and found[key].get(unit_id)),
+            template_id in exempt_here,
+            due,
+            today,
         )
-        applicable += applies
-        done += applies and is_done
-        behind += is_behind
+        for _step, key, status, due, template_id in facts
+    )
     make_step = _stored_step if opened else None
     # A partial keeps fewer objects per unit than a closure.
     return _progress(
-        done,
-        applicable,
-        behind,
-        opened,
-        partial(_states, facts, unit, found, exempt_here, make_step),
+        *_tally(figures), opened, partial(_states, facts, unit, found, exempt_here, make_step)
     )
 
 

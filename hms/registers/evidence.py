@@ -6,7 +6,7 @@ import datetime
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from hms.cycle.evidence import register, unit_link
+from hms.cycle.evidence import links_for, register, unit_link
 from hms.registers.models import CoordinationAgreement, Document, Routine, UnitRequirement
 
 
@@ -16,9 +16,7 @@ def _reference_date(year: int) -> datetime.date:
 
 
 def _links(units, unit_ids, url_name: str, anchor: str = "") -> dict[int, str]:
-    found = set(unit_ids)
-    link = unit_link(url_name, suffix=anchor)
-    return {unit.pk: link(unit) for unit in units if unit.pk in found}
+    return links_for(units, unit_ids, unit_link(url_name, suffix=anchor))
 
 
 @register("requirements")

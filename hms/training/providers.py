@@ -11,7 +11,7 @@ import datetime
 
 from django.utils import timezone
 
-from hms.cycle.evidence import register, unit_link
+from hms.cycle.evidence import links_for, register, unit_link
 from hms.training.matrix import units_without_gaps
 
 
@@ -19,5 +19,4 @@ from hms.training.matrix import units_without_gaps
 def role_holders_trained(units, year: int) -> dict[int, str]:
     on = min(timezone.localdate(), datetime.date(year, 12, 31))
     done = units_without_gaps(units, on)
-    link = unit_link("training:matrix")
-    return {unit.pk: link(unit) for unit in units if unit.pk in done}
+    return links_for(units, done, unit_link("training:matrix"))
