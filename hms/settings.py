@@ -150,6 +150,10 @@ def _database() -> dict:
 
 
 DATABASES = {"default": _database()}
+# A kept connection is tested before a request reuses it: after the database has been away,
+# each of gunicorn's threads (hms/gunicorn.conf.py) would otherwise fail one request on its
+# dead connection before making a new one.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Behind PgBouncer in transaction mode (DATABASE_POOL=pgbouncer) a connection is shared between
 # clients per transaction: no server-side cursors (they live across transactions), and Django
 # closes its connection after each request, leaving the pooling to PgBouncer. The app takes only

@@ -345,3 +345,28 @@ def test_ordering_a_stalled_report_again_restarts_it(
     finally:
         stop_celery_worker(worker)
     print(f"\nkilled-report (order again) test: {time.monotonic() - started:.1f} s")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_kept_connection_the_database_dropped_is_replaced_before_the_next_request(settings):
+    # What a web thread meets after the database restarted: its kept connection is dead.
+    # Django tests a kept connection when a request starts (CONN_HEALTH_CHECKS), so the
+    # request gets a new one instead of failing on the old.
+    from django.db import close_old_connections
+
+    connection.settings_dict["CONN_MAX_AGE"] = 60
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            (pid,) = cursor.fetchone()
+        other = connections.create_connection("default")
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+        other.close()
+        close_old_connections()  # what every request does first (request_started)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            assert cursor.fetchone()[0] != pid
+    finally:
+        connection.settings_dict["CONN_MAX_AGE"] = 0
+        connection.close()
